@@ -1,0 +1,1 @@
+"""Driftsstatus: the monthly operations status report, computed from raw logs."""

@@ -1,0 +1,40 @@
+"""Stage -> intermediate -> marts: the dbt project as assets, its tests as asset checks."""
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from dagster_project.settings import DBT_PROJECT_DIR
+
+# dagster-dbt runs `dbt` from PATH: make it this environment's dbt, also when
+# the virtual environment is not activated (cron, `.venv/bin/driftsstatus`).
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+if DBT_PROJECT.manifest_path.exists():
+    DBT_PROJECT.prepare_if_dev()
+else:
+    DBT_PROJECT.preparer.prepare(DBT_PROJECT)
+
+
+class LayerTranslator(DagsterDbtTranslator):
+    """Group dbt assets by layer (staging, intermediate, marts, seeds)."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference_data"
+        return dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else None
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=LayerTranslator(),
+)
+def driftsstatus_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()

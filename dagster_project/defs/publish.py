@@ -1,0 +1,18 @@
+"""Marts -> publish: the serving copy, replaced only after every check upstream passed."""
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from dagster_project.defs.dbt import driftsstatus_dbt
+from dagster_project.publish.serving import publish_serving_copy
+from dagster_project.settings import serving_copy_of
+
+
+@dg.asset(group_name="publish", deps=[driftsstatus_dbt], kinds={"duckdb"})
+def serving_copy(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Read-only copy of the warehouse for the app, swapped in atomically."""
+    warehouse = Path(duckdb.database)
+    target = publish_serving_copy(warehouse, serving_copy_of(warehouse))
+    return dg.MaterializeResult(metadata={"path": str(target), "bytes": target.stat().st_size})

@@ -1,0 +1,90 @@
+-- The raw layer: one table per landing source, typed, every row traceable to
+-- its file and line. Written only by the loader (dagster_project/landing).
+create schema if not exists raw;
+create schema if not exists audit;
+
+create table if not exists raw.probe_checks (
+    checked_at timestamptz not null,
+    service_id varchar not null,
+    probe_id varchar not null,
+    status varchar not null,          -- up | degraded | down
+    response_ms integer,
+    _file varchar not null,           -- path relative to the landing folder
+    _line bigint not null             -- line number in the file (header = 1)
+);
+
+create table if not exists raw.incidents (
+    incident_id varchar not null,
+    recorded_at timestamptz not null,
+    service_ids varchar[] not null,
+    severity varchar not null,        -- red | yellow
+    impact double,                    -- (0, 1], optional
+    started_at timestamptz not null,
+    ended_at timestamptz,             -- null while open
+    status varchar not null,          -- open | resolved | cancelled
+    service_code varchar,
+    title varchar,
+    description varchar,
+    cause varchar,
+    resolution varchar,
+    _file varchar not null,
+    _line bigint not null
+);
+
+create table if not exists raw.service_windows (
+    window_id varchar not null,
+    service_id varchar not null,
+    starts_at timestamptz not null,
+    ends_at timestamptz not null,
+    announced_at timestamptz not null,
+    description varchar,
+    _file varchar not null,
+    _line bigint not null
+);
+
+create table if not exists raw.changes (
+    change_id varchar not null,
+    area varchar not null,
+    environment varchar not null,
+    kind varchar not null,            -- change | fix
+    deployed_at timestamptz not null,
+    summary varchar,
+    _file varchar not null,
+    _line bigint not null
+);
+
+create table if not exists raw.service_calls (
+    period_start timestamptz not null,
+    environment varchar not null,     -- m1 | m2
+    service_code varchar not null,
+    calls bigint not null,
+    failed_calls bigint not null,
+    _file varchar not null,
+    _line bigint not null
+);
+
+create table if not exists audit.loaded_files (
+    source varchar not null,
+    file varchar not null,
+    sha256 varchar not null,
+    rows_loaded bigint not null,
+    rows_rejected bigint not null,
+    loaded_at timestamptz not null,
+    primary key (source, file)
+);
+
+create table if not exists audit.rejected_rows (
+    source varchar not null,
+    file varchar not null,
+    line_number bigint not null,
+    reason varchar not null,
+    raw_line varchar
+);
+
+create table if not exists audit.rejected_files (
+    source varchar not null,
+    file varchar not null,
+    sha256 varchar,
+    reason varchar not null,
+    rejected_at timestamptz not null
+);

@@ -1,0 +1,110 @@
+"""The landing sources of the data contract: folders, file types, columns and row rules.
+
+Each column is checked in SQL while the file streams through DuckDB; a failed
+check becomes a reject reason naming the column and the rule, e.g.
+``checked_at: no UTC offset in '2024-01-05 10:00:00'``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # timestamp | text | enum | int | number | id_list | service_id
+    required: bool = True
+    allowed: tuple[str, ...] = ()
+    minimum: float | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # folder under the landing dir and table under raw.
+    file_types: tuple[str, ...]
+    columns: tuple[Column, ...]
+    row_rules: tuple[tuple[str, str], ...] = field(default=())  # (sql condition, reason)
+
+    @property
+    def table(self) -> str:
+        return f"raw.{self.name}"
+
+
+TS = "timestamp"
+
+SOURCES = (
+    Source(
+        "probe_checks",
+        (".csv", ".csv.gz", ".parquet"),
+        (
+            Column("checked_at", TS),
+            Column("service_id", "service_id"),
+            Column("probe_id", "text"),
+            Column("status", "enum", allowed=("up", "degraded", "down")),
+            Column("response_ms", "int", required=False, minimum=0),
+        ),
+    ),
+    Source(
+        "incidents",
+        (".jsonl", ".jsonl.gz", ".json", ".ndjson"),
+        (
+            Column("incident_id", "text"),
+            Column("recorded_at", TS),
+            Column("service_ids", "id_list"),
+            Column("severity", "enum", allowed=("red", "yellow")),
+            Column("impact", "number", required=False),
+            Column("started_at", TS),
+            Column("ended_at", TS, required=False),
+            Column("status", "enum", allowed=("open", "resolved", "cancelled")),
+            Column("service_code", "text", required=False),
+            Column("title", "text", required=False),
+            Column("description", "text", required=False),
+            Column("cause", "text", required=False),
+            Column("resolution", "text", required=False),
+        ),
+        (
+            ("impact is null or (impact > 0 and impact <= 1)", "impact: not in (0, 1]"),
+            ("ended_at is null or ended_at >= started_at", "ended_at: before started_at"),
+        ),
+    ),
+    Source(
+        "service_windows",
+        (".csv", ".csv.gz"),
+        (
+            Column("window_id", "text"),
+            Column("service_id", "service_id"),
+            Column("starts_at", TS),
+            Column("ends_at", TS),
+            Column("announced_at", TS),
+            Column("description", "text", required=False),
+        ),
+        (("ends_at >= starts_at", "ends_at: before starts_at"),),
+    ),
+    Source(
+        "changes",
+        (".csv", ".csv.gz"),
+        (
+            Column("change_id", "text"),
+            Column("area", "enum", allowed=("stoettesystemer", "serviceplatformen")),
+            Column("environment", "text"),
+            Column("kind", "enum", allowed=("change", "fix")),
+            Column("deployed_at", TS),
+            Column("summary", "text", required=False),
+        ),
+    ),
+    Source(
+        "service_calls",
+        (".csv", ".csv.gz"),
+        (
+            Column("period_start", TS),
+            Column("environment", "enum", allowed=("m1", "m2")),
+            Column("service_code", "text"),
+            Column("calls", "int", minimum=0),
+            Column("failed_calls", "int", minimum=0),
+        ),
+        (("failed_calls <= calls", "failed_calls: greater than calls"),),
+    ),
+)
+
+SOURCES_BY_NAME = {source.name: source for source in SOURCES}

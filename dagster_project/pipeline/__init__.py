@@ -1,0 +1,1 @@
+"""Running the Dagster pipeline in-process, as `driftsstatus run` does."""

@@ -1,0 +1,71 @@
+"""Materialize every asset in-process and summarise the outcome for the terminal."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project.landing.sources import SOURCES
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    loads: dict[str, dict[str, int]] = field(default_factory=dict)
+    failed_checks: list[str] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+    checks_passed: int = 0
+
+    def lines(self) -> list[str]:
+        out = ["Loaded per source (files loaded/skipped/rejected, rows loaded/rejected):"]
+        for source, m in self.loads.items():
+            out.append(
+                f"  {source:<16} files {m['files_loaded']}/{m['files_skipped']}/"
+                f"{m['files_rejected']}  rows {m['rows_loaded']:,}/{m['rows_rejected']:,}"
+            )
+        out.append(f"Checks passed: {self.checks_passed}, failed: {len(self.failed_checks)}")
+        out.extend(f"  FAILED check {name}" for name in self.failed_checks)
+        out.extend(f"  FAILED step {step}" for step in self.failed_steps)
+        out.append("Run succeeded." if self.success else "Run FAILED.")
+        return out
+
+
+def run_pipeline(log_file: Path) -> RunOutcome:
+    """Run the `build_all` job of the project's definitions in this process.
+
+    dbt's own progress lines go to `log_file`; the caller prints the outcome.
+    """
+    from dagster_project.definitions import defs
+
+    job = defs().resolve_job_def("build_all")
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        dg.DagsterInstance.ephemeral() as instance,
+        log_file.open("w", encoding="utf-8") as log,
+        contextlib.redirect_stdout(log),
+    ):
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            # The terminal gets the summary below; Dagster's event log only for problems.
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
+    outcome = RunOutcome(success=result.success)
+    sources = {s.name for s in SOURCES}
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        key = materialization.asset_key.path
+        if key[0] == "raw" and key[-1] in sources:
+            outcome.loads[key[-1]] = {k: v.value for k, v in materialization.metadata.items()}
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            outcome.checks_passed += 1
+        else:
+            outcome.failed_checks.append(
+                f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            )
+    outcome.failed_steps = list(result.get_failed_step_keys())
+    return outcome

@@ -1,0 +1,1 @@
+"""Publish: what leaves the warehouse for readers (the app's serving copy)."""

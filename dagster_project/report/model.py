@@ -1,0 +1,440 @@
+"""The report model (R15): one frozen structure built from the marts, shown by every face.
+
+The text, csv and json renderers and the Streamlit page all take a `Report`, so they cannot
+disagree. Every SLA figure is taken as the marts computed it (`availability_display`,
+`sla_met`, `status_colour`); this module only selects, orders and words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.report import danish
+
+TITLE = "Driftsstatus"
+SUBTITLE = "Den fælleskommunale infrastruktur"
+TABLE_HEADING_SUFFIX = "brugeroplevet driftseffektivitet"
+COLUMN_AREA = "Driftsområde"
+COLUMN_PRODUCTION = "Produktion"
+COLUMN_TARGET = "SLA-Mål"
+CALLS_LABEL = "Antal servicekald i runde tal"
+CALLS_TARGET = "n.a."
+NOT_AVAILABLE = "n/a"
+MONTHS_SHOWN = 12
+
+VERDICT_MET = "Den brugeroplevede driftsstabilitet har i perioden været tilfredsstillende."
+VERDICT_MISSED = (
+    "Den brugeroplevede driftsstabilitet har ikke været tilfredsstillende for perioden."
+)
+NO_INCIDENTS = (
+    "Infrastruktur- og applikationsdriften har i perioden kørt stabilt uden nævneværdige problemer."
+)
+LEGEND_ITEMS = (
+    "RØD (R): system utilgængelig pga. fejl",
+    "GUL (G): system tilgængelig, mgl. funktionalitet",
+    "Infrastruktur: hardware/operativsystem",
+    "Applikation: software/program",
+)
+RESTATED_LEGEND = "*: tallet er opdateret siden den sidst offentliggjorte rapport"
+# A colour is never the only signal: missed cells also carry a letter (see LEGEND_ITEMS).
+MARKERS = {"red": "R", "yellow": "G"}
+
+Source = duckdb.DuckDBPyConnection | Path | str
+
+
+class ReportMonthError(ValueError):
+    """The requested month has no data in the warehouse."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One availability figure as the mart shows it (R8-R10)."""
+
+    month: date
+    display: str  # '99,82%' or 'n/a', rounded in SQL
+    pct: float | None  # unrounded, for machines; never shown
+    colour: str | None  # green | yellow | red; None when n/a
+    sla_met: bool | None
+    restated: bool = False  # R14: filled in by the publication issue
+
+    @property
+    def marker(self) -> str:
+        return MARKERS.get(self.colour or "", "")
+
+    @property
+    def text(self) -> str:
+        """The display text with its non-colour marks: '99,82% G', '89,98% G*'."""
+        text = f"{self.display} {self.marker}" if self.marker else self.display
+        return text + "*" if self.restated else text
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    service_id: str
+    label: str
+    layer: str
+    target_pct: Decimal | None
+    target_display: str
+    cells: tuple[Cell, ...]
+
+    @property
+    def current(self) -> Cell:
+        """The report month's cell (the last column)."""
+        return self.cells[-1]
+
+
+@dataclass(frozen=True)
+class CallsCell:
+    month: date
+    calls: int | None
+    display: str
+
+
+@dataclass(frozen=True)
+class CallsRow:
+    """R11: the area's service calls per month, summed over its environments."""
+
+    cells: tuple[CallsCell, ...]
+    label: str = CALLS_LABEL
+    target_display: str = CALLS_TARGET
+
+
+@dataclass(frozen=True)
+class Note:
+    """One incident overlapping the report month, once per area however many services it hit."""
+
+    incident_id: str
+    service_code: str | None
+    title: str
+    severity: str
+    status: str
+    started_at: datetime  # Copenhagen wall-clock
+    ended_at: datetime | None  # None while open
+    service_ids: tuple[str, ...]
+    description: str
+    cause: str | None
+    resolution: str | None
+
+    @property
+    def heading(self) -> str:
+        """'SF1525 Persondata Samling Hent' (the seed prints it in bold)."""
+        return f"{self.service_code} {self.title}" if self.service_code else self.title
+
+    @property
+    def period(self) -> str:
+        return _period(self.started_at, self.ended_at)
+
+    @property
+    def body(self) -> str:
+        """Consequence, cause and resolution as one paragraph."""
+        parts = (self.description, self.cause, self.resolution)
+        return " ".join(_sentence(part) for part in parts if part and part.strip())
+
+
+@dataclass(frozen=True)
+class Counts:
+    """R12: production changes and planned service windows of the area in the month."""
+
+    changes: int
+    service_windows: int
+    late_service_windows: int
+
+    @property
+    def sentence(self) -> str:
+        changes = f"{danish.integer(self.changes)} " + (
+            "ændring/rettelse" if self.changes == 1 else "ændringer/rettelser"
+        )
+        if self.service_windows == 0:
+            text = f"Der har i perioden været gennemført {changes} på Produktionsmiljøet."
+        else:
+            windows = danish.number_word(self.service_windows, neuter=True) + (
+                " servicevindue" if self.service_windows == 1 else " servicevinduer"
+            )
+            text = (
+                f"Der har i perioden været gennemført {changes} og afviklet {windows} "
+                "i Produktionsmiljøet."
+            )
+        if self.late_service_windows:
+            late = danish.number_word(self.late_service_windows, neuter=True)
+            noun = "servicevindue" if self.late_service_windows == 1 else "servicevinduer"
+            text += (
+                f" {late.capitalize()} {noun} blev anmeldt efter starttidspunktet og er ikke "
+                "trukket fra den aftalte servicetid."
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class Area:
+    area: str
+    name: str  # 'Støttesystemerne'
+    title: str  # area name, en dash, 'januar 2024'
+    table_heading: str  # 'STØTTESYSTEMER brugeroplevet driftseffektivitet'
+    rows: tuple[ServiceRow, ...]
+    calls: CallsRow | None
+    notes: tuple[Note, ...]
+    counts: Counts
+    note: str | None = None  # R14 restatement note, filled in by the publication issue
+
+    @property
+    def satisfactory(self) -> bool:
+        """R13: every service met its target in the report month (an n/a cell is no miss)."""
+        return all(row.current.sla_met is not False for row in self.rows)
+
+    @property
+    def verdict(self) -> str:
+        return VERDICT_MET if self.satisfactory else VERDICT_MISSED
+
+    @property
+    def notes_lead(self) -> str:
+        """The sentence before the incident notes, or the whole story when there are none."""
+        if not self.notes:
+            return NO_INCIDENTS
+        layers = {
+            row.layer for row in self.rows for n in self.notes if row.service_id in n.service_ids
+        }
+        infra = "infrastruktur" in layers
+        app = bool(layers - {"infrastruktur"})
+        what = (
+            "Infrastruktur- og applikationsdriften"
+            if infra and app
+            else "Infrastrukturdriften"
+            if infra
+            else "Applikationsdriften"
+        )
+        return f"{what} har i perioden været påvirket af:"
+
+
+@dataclass(frozen=True)
+class Report:
+    month: date
+    months: tuple[date, ...]  # the 12 columns, ending with `month`
+    areas: tuple[Area, ...]
+    title: str = TITLE
+    subtitle: str = SUBTITLE
+
+    @property
+    def period(self) -> str:
+        """'Januar 2024'."""
+        return danish.month_name(self.month, capitalised=True)
+
+    @property
+    def month_labels(self) -> tuple[str, ...]:
+        return tuple(danish.month_label(m) for m in self.months)
+
+    @property
+    def any_restated(self) -> bool:
+        return any(c.restated for a in self.areas for r in a.rows for c in r.cells)
+
+    @property
+    def legend(self) -> str:
+        items = LEGEND_ITEMS + ((RESTATED_LEGEND,) if self.any_restated else ())
+        return "FORKLARING: " + " / ".join(items)
+
+
+def parse_month(month: date | str) -> date:
+    """'2024-01' (or a date) -> date(2024, 1, 1)."""
+    if isinstance(month, date):
+        return month.replace(day=1)
+    try:
+        return datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        raise ReportMonthError(f"report month must look like YYYY-MM, not {month!r}") from None
+
+
+def report_months(source: Source) -> tuple[date, ...]:
+    """The months with data (the month spine of fct_monthly_availability), oldest first."""
+    with _connection(source) as con:
+        return _months(con)
+
+
+def build_report(source: Source, month: date | str) -> Report:
+    """The report of `month`, read with one short-lived read-only connection (closed on return).
+
+    `source` is a warehouse path (the serving copy) or an open connection the caller owns.
+    """
+    month = parse_month(month)
+    with _connection(source) as con:
+        spine = _months(con)
+        if month not in spine:
+            known = f"{spine[0]:%Y-%m} .. {spine[-1]:%Y-%m}" if spine else "none"
+            raise ReportMonthError(f"no data for {month:%Y-%m}; months with data: {known}")
+        months = tuple(_add_months(month, offset) for offset in range(1 - MONTHS_SHOWN, 1))
+        services = con.execute(_SERVICES_SQL).fetchall()
+        figures = con.execute(_AVAILABILITY_SQL, [months[0], month]).fetchall()
+        calls = con.execute(_CALLS_SQL, [months[0], month]).fetchall()
+        calling_areas = {area for (area,) in con.execute(_CALLING_AREAS_SQL).fetchall()}
+        operations = con.execute(_OPERATIONS_SQL, [month]).fetchall()
+        cursor = con.execute(
+            _INCIDENTS_SQL, [_local_midnight(_add_months(month, 1)), _local_midnight(month)]
+        )
+        names = [column[0] for column in cursor.description]
+        incidents = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return _assemble(month, months, services, figures, calls, calling_areas, operations, incidents)
+
+
+@contextmanager
+def _connection(source: Source) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to a path, closed right away (DuckDB locks; see stack notes)."""
+    if isinstance(source, duckdb.DuckDBPyConnection):
+        yield source
+        return
+    con = duckdb.connect(str(source), read_only=True)
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+def _months(con: duckdb.DuckDBPyConnection) -> tuple[date, ...]:
+    rows = con.execute(
+        "select distinct month from marts.fct_monthly_availability order by month"
+    ).fetchall()
+    return tuple(m for (m,) in rows)
+
+
+_SERVICES_SQL = """
+select service_id, area, area_title, table_heading, layer, label, sla_target_pct,
+       min(sort_order) over (partition by area) as area_order
+from marts.dim_services
+order by area_order, area, sort_order, service_id
+"""
+_AVAILABILITY_SQL = """
+select service_id, month, availability_display, availability_pct, status_colour, sla_met,
+       sla_target_pct
+from marts.fct_monthly_availability
+where month between ? and ?
+"""
+_CALLS_SQL = """
+select area, month, sum(calls)::bigint as calls
+from marts.fct_monthly_service_calls
+where month between ? and ?
+group by area, month
+"""
+_CALLING_AREAS_SQL = "select distinct area from marts.fct_monthly_service_calls"
+_OPERATIONS_SQL = """
+select area, sum(changes)::bigint, sum(service_windows)::bigint, sum(late_service_windows)::bigint
+from marts.fct_monthly_operations
+where month = ?
+group by area
+"""
+# Overlap with the local month [start, end): started before its end, not ended before its start.
+_INCIDENTS_SQL = """
+select i.incident_id, i.service_id, i.area, i.severity, i.status, i.service_code, i.title,
+       i.description, i.cause, i.resolution,
+       timezone('Europe/Copenhagen', i.started_at::timestamptz) as started_at,
+       timezone('Europe/Copenhagen', i.ended_at::timestamptz) as ended_at
+from marts.fct_incidents as i
+where coalesce(i.status, '') <> 'cancelled'
+  and i.started_at::timestamptz < ?::timestamptz
+  and coalesce(i.effective_end_at, i.ended_at, 'infinity'::timestamptz)::timestamptz
+      > ?::timestamptz
+order by i.started_at, i.incident_id, i.service_id
+"""
+_NOTE_FIELDS = (
+    "incident_id", "service_code", "severity", "status", "started_at", "ended_at", "cause",
+    "resolution",
+)  # fmt: skip
+
+
+def _assemble(month, months, services, figures, calls, calling_areas, operations, incidents):
+    """Put the fetched rows together; pure, so it needs no database."""
+    by_cell = {(sid, m): rest for sid, m, *rest in figures}
+    calls_by = {(area, m): n for area, m, n in calls}
+    ops = {
+        area: Counts(int(c or 0), int(w or 0), int(late or 0)) for area, c, w, late in operations
+    }
+    areas: dict[str, dict] = {}
+    for sid, area, area_title, heading, layer, label, dim_target, _ in services:
+        entry = areas.setdefault(
+            area, {"name": area_title, "heading": heading, "rows": [], "notes": {}}
+        )
+        cells = tuple(_cell(m, by_cell.get((sid, m))) for m in months)
+        current = by_cell.get((sid, month))
+        target = current[4] if current and current[4] is not None else dim_target
+        target = Decimal(str(target)) if target is not None else None
+        shown_target = danish.pct(target) if target is not None else NOT_AVAILABLE
+        entry["rows"].append(ServiceRow(sid, label, layer, target, shown_target, cells))
+    for incident in incidents:
+        if incident["area"] not in areas:
+            continue
+        notes = areas[incident["area"]]["notes"]
+        if incident["incident_id"] in notes:
+            notes[incident["incident_id"]]["service_ids"].append(incident["service_id"])
+            continue
+        notes[incident["incident_id"]] = {
+            **{key: incident[key] for key in _NOTE_FIELDS},
+            "title": incident["title"] or "",
+            "description": incident["description"] or "",
+            "service_ids": [incident["service_id"]],
+        }
+    result = []
+    for area, entry in areas.items():
+        calls_row = None
+        if area in calling_areas:
+            calls_row = CallsRow(tuple(_calls_cell(m, calls_by.get((area, m))) for m in months))
+        notes = tuple(
+            Note(**{**n, "service_ids": tuple(n["service_ids"])}) for n in entry["notes"].values()
+        )
+        result.append(
+            Area(
+                area=area,
+                name=entry["name"],
+                title=f"{entry['name']} {danish.EN_DASH} {danish.month_name(month)}",
+                table_heading=f"{entry['heading']} {TABLE_HEADING_SUFFIX}",
+                rows=tuple(entry["rows"]),
+                calls=calls_row,
+                notes=notes,
+                counts=ops.get(area, Counts(0, 0, 0)),
+            )
+        )
+    return Report(month=month, months=months, areas=tuple(result))
+
+
+def _cell(month: date, figure: tuple | None) -> Cell:
+    """A month the mart lacks, or a month without service time, shows 'n/a' (R8)."""
+    if figure is None:
+        return Cell(month, NOT_AVAILABLE, None, None, None)
+    display, pct, colour, met, _target = figure
+    if display is None or pct is None:
+        return Cell(month, NOT_AVAILABLE, None, None, None)
+    return Cell(month, display, float(pct), colour, met)
+
+
+def _calls_cell(month: date, calls: int | None) -> CallsCell:
+    if calls is None:
+        return CallsCell(month, None, NOT_AVAILABLE)
+    return CallsCell(month, int(calls), danish.integer(calls))
+
+
+def _add_months(month: date, offset: int) -> date:
+    index = month.year * 12 + month.month - 1 + offset
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _local_midnight(month: date) -> str:
+    """The first local instant of a month as a timestamptz literal in Copenhagen (R1)."""
+    # DuckDB resolves the zone name itself, DST included.
+    return f"{month:%Y-%m-%d} 00:00:00 Europe/Copenhagen"
+
+
+def _period(start: datetime, end: datetime | None) -> str:
+    """'25. januar 2024 - 3. februar 2024' (en dash), hours within one day, or still open."""
+    if end is None:
+        return f"fra {danish.day_and_month(start)}, fortsat åben"
+    if start.date() == end.date():
+        return f"{danish.day_and_month(start)} kl. {start:%H.%M}{danish.EN_DASH}{end:%H.%M}"
+    return f"{danish.day_and_month(start)} {danish.EN_DASH} {danish.day_and_month(end)}"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", ":")) else text + "."

@@ -1,0 +1,65 @@
+"""The data contract's settings, read from the environment in one place.
+
+Everything else receives a `Settings` (or plain paths) and never reads the
+environment itself.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+SERVICES_SEED = DBT_PROJECT_DIR / "seeds" / "services.csv"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    as_of: datetime | None
+
+    @property
+    def serving_copy(self) -> Path:
+        return serving_copy_of(self.warehouse)
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for dbt subprocesses: the warehouse path and the as-of instant."""
+        env = {"DRIFTSSTATUS_WAREHOUSE": str(self.warehouse)}
+        if self.as_of is not None:
+            env["DRIFTSSTATUS_AS_OF"] = self.as_of.isoformat()
+        return env
+
+
+def serving_copy_of(warehouse: Path) -> Path:
+    """The read-only copy the app reads, next to the warehouse; replaced after a good run."""
+    return warehouse.with_name(warehouse.stem + ".serving.duckdb")
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant with an explicit offset (R1); a naive one is refused."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError(f"as-of instant needs a UTC offset or Z: {text!r}")
+    return value
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    as_of = env.get("DRIFTSSTATUS_AS_OF") or None
+    return Settings(
+        landing_dir=_path(env.get("DRIFTSSTATUS_LANDING_DIR"), "data/landing"),
+        warehouse=_path(env.get("DRIFTSSTATUS_WAREHOUSE"), "data/warehouse.duckdb"),
+        as_of=parse_instant(as_of) if as_of else None,
+    )
+
+
+def _path(value: str | None, default: str) -> Path:
+    """A path given by the user is relative to the working directory; defaults to the repo."""
+    if not value:
+        return REPO_ROOT / default
+    return Path(value).expanduser().resolve()

@@ -1,0 +1,73 @@
+-- R1: the month spine. Copenhagen calendar months from the earliest to the
+-- latest month holding landed data, capped at the month holding T (R6), which
+-- is reported month to date.
+with
+
+landed as (
+    select
+        min(checked_at) as first_at,
+        max(checked_at) as last_at
+    from {{ ref('stg_monitoring__probe_checks') }}
+    union all
+    select
+        min(period_start) as first_at,
+        max(period_start) as last_at
+    from {{ ref('stg_operations__service_calls') }}
+    union all
+    select
+        min(started_at) as first_at,
+        max(started_at) as last_at
+    from {{ ref('stg_incidents__incident_versions') }}
+    union all
+    select
+        min(starts_at) as first_at,
+        max(starts_at) as last_at
+    from {{ ref('stg_operations__service_windows') }}
+    union all
+    select
+        min(deployed_at) as first_at,
+        max(deployed_at) as last_at
+    from {{ ref('stg_operations__changes') }}
+),
+
+bounds as (
+    select
+        {{ local_month('min(first_at)') }} as first_month,
+        least(
+            {{ local_month('max(last_at)') }},
+            {{ local_month(as_of_ts()) }}
+        ) as last_month
+    from landed
+),
+
+months as (
+    select
+        cast(
+            unnest(generate_series(
+                cast(first_month as timestamp),
+                cast(last_month as timestamp),
+                interval 1 month
+            )) as date
+        ) as month
+    from bounds
+    where first_month is not null
+),
+
+bounded as (
+    select
+        month,
+        {{ local_midnight('month') }} as month_start_at,
+        {{ local_midnight('month + interval 1 month') }} as next_month_start_at
+    from months
+)
+
+select
+    month,
+    month_start_at,
+    least(next_month_start_at, {{ as_of_ts() }}) as month_end_at,
+    (
+        epoch_us(least(next_month_start_at, {{ as_of_ts() }}))
+        - epoch_us(month_start_at)
+    ) / 1e6 as month_seconds,
+    next_month_start_at > {{ as_of_ts() }} as is_month_to_date
+from bounded

@@ -1,0 +1,14 @@
+-- R3/R12: service windows with the area and the Copenhagen month they start in.
+select
+    windows.window_id,
+    windows.service_id,
+    services.area,
+    windows.starts_at,
+    windows.ends_at,
+    windows.announced_at,
+    windows.description,
+    windows.is_planned,
+    {{ local_month('windows.starts_at') }} as month
+from {{ ref('stg_operations__service_windows') }} as windows
+inner join {{ ref('services') }} as services
+    on windows.service_id = services.service_id

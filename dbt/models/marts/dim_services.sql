@@ -1,0 +1,21 @@
+-- The services of the report, with their area and the SLA target in force at T.
+select
+    services.service_id,
+    services.area,
+    areas.title as area_title,
+    areas.table_heading,
+    services.system,
+    services.layer,
+    services.label,
+    services.sort_order,
+    services.environment,
+    services.degraded_impact,
+    targets.target_pct as sla_target_pct
+from {{ ref('services') }} as services
+inner join {{ ref('areas') }} as areas
+    on services.area = areas.area
+left join {{ ref('sla_targets') }} as targets
+    on
+        services.service_id = targets.service_id
+        and targets.valid_from <= {{ local_month(as_of_ts()) }}
+        and (targets.valid_to is null or targets.valid_to >= {{ local_month(as_of_ts()) }})

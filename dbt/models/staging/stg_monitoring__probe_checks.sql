@@ -1,0 +1,10 @@
+-- Probe checks known as of T (R6), with the minute each one describes (R4).
+select
+    service_id,
+    probe_id,
+    checked_at,
+    status,
+    response_ms,
+    date_trunc('minute', checked_at) as minute_start
+from {{ source('raw', 'probe_checks') }}
+where checked_at < {{ as_of_ts() }}

@@ -1,0 +1,11 @@
+-- Changes deployed before T (R6).
+select
+    change_id,
+    area,
+    environment,
+    kind,
+    deployed_at,
+    summary,
+    environment = 'production' as is_production
+from {{ source('raw', 'changes') }}
+where deployed_at < {{ as_of_ts() }}

@@ -1,0 +1,11 @@
+{#- Every non-null value lies in [min_value, max_value] (or (min_value, ...] when exclusive_min). -#}
+{% test value_between(model, column_name, min_value, max_value, exclusive_min=false) %}
+select {{ column_name }}
+from {{ model }}
+where
+    {{ column_name }} is not null
+    and (
+        {{ column_name }} {{ '<=' if exclusive_min else '<' }} {{ min_value }}
+        or {{ column_name }} > {{ max_value }}
+    )
+{% endtest %}

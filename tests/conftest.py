@@ -1,0 +1,31 @@
+"""Session fixtures: the sample data run once through the real pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import driftsstatus, pipeline_env
+
+
+@pytest.fixture(scope="session")
+def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    landing = tmp_path_factory.mktemp("sample") / "landing"
+    driftsstatus("sample", "--out", str(landing))
+    return landing
+
+
+@pytest.fixture(scope="session")
+def sample_run(sample_landing: Path, tmp_path_factory: pytest.TempPathFactory):
+    """`driftsstatus run` on the sample data: (warehouse path, environment, run output)."""
+    warehouse = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
+    env = pipeline_env(sample_landing, warehouse)
+    result = driftsstatus("run", env=env)
+    return warehouse, env, result.stdout
+
+
+@pytest.fixture(scope="session")
+def warehouse(sample_run) -> Path:
+    """The warehouse file the pipeline wrote; its serving copy lies next to it."""
+    return sample_run[0]

@@ -1,0 +1,46 @@
+"""Shared test helpers: run the real command line on a landing folder and read marts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).with_name("golden")
+
+
+def driftsstatus(*args: str, env: dict[str, str] | None = None, check: bool = True):
+    """Run `driftsstatus ARGS` in a subprocess, as a user would."""
+    # Only the test's own settings: nothing leaks in from the developer's shell.
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")}
+    full_env.update(env or {})
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster_project.cli", *args],
+        cwd=REPO_ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"driftsstatus {' '.join(args)} exited {result.returncode}\n"
+            f"stdout:\n{result.stdout[-4000:]}\nstderr:\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def pipeline_env(landing: Path, warehouse: Path, as_of: str | None = None) -> dict[str, str]:
+    env = {"DRIFTSSTATUS_LANDING_DIR": str(landing), "DRIFTSSTATUS_WAREHOUSE": str(warehouse)}
+    if as_of:
+        env["DRIFTSSTATUS_AS_OF"] = as_of
+    return env
+
+
+def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Read from a finished warehouse with a short-lived read-only connection."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()

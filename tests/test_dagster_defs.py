@@ -1,0 +1,53 @@
+"""The Dagster definitions load the way `dg dev` and the scheduled runs load them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from tests.helpers import REPO_ROOT
+
+
+def test_dg_check_defs_passes():
+    dg_cli = Path(sys.executable).with_name("dg")
+    result = subprocess.run(
+        [str(dg_cli), "check", "defs"], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_one_asset_per_landing_source_feeds_the_dbt_staging_models():
+    from dagster_project.definitions import defs
+
+    graph = defs().resolve_asset_graph()
+    raw = {key.to_user_string() for key in graph.get_all_asset_keys() if key.path[0] == "raw"}
+    assert raw == {
+        "raw/probe_checks",
+        "raw/incidents",
+        "raw/service_windows",
+        "raw/changes",
+        "raw/service_calls",
+    }
+    children = graph.get(dg.AssetKey(["raw", "probe_checks"])).child_keys
+    assert dg.AssetKey(["staging", "stg_monitoring__probe_checks"]) in children
+
+
+def test_serving_copy_is_published_after_every_mart():
+    from dagster_project.definitions import defs
+
+    parents = defs().resolve_asset_graph().get(dg.AssetKey("serving_copy")).parent_keys
+    marts = {"dim_services", "fct_monthly_availability", "fct_monthly_service_calls"}
+    assert {dg.AssetKey(["marts", name]) for name in marts} <= parents
+
+
+def test_dbt_tests_are_asset_checks_on_the_marts():
+    from dagster_project.definitions import defs
+
+    checks = defs().resolve_asset_graph().asset_check_keys
+    on_availability = {
+        c.name for c in checks if c.asset_key == dg.AssetKey(["marts", "fct_monthly_availability"])
+    }
+    assert any(name.startswith("not_null") for name in on_availability), on_availability

@@ -1,0 +1,123 @@
+"""Loading landing files into raw tables: hashes, replacement, rejects (data contract)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.landing.loader import load_source
+from dagster_project.landing.sources import SOURCES_BY_NAME
+
+PROBES = SOURCES_BY_NAME["probe_checks"]
+HEADER = "checked_at,service_id,probe_id,status,response_ms\n"
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        yield connection
+
+
+def _write(landing: Path, name: str, text: str) -> Path:
+    path = landing / "probe_checks" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _rows(con, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+def test_r1_offsetless_timestamp_is_rejected_with_file_line_and_reason(tmp_path, con):
+    _write(
+        tmp_path,
+        "a.csv",
+        HEADER
+        + "2024-01-05T10:00:00Z,ko_app,p1,up,12\n"
+        + "2024-01-05 10:00:00,ko_app,p1,up,12\n"
+        + "2024-01-05T10:01:00+01:00,ko_app,p1,down,\n",
+    )
+    summary = load_source(con, tmp_path, PROBES)
+    assert (summary.rows_loaded, summary.rows_rejected) == (2, 1)
+    assert _rows(
+        con, "select source, file, line_number, reason, raw_line from audit.rejected_rows"
+    ) == [
+        (
+            "probe_checks",
+            "probe_checks/a.csv",
+            3,
+            "checked_at: no UTC offset in '2024-01-05 10:00:00'",
+            "2024-01-05 10:00:00,ko_app,p1,up,12",
+        )
+    ]
+    assert _rows(
+        con, "select strftime(checked_at, '%H:%M'), status from raw.probe_checks order by 1"
+    ) == [
+        ("09:01", "down"),
+        ("10:00", "up"),
+    ]
+
+
+def test_bad_values_name_column_and_rule(tmp_path, con):
+    _write(
+        tmp_path,
+        "b.csv",
+        HEADER
+        + "2024-01-05T10:00:00Z,nope,p1,up,5\n"
+        + "2024-01-05T10:00:00Z,ko_app,p1,sideways,-3\n"
+        + "2024-13-05T10:00:00Z,ko_app,p1,up,x\n",
+    )
+    load_source(con, tmp_path, PROBES)
+    assert [
+        r[0] for r in _rows(con, "select reason from audit.rejected_rows order by line_number")
+    ] == [
+        "service_id: unknown service 'nope'",
+        "status: 'sideways' not one of up, degraded, down; response_ms: below 0 in '-3'",
+        "checked_at: not a timestamp '2024-13-05T10:00:00Z'; response_ms: not an integer 'x'",
+    ]
+
+
+def test_unchanged_file_is_skipped_and_changed_file_replaces_its_rows(tmp_path, con):
+    path = _write(tmp_path, "c.csv", HEADER + "2024-01-05T10:00:00Z,ko_app,p1,up,5\n")
+    _write(tmp_path, "d.csv", HEADER + "2024-01-05T11:00:00Z,ko_app,p1,up,5\n")
+    first = load_source(con, tmp_path, PROBES)
+    again = load_source(con, tmp_path, PROBES)
+    assert (first.files_loaded, again.files_loaded, again.files_skipped) == (2, 0, 2)
+    path.write_text(
+        HEADER + "2024-01-05T10:00:00Z,ko_app,p1,down,\n2024-01-05T10:01:00Z,ko_app,p1,up,5\n"
+    )
+    changed = load_source(con, tmp_path, PROBES)
+    assert (changed.files_loaded, changed.files_skipped) == (1, 1)
+    assert _rows(
+        con, "select _file, status, count(*) from raw.probe_checks group by all order by all"
+    ) == [
+        ("probe_checks/c.csv", "down", 1),
+        ("probe_checks/c.csv", "up", 1),
+        ("probe_checks/d.csv", "up", 1),
+    ]
+
+
+def test_removed_file_takes_its_rows_with_it(tmp_path, con):
+    path = _write(tmp_path, "e.csv", HEADER + "2024-01-05T10:00:00Z,ko_app,p1,up,5\n")
+    load_source(con, tmp_path, PROBES)
+    path.unlink()
+    summary = load_source(con, tmp_path, PROBES)
+    assert summary.files_removed == 1
+    assert _rows(con, "select count(*) from raw.probe_checks") == [(0,)]
+    assert _rows(con, "select count(*) from audit.loaded_files") == [(0,)]
+
+
+def test_file_missing_a_required_column_is_rejected_whole_and_changes_nothing(tmp_path, con):
+    _write(tmp_path, "good.csv", HEADER + "2024-01-05T10:00:00Z,ko_app,p1,up,5\n")
+    load_source(con, tmp_path, PROBES)
+    _write(tmp_path, "bad.csv", "checked_at,service_id,status\n2024-01-05T10:00:00Z,ko_app,up\n")
+    summary = load_source(con, tmp_path, PROBES)
+    assert summary.rejected_files == [
+        ("probe_checks/bad.csv", "missing required column(s): probe_id")
+    ]
+    assert _rows(con, "select _file, count(*) from raw.probe_checks group by all") == [
+        ("probe_checks/good.csv", 1)
+    ]

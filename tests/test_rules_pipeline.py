@@ -1,0 +1,132 @@
+"""The rules end to end: a small hand-written landing folder through the real pipeline.
+
+The folder (tests/landing_small) holds one situation per rule; the run is as
+of 2024-03-20 00:00 Copenhagen time, so March 2024 is month to date.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import driftsstatus, pipeline_env, query
+
+AS_OF = "2024-03-20T00:00:00+01:00"
+FEB, MAR = "2024-02-01", "2024-03-01"
+FEB_SECONDS = 29 * 86400
+MAR_TO_DATE_SECONDS = 19 * 86400
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("small")
+    landing = shutil.copytree(Path(__file__).with_name("landing_small"), root / "landing")
+    warehouse = root / "warehouse.duckdb"
+    result = driftsstatus("run", env=pipeline_env(landing, warehouse, as_of=AS_OF))
+    return warehouse, result.stdout
+
+
+def _cell(warehouse: Path, service_id: str, month: str) -> dict:
+    columns = (
+        "service_seconds, excluded_seconds, downtime_seconds, red_seconds, yellow_seconds, "
+        "probe_coverage, availability_pct, availability_display, sla_met, status_colour"
+    )
+    rows = query(
+        warehouse,
+        f"select {columns} from marts.fct_monthly_availability "
+        "where service_id = ? and month = cast(? as date)",
+        [service_id, month],
+    )
+    assert len(rows) == 1, (service_id, month, rows)
+    return dict(zip([c.strip() for c in columns.split(",")], rows[0], strict=True))
+
+
+def test_r1_months_run_from_first_landed_data_to_the_as_of_month(small_run):
+    warehouse, _ = small_run
+    months = query(
+        warehouse,
+        "select distinct strftime(month, '%Y-%m') from marts.fct_monthly_availability order by 1",
+    )
+    assert months == [("2024-02",), ("2024-03",)]
+
+
+def test_r6_the_as_of_month_is_reported_to_date_and_an_open_incident_lasts_until_as_of(small_run):
+    cell = _cell(small_run[0], "bf_app", MAR)
+    assert cell["service_seconds"] == MAR_TO_DATE_SECONDS
+    assert cell["downtime_seconds"] == 10 * 86400  # from 10 March to the as-of instant
+    assert cell["availability_display"] == "47,37%"
+    assert cell["status_colour"] == "red"
+
+
+def test_r6_a_cancelled_incident_removes_its_downtime(small_run):
+    assert _cell(small_run[0], "adgang_app", FEB)["downtime_seconds"] == 0
+
+
+def test_r7_an_incident_crossing_a_month_boundary_is_split_at_it(small_run):
+    warehouse, _ = small_run
+    assert _cell(warehouse, "ko_infra", FEB)["downtime_seconds"] == 3600
+    assert _cell(warehouse, "ko_infra", MAR)["downtime_seconds"] == 3600
+
+
+def test_r4_majority_of_probes_and_worst_check_per_probe_minute(small_run):
+    cell = _cell(small_run[0], "sdy_app", FEB)
+    # 10:00 two of three down; 10:01 one of three; 10:02 p1's worse check makes two of three.
+    assert (cell["downtime_seconds"], cell["red_seconds"]) == (120, 120)
+
+
+def test_r4_minutes_without_probe_data_lower_coverage_not_availability(small_run):
+    cell = _cell(small_run[0], "ko_app", FEB)
+    assert cell["downtime_seconds"] == 0
+    assert cell["availability_display"] == "100,00%"
+    assert cell["probe_coverage"] == pytest.approx(5 * 60 / FEB_SECONDS)
+
+
+def test_r3_planned_window_is_excluded_and_late_window_is_not(small_run):
+    cell = _cell(small_run[0], "bf_infra", FEB)
+    assert cell["excluded_seconds"] == 7200
+    assert cell["service_seconds"] == FEB_SECONDS - 7200
+    assert cell["downtime_seconds"] == 1800  # only the outage inside the late window
+
+
+def test_r5_r7_r10_red_inside_yellow_counts_once_at_the_largest_impact(small_run):
+    cell = _cell(small_run[0], "adgang_infra", FEB)
+    assert cell["downtime_seconds"] == pytest.approx(0.25 * 3600 + 1800)
+    assert (cell["red_seconds"], cell["yellow_seconds"]) == (1800, 3600)
+    assert cell["status_colour"] == "red"
+
+
+def test_r11_calls_are_counted_in_the_copenhagen_month_of_their_hour(small_run):
+    rows = query(
+        small_run[0],
+        "select environment, strftime(month, '%Y-%m'), calls, failed_calls "
+        "from marts.fct_monthly_service_calls order by 1, 2",
+    )
+    assert rows == [
+        ("m1", "2024-02", 100, 1),
+        ("m1", "2024-03", 50, 0),
+        ("m2", "2024-02", 0, 0),
+        ("m2", "2024-03", 0, 0),
+    ]
+
+
+def test_r12_distinct_production_changes_and_planned_windows_per_month(small_run):
+    rows = query(
+        small_run[0],
+        "select strftime(month, '%Y-%m'), changes, service_windows, late_service_windows "
+        "from marts.fct_monthly_operations where area = 'stoettesystemer' order by 1",
+    )
+    assert rows == [("2024-02", 1, 1, 1), ("2024-03", 1, 0, 0)]
+
+
+def test_bad_rows_are_rejected_and_counted_in_the_run_summary(small_run):
+    warehouse, stdout = small_run
+    reasons = query(
+        warehouse, "select file, line_number, reason from audit.rejected_rows order by 1"
+    )
+    assert reasons == [
+        ("probe_checks/checks.csv", 7, "checked_at: no UTC offset in '2024-02-01 00:05:05'"),
+        ("service_calls/calls.csv", 4, "failed_calls: greater than calls"),
+    ]
+    assert "probe_checks     files 1/0/0  rows 15/1" in stdout
