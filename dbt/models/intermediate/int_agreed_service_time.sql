@@ -1,67 +1,15 @@
--- R2 + R3: agreed service time per service and month as [start_at, end_at)
--- intervals: the month (to T), within the weekly service hours if the service
--- has any (24x7 otherwise), minus planned service windows.
+-- R3: agreed service time per service and month as [start_at, end_at)
+-- intervals: the scheduled service time (R2) minus the planned service
+-- windows. Late windows (announced after they started) remove nothing.
 with
 
-services as (
+scheduled as (
     select
-        services.service_id,
-        count(hours.service_id) > 0 as has_service_hours
-    from {{ ref('services') }} as services
-    left join {{ ref('service_hours') }} as hours
-        on services.service_id = hours.service_id
-    group by services.service_id
-),
-
-days as (
-    select
-        months.month,
-        cast(unnest(generate_series(
-            cast(months.month as timestamp),
-            cast(months.month + interval 1 month - interval 1 day as timestamp),
-            interval 1 day
-        )) as date) as day
-    from {{ ref('int_report_months') }} as months
-),
-
-hour_intervals as (
-    select
-        hours.service_id,
-        days.month,
-        {{ local_midnight('days.day + hours.start_local') }} as start_at,
-        -- Hours ending at or before they start run past midnight.
-        {{ local_midnight(
-            "days.day + hours.end_local"
-            ~ " + case when hours.end_local <= hours.start_local"
-            ~ " then interval 1 day else interval 0 day end"
-        ) }} as end_at
-    from {{ ref('service_hours') }} as hours
-    inner join days on isodow(days.day) = hours.iso_weekday
-),
-
-base as (
-    select
-        services.service_id,
-        months.month,
-        months.month_start_at as start_at,
-        months.month_end_at as end_at
-    from services
-    cross join {{ ref('int_report_months') }} as months
-    where not services.has_service_hours
-    union all
-    select
-        hour_intervals.service_id,
-        hour_intervals.month,
-        greatest(hour_intervals.start_at, months.month_start_at) as start_at,
-        least(hour_intervals.end_at, months.month_end_at) as end_at
-    from hour_intervals
-    inner join {{ ref('int_report_months') }} as months
-        on hour_intervals.month = months.month
-),
-
-clipped as (
-    select * from base
-    where start_at < end_at
+        service_id,
+        month,
+        start_at,
+        end_at
+    from {{ ref('int_scheduled_service_time') }}
 ),
 
 planned_windows as (
@@ -73,25 +21,26 @@ planned_windows as (
     where is_planned and starts_at < ends_at
 ),
 
-points as (
+-- Cut the scheduled intervals at every window boundary ...
+boundaries as (
     select
         service_id,
         start_at as boundary_at
-    from clipped
+    from scheduled
     union
     select
         service_id,
-        end_at
-    from clipped
+        end_at as boundary_at
+    from scheduled
     union
     select
         service_id,
-        starts_at
+        starts_at as boundary_at
     from planned_windows
     union
     select
         service_id,
-        ends_at
+        ends_at as boundary_at
     from planned_windows
 ),
 
@@ -99,29 +48,41 @@ pieces as (
     select
         service_id,
         boundary_at as start_at,
-        lead(boundary_at) over (partition by service_id order by boundary_at) as end_at
-    from points
+        lead(boundary_at) over (
+            partition by service_id order by boundary_at
+        ) as end_at
+    from boundaries
+),
+
+-- ... and keep the pieces that are scheduled and not inside a planned window.
+-- Scheduled intervals of a service are disjoint, so the one starting last at or
+-- before a piece is the only one that can hold it (an asof join, linear).
+scheduled_pieces as (
+    select
+        pieces.service_id,
+        scheduled.month,
+        pieces.start_at,
+        pieces.end_at
+    from pieces
+    asof inner join scheduled
+        on
+            pieces.service_id = scheduled.service_id
+            and pieces.start_at >= scheduled.start_at
+    where pieces.end_at is not null and pieces.start_at < scheduled.end_at
 )
 
 select
-    pieces.service_id,
-    clipped.month,
-    pieces.start_at,
-    pieces.end_at,
-    (epoch_us(pieces.end_at) - epoch_us(pieces.start_at)) / 1e6 as seconds
-from pieces
-inner join clipped
-    on
-        pieces.service_id = clipped.service_id
-        and pieces.start_at >= clipped.start_at
-        and pieces.start_at < clipped.end_at
-where
-    pieces.end_at is not null
-    and not exists (
-        select 1
-        from planned_windows
-        where
-            planned_windows.service_id = pieces.service_id
-            and planned_windows.starts_at <= pieces.start_at
-            and planned_windows.ends_at > pieces.start_at
-    )
+    service_id,
+    month,
+    start_at,
+    end_at,
+    {{ seconds_between('start_at', 'end_at') }} as seconds
+from scheduled_pieces
+where not exists (
+    select 1
+    from planned_windows
+    where
+        planned_windows.service_id = scheduled_pieces.service_id
+        and planned_windows.starts_at <= scheduled_pieces.start_at
+        and planned_windows.ends_at > scheduled_pieces.start_at
+)

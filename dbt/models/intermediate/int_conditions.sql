@@ -1,6 +1,7 @@
--- R5: everything that costs availability, as intervals with a severity and an
--- impact weight in (0, 1]: probe down (red, 1.0) and degraded (yellow, the
--- service's degraded_impact) runs, and incidents as of T.
+-- R5: everything that costs availability, as [start_at, end_at) intervals with
+-- a severity and an impact weight in (0, 1]: probe down runs (red, 1.0),
+-- probe degraded runs (yellow, the service's degraded_impact) and incidents
+-- as of T (their severity and impact, see int_incidents_as_of).
 with
 
 services as (
@@ -13,8 +14,10 @@ services as (
 probe_conditions as (
     select
         runs.service_id,
+        'probe ' || runs.status || ' '
+        || strftime(timezone('UTC', runs.start_at), '%Y-%m-%dT%H:%MZ') as condition_id,
         'probe' as condition_source,
-        cast(null as varchar) as source_id,
+        cast(null as varchar) as incident_id,
         case runs.status when 'down' then 'red' else 'yellow' end as severity,
         case
             when runs.status = 'down' then 1.0 else services.degraded_impact
@@ -28,15 +31,16 @@ probe_conditions as (
 
 incident_conditions as (
     select
-        incidents.service_id,
+        service_id,
+        incident_id as condition_id,
         'incident' as condition_source,
-        incidents.incident_id as source_id,
-        incidents.severity,
-        incidents.impact,
-        incidents.started_at as start_at,
-        incidents.effective_end_at as end_at
-    from {{ ref('int_incidents_as_of') }} as incidents
-    where incidents.started_at < incidents.effective_end_at
+        incident_id,
+        severity,
+        impact,
+        started_at as start_at,
+        effective_end_at as end_at
+    from {{ ref('int_incidents_as_of') }}
+    where started_at < effective_end_at
 )
 
 select * from probe_conditions

@@ -1,21 +1,31 @@
--- R6: each incident as its latest version recorded at or before T says;
--- cancelled incidents are gone, open ones last until T. One row per service,
--- with the impact weight of R5.
+-- R6: each incident as the latest version recorded at or before T says.
+-- Cancelled incidents are gone; open ones last until T. One row per incident
+-- and service, with the impact weight of R5.
 with
+
+versions as (
+    select
+        *,
+        -- Versions recorded at the same instant keep their order in the files.
+        row_number() over (
+            partition by incident_id
+            order by recorded_at, source_file, source_line
+        ) as version_number
+    from {{ ref('stg_incidents__incident_versions') }}
+),
 
 latest as (
     select *
-    from {{ ref('stg_incidents__incident_versions') }}
-    qualify row_number() over (
-        partition by incident_id order by version_number desc
-    ) = 1
+    from versions
+    qualify version_number = max(version_number) over (partition by incident_id)
 ),
 
 per_service as (
-    select
+    select distinct
         incident_id,
+        unnest(service_ids) as service_id,
         severity,
-        impact,
+        impact as reported_impact,
         started_at,
         ended_at,
         status,
@@ -25,23 +35,35 @@ per_service as (
         cause,
         resolution,
         recorded_at,
-        version_number,
-        unnest(service_ids) as service_id
+        version_number
     from latest
     where status != 'cancelled'
 )
 
 select
-    per_service.* exclude (impact),
+    per_service.incident_id,
+    per_service.service_id,
     services.area,
-    per_service.impact as reported_impact,
+    per_service.severity,
+    -- R5: red costs everything; yellow its own impact, else the service's.
     case
         when per_service.severity = 'red' then 1.0
-        else coalesce(per_service.impact, services.degraded_impact)
+        else coalesce(per_service.reported_impact, services.degraded_impact)
     end as impact,
+    per_service.reported_impact,
+    per_service.started_at,
+    per_service.ended_at,
     least(
         coalesce(per_service.ended_at, {{ as_of_ts() }}), {{ as_of_ts() }}
-    ) as effective_end_at
+    ) as effective_end_at,
+    per_service.status,
+    per_service.service_code,
+    per_service.title,
+    per_service.description,
+    per_service.cause,
+    per_service.resolution,
+    per_service.recorded_at,
+    per_service.version_number
 from per_service
 inner join {{ ref('services') }} as services
     on per_service.service_id = services.service_id

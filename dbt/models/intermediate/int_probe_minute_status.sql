@@ -1,7 +1,9 @@
-{{ config(materialized='view') }}
 -- R4: each service's status per minute from its probes. A probe's worst check
 -- in the minute counts; then down if more than half of the reporting probes
 -- say down, degraded if more than half say down or degraded, else up.
+-- A view: read once, by int_probe_status_intervals; minutes are never stored.
+{{ config(materialized='view') }}
+
 with
 
 per_probe as (

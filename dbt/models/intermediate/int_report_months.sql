@@ -1,6 +1,7 @@
 -- R1: the month spine. Copenhagen calendar months from the earliest to the
 -- latest month holding landed data, capped at the month holding T (R6), which
--- is reported month to date.
+-- is reported month to date. Month lengths are real elapsed seconds, so DST
+-- months are 743 h and 745 h.
 with
 
 landed as (
@@ -50,10 +51,10 @@ months as (
             )) as date
         ) as month
     from bounds
-    where first_month is not null
+    where first_month <= last_month
 ),
 
-bounded as (
+month_bounds as (
     select
         month,
         {{ local_midnight('month') }} as month_start_at,
@@ -64,10 +65,16 @@ bounded as (
 select
     month,
     month_start_at,
+    -- The month holding T ends at T (month to date).
     least(next_month_start_at, {{ as_of_ts() }}) as month_end_at,
-    (
-        epoch_us(least(next_month_start_at, {{ as_of_ts() }}))
-        - epoch_us(month_start_at)
-    ) / 1e6 as month_seconds,
-    next_month_start_at > {{ as_of_ts() }} as is_month_to_date
-from bounded
+    {{ seconds_between('month_start_at', 'least(next_month_start_at, ' ~ as_of_ts() ~ ')') }}
+        as month_seconds,
+    next_month_start_at > {{ as_of_ts() }} as is_month_to_date,
+    -- Danish column label as printed in the report, e.g. jan-24, maj-23.
+    [
+        'jan', 'feb', 'mar', 'apr', 'maj', 'jun',
+        'jul', 'aug', 'sep', 'okt', 'nov', 'dec'
+    ][month(month)] || '-' || strftime(month, '%y') as month_label
+from month_bounds
+-- A month that starts at T or later has nothing to report yet.
+where month_start_at < {{ as_of_ts() }}

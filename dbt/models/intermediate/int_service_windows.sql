@@ -1,4 +1,6 @@
--- R3/R12: service windows with the area and the Copenhagen month they start in.
+-- R3/R12: service windows with their area and the Copenhagen month they start
+-- in. A window is planned only if announced no later than it started; a late
+-- one is listed but does not remove service time (no retroactive hiding).
 select
     windows.window_id,
     windows.service_id,
@@ -7,7 +9,7 @@ select
     windows.ends_at,
     windows.announced_at,
     windows.description,
-    windows.is_planned,
+    windows.announced_at <= windows.starts_at as is_planned,
     {{ local_month('windows.starts_at') }} as month
 from {{ ref('stg_operations__service_windows') }} as windows
 inner join {{ ref('services') }} as services

@@ -1,4 +1,5 @@
--- The services of the report, with their area and the SLA target in force at T.
+-- The services of the report with their area and headings, and the SLA target
+-- in force on T's local day (R9 applies targets per month in the fact).
 select
     services.service_id,
     services.area,
@@ -17,5 +18,8 @@ inner join {{ ref('areas') }} as areas
 left join {{ ref('sla_targets') }} as targets
     on
         services.service_id = targets.service_id
-        and targets.valid_from <= {{ local_month(as_of_ts()) }}
-        and (targets.valid_to is null or targets.valid_to >= {{ local_month(as_of_ts()) }})
+        and targets.valid_from <= cast(timezone('Europe/Copenhagen', {{ as_of_ts() }}) as date)
+        and (
+            targets.valid_to is null
+            or targets.valid_to >= cast(timezone('Europe/Copenhagen', {{ as_of_ts() }}) as date)
+        )

@@ -1,12 +1,16 @@
--- R8-R10: availability per service and month against its SLA target, as the
--- report shows it. Every service has a row for every month of the spine.
+-- R8-R10: availability per service and Copenhagen month against its SLA
+-- target, as the report shows it. Every service has a row for every month of
+-- the spine, also when nothing was recorded.
 with
 
 cells as (
     select
         services.service_id,
+        services.area,
         months.month,
+        months.month_label,
         months.month_seconds,
+        months.is_month_to_date,
         coalesce(downtime.service_seconds, 0) as service_seconds,
         coalesce(downtime.downtime_seconds, 0) as downtime_seconds,
         coalesce(downtime.red_seconds, 0) as red_seconds,
@@ -24,9 +28,7 @@ cells as (
 targeted as (
     select
         cells.*,
-        targets.target_pct as sla_target_pct,
-        100 * (1 - cells.downtime_seconds / nullif(cells.service_seconds, 0))
-            as availability_pct
+        targets.target_pct as sla_target_pct
     from cells
     left join {{ ref('sla_targets') }} as targets
         on
@@ -35,39 +37,58 @@ targeted as (
             and (targets.valid_to is null or cells.month <= targets.valid_to)
 ),
 
--- R9: half-up at two decimals; the cast to 9 decimals first absorbs binary
--- noise, so that 99.895 is not shown as 99,89% because it is stored as 99.8949999.
-displayed as (
+-- R8/R9: availability unrounded, and rounded half-up to hundredths of a percent
+-- in exact integer arithmetic on microseconds, so 99.895 shows as 99,90% even
+-- when the double holds 99.89499999...
+in_microseconds as (
     select
         *,
-        cast(round(cast(availability_pct as decimal(18, 9)), 2) as decimal(5, 2))
-            as availability_rounded
+        cast(round(service_seconds * 1e6) as hugeint) as service_us,
+        cast(round((service_seconds - downtime_seconds) * 1e6) as hugeint) as up_us
     from targeted
+),
+
+rounded as (
+    select
+        *,
+        100 * (1 - downtime_seconds / nullif(service_seconds, 0)) as availability_pct,
+        cast(
+            cast(
+                (20000 * up_us + service_us) // nullif(2 * service_us, 0) as decimal(18, 0)
+            ) * 0.01 as decimal(5, 2)
+        ) as availability_rounded
+    from in_microseconds
 )
 
 select
     service_id,
     month,
     service_seconds,
+    month_seconds - service_seconds as excluded_seconds,
     downtime_seconds,
     red_seconds,
     yellow_seconds,
-    availability_pct,
-    sla_target_pct,
-    availability_rounded,
-    month_seconds - service_seconds as excluded_seconds,
     known_seconds / nullif(service_seconds, 0) as probe_coverage,
-    (1 - sla_target_pct / 100) * service_seconds - downtime_seconds
-        as error_budget_seconds,
+    -- R8; (100 - target) is exact in decimal, so a 99.90 target allows exactly 0.1 %.
+    (100 - sla_target_pct) * service_seconds / 100 - downtime_seconds as error_budget_seconds,
+    availability_pct,
     coalesce(
         replace(cast(availability_rounded as varchar), '.', ',') || '%', 'n/a'
     ) as availability_display,
+    sla_target_pct,
+    -- R9: the displayed value is what meets the target or not.
     availability_rounded >= sla_target_pct as sla_met,
+    -- R10; a month without agreed service time (n/a) has no colour.
     case
         when availability_rounded is null then null
         when availability_rounded >= sla_target_pct then 'green'
-        -- R10: red when red time lost at least as much as yellow time did.
         when red_seconds >= downtime_seconds - red_seconds then 'red'
         else 'yellow'
-    end as status_colour
-from displayed
+    end as status_colour,
+    availability_rounded,
+    area,
+    month_label,
+    month_seconds,
+    known_seconds,
+    is_month_to_date
+from rounded

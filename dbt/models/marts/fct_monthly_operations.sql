@@ -12,10 +12,11 @@ changes as (
         {{ local_month('deployed_at') }} as month,
         count(distinct change_id) as changes
     from {{ ref('stg_operations__changes') }}
-    where is_production
-    group by area, {{ local_month('deployed_at') }}
+    where environment = 'production'
+    group by all
 ),
 
+-- A window on several services of an area counts once per window_id.
 windows as (
     select
         area,

@@ -1,4 +1,5 @@
--- R11: service calls per area, environment and Copenhagen month.
+-- R11: service calls per area, environment and Copenhagen month of the hour
+-- they were counted in; every environment of an area has every month.
 with
 
 environments as (
@@ -16,15 +17,15 @@ calls as (
         sum(calls) as calls,
         sum(failed_calls) as failed_calls
     from {{ ref('stg_operations__service_calls') }}
-    group by environment, {{ local_month('period_start') }}
+    group by all
 )
 
 select
     environments.area,
     environments.environment,
     months.month,
-    coalesce(calls.calls, 0) as calls,
-    coalesce(calls.failed_calls, 0) as failed_calls
+    cast(coalesce(calls.calls, 0) as bigint) as calls,
+    cast(coalesce(calls.failed_calls, 0) as bigint) as failed_calls
 from environments
 cross join {{ ref('int_report_months') }} as months
 left join calls

@@ -1,4 +1,5 @@
--- Incident versions recorded at or before T (R6).
+-- Incident versions recorded at or before T (R6). Every version is kept;
+-- int_incidents_as_of picks the one in force.
 select
     incident_id,
     recorded_at,
@@ -13,8 +14,7 @@ select
     description,
     cause,
     resolution,
-    row_number() over (
-        partition by incident_id order by recorded_at, _file, _line
-    ) as version_number
+    _file as source_file,
+    _line as source_line
 from {{ source('raw', 'incidents') }}
 where recorded_at <= {{ as_of_ts() }}

@@ -5,7 +5,6 @@ select
     environment,
     kind,
     deployed_at,
-    summary,
-    environment = 'production' as is_production
+    summary
 from {{ source('raw', 'changes') }}
 where deployed_at < {{ as_of_ts() }}

@@ -1,4 +1,4 @@
-{#- Every non-null value lies in [min_value, max_value] (or (min_value, ...] when exclusive_min). -#}
+{#- Every non-null value lies in [min_value, max_value] ((min_value, ...] if exclusive_min). -#}
 {% test value_between(model, column_name, min_value, max_value, exclusive_min=false) %}
 select {{ column_name }}
 from {{ model }}

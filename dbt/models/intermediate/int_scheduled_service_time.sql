@@ -1,0 +1,107 @@
+-- R2: the service time the agreement schedules, per service and month, as
+-- [start_at, end_at) intervals: the whole month (to T) for a 24x7 service, else
+-- the weekly service hours (Copenhagen wall-clock, converted day by day so DST
+-- is right), clipped to the month. Planned windows are removed downstream.
+with
+
+months as (
+    select
+        month,
+        month_start_at,
+        month_end_at
+    from {{ ref('int_report_months') }}
+),
+
+hours as (
+    select
+        service_id,
+        iso_weekday,
+        start_local,
+        end_local
+    from {{ ref('service_hours') }}
+),
+
+services_24x7 as (
+    select services.service_id
+    from {{ ref('services') }} as services
+    where not exists (
+        select 1 from hours
+        where hours.service_id = services.service_id
+    )
+),
+
+-- Every local day of the spine, plus the day before it: hours that run past
+-- midnight on that day reach into the first month.
+local_days as (
+    select
+        cast(unnest(generate_series(
+            cast(min(month) - interval 1 day as timestamp),
+            cast(max(month) + interval 1 month - interval 1 day as timestamp),
+            interval 1 day
+        )) as date) as day
+    from months
+    having count(*) > 0
+),
+
+weekly_hours as (
+    select
+        hours.service_id,
+        {{ local_midnight('local_days.day + hours.start_local') }} as start_at,
+        -- Hours ending at or before they start run past midnight.
+        {{ local_midnight(
+            'local_days.day + hours.end_local'
+            ~ ' + case when hours.end_local <= hours.start_local'
+            ~ ' then interval 1 day else interval 0 day end'
+        ) }} as end_at
+    from hours
+    inner join local_days on isodow(local_days.day) = hours.iso_weekday
+),
+
+whole_months as (
+    select
+        services_24x7.service_id,
+        months.month,
+        months.month_start_at as start_at,
+        months.month_end_at as end_at
+    from services_24x7
+    cross join months
+),
+
+-- An hours interval crossing a month boundary is split at it (R7).
+hours_in_months as (
+    select
+        weekly_hours.service_id,
+        months.month,
+        greatest(weekly_hours.start_at, months.month_start_at) as start_at,
+        least(weekly_hours.end_at, months.month_end_at) as end_at
+    from weekly_hours
+    inner join months
+        on
+            weekly_hours.start_at < months.month_end_at
+            and weekly_hours.end_at > months.month_start_at
+),
+
+scheduled as (
+    select
+        service_id,
+        month,
+        start_at,
+        end_at
+    from whole_months
+    union all
+    select
+        service_id,
+        month,
+        start_at,
+        end_at
+    from hours_in_months
+)
+
+select
+    service_id,
+    month,
+    start_at,
+    end_at,
+    {{ seconds_between('start_at', 'end_at') }} as seconds
+from scheduled
+where start_at < end_at
