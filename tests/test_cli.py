@@ -24,3 +24,39 @@ def test_as_of_without_offset_is_refused(tmp_path):
     result = driftsstatus("run", "--as-of", "2024-01-05 10:00", check=False)
     assert result.returncode != 0
     assert "as-of instant needs a UTC offset or Z: '2024-01-05 10:00'" in result.stderr
+
+
+def test_app_command_serves_the_streamlit_app_on_localhost(sample_run):
+    """`driftsstatus app` starts Streamlit with the options given, bound to 127.0.0.1."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    _, env, _ = sample_run
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dagster_project.cli", "app", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port)],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as reply:
+                    assert reply.read() == b"ok"
+                    break
+            except OSError:
+                assert process.poll() is None, "the app exited"
+                assert time.monotonic() < deadline, "the app did not answer within 60 s"
+                time.sleep(0.5)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

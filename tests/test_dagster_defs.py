@@ -51,3 +51,27 @@ def test_dbt_tests_are_asset_checks_on_the_marts():
         c.name for c in checks if c.asset_key == dg.AssetKey(["marts", "fct_monthly_availability"])
     }
     assert any(name.startswith("not_null") for name in on_availability), on_availability
+
+
+def test_dbt_runs_on_its_own_for_model_development(warehouse, tmp_path):
+    """The analytics engineer's loop: plain `dbt build --select` and `dbt docs generate`."""
+    import os
+    import shutil
+
+    copy = shutil.copy(warehouse, tmp_path / "dev.duckdb")
+    env = {**os.environ, "DRIFTSSTATUS_WAREHOUSE": str(copy)}
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    common = ["--profiles-dir", ".", "--target-path", str(tmp_path / "target")]
+
+    def dbt_command(*args: str) -> str:
+        result = subprocess.run(
+            [dbt, *args, *common], cwd=REPO_ROOT / "dbt", env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout[-3000:]
+        return result.stdout
+
+    built = dbt_command("build", "--select", "fct_monthly_availability")
+    assert "Completed successfully" in built
+    assert "unit_test" in built  # the rules' unit tests ran with the model
+    dbt_command("docs", "generate")
+    assert (tmp_path / "target" / "catalog.json").exists()

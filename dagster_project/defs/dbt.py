@@ -16,9 +16,22 @@ from dagster_project.settings import DBT_PROJECT_DIR
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-if DBT_PROJECT.manifest_path.exists():
-    DBT_PROJECT.prepare_if_dev()
-else:
+DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
+
+
+def manifest_is_stale(project: DbtProject) -> bool:
+    """The manifest is missing or older than a file of the dbt project."""
+    if not project.manifest_path.exists():
+        return True
+    built = project.manifest_path.stat().st_mtime
+    paths = (project.project_dir / name for name in DBT_SOURCES)
+    files = (f for p in paths for f in ([p] if p.is_file() else p.rglob("*")))
+    return any(f.stat().st_mtime > built for f in files)
+
+
+# `dbt parse` (about 2 s) whenever a model changed, so the asset graph always
+# matches the SQL, in `dg dev` as in `driftsstatus run`.
+if manifest_is_stale(DBT_PROJECT):
     DBT_PROJECT.preparer.prepare(DBT_PROJECT)
 
 
