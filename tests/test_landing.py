@@ -121,3 +121,65 @@ def test_file_missing_a_required_column_is_rejected_whole_and_changes_nothing(tm
     assert _rows(con, "select _file, count(*) from raw.probe_checks group by all") == [
         ("probe_checks/good.csv", 1)
     ]
+
+
+def _write_bytes(landing: Path, name: str, data: bytes) -> None:
+    path = landing / "probe_checks" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def test_unreadable_files_are_rejected_whole_with_a_clear_reason(tmp_path, con):
+    import gzip
+
+    good = (HEADER + "2024-01-05T10:00:00Z,ko_app,p1,up,5\n").encode()
+    _write_bytes(tmp_path, "good.csv", good)
+    _write_bytes(tmp_path, "empty.csv", b"")
+    _write_bytes(tmp_path, "image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01")
+    _write_bytes(tmp_path, "cut.csv.gz", gzip.compress(good * 50)[:40])
+    _write_bytes(
+        tmp_path,
+        "latin1.csv",
+        HEADER.encode() + "2024-01-05T10:00:00Z,ko_app,pæ,up,5\n".encode("latin-1"),
+    )
+    summary = load_source(con, tmp_path, PROBES)
+    reasons = dict(summary.rejected_files)
+    assert reasons["probe_checks/empty.csv"] == "empty file"
+    assert reasons["probe_checks/image.csv"].startswith("not a CSV file (")
+    assert reasons["probe_checks/cut.csv.gz"].startswith("truncated or corrupt gzip file (")
+    assert reasons["probe_checks/latin1.csv"].startswith("not UTF-8 encoded (")
+    assert _rows(con, "select _file, count(*) from raw.probe_checks group by all") == [
+        ("probe_checks/good.csv", 1)
+    ]
+    assert _rows(con, "select count(*) from audit.rejected_files") == [(4,)]
+
+
+def test_bom_crlf_and_quoted_fields_are_accepted(tmp_path, con):
+    text = (
+        "\ufeff" + HEADER.replace("\n", "\r\n")
+        + '"2024-01-05T10:00:00Z","ko_app","probe, north",up,5\r\n'
+        + "2024-01-05T10:01:00Z,ko_app,p1,down,\r\n"
+    )  # fmt: skip
+    _write(tmp_path, "windows-export.csv", text)
+    summary = load_source(con, tmp_path, PROBES)
+    assert (summary.rows_loaded, summary.rows_rejected, summary.files_rejected) == (2, 0, 0)
+    assert _rows(con, "select _line, probe_id, status from raw.probe_checks order by _line") == [
+        (2, "probe, north", "up"),
+        (3, "p1", "down"),
+    ]
+
+
+def test_a_broken_json_line_is_one_rejected_row_not_a_rejected_file(tmp_path, con):
+    folder = tmp_path / "incidents"
+    folder.mkdir()
+    good = (
+        '{"incident_id": "I1", "recorded_at": "2024-01-05T10:00:00Z", "service_ids": ["ko_app"], '
+        '"severity": "red", "started_at": "2024-01-05T09:00:00Z", "ended_at": null, '
+        '"status": "open"}'
+    )
+    (folder / "incidents.jsonl").write_text(good + '\n{"incident_id": "I2", broken\n')
+    summary = load_source(con, tmp_path, SOURCES_BY_NAME["incidents"])
+    assert (summary.rows_loaded, summary.rows_rejected) == (1, 1)
+    assert _rows(con, "select line_number, reason from audit.rejected_rows") == [
+        (2, "line: not a JSON object")
+    ]

@@ -11,6 +11,7 @@ warehouse as it was.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -119,10 +120,12 @@ def _load_file(
 ) -> tuple[int, int]:
     con.execute("begin transaction")
     try:
+        if _is_empty(path):
+            raise FileRejected("empty file")
         try:
             _stage(con, source, path)
         except duckdb.Error as error:
-            raise FileRejected(_first_line(error)) from error
+            raise FileRejected(_explain(error)) from error
         _delete_rows_of(con, source, name)
         checked = _checked_rows_sql(source, services)
         con.execute(f"create or replace temp table checked as {checked}")
@@ -167,16 +170,23 @@ def _stage(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> None:
             f"file_row_number + 1 as _line, null::varchar as _raw from staged"
         )
     elif source.name == "incidents":
-        reader = f"read_ndjson_objects('{quoted}') with ordinality as t(doc, _ord)"
+        # One JSON document per line, read as text so that one bad line is one reject.
+        reader = (
+            f"read_csv('{quoted}', header = false, columns = {{'doc': 'varchar'}}, "
+            "delim = chr(31), quote = '', escape = '', auto_detect = false) "
+            "with ordinality as t(doc, _line)"
+        )
         fields = ", ".join(
-            f"json_extract(doc, '$.{c.name}')::varchar as {c.name}"
+            f"case when json_valid(doc) then json_extract(doc, '$.{c.name}')::varchar end "
+            f"as {c.name}"
             if c.kind == "id_list"
-            else f"json_extract_string(doc, '$.{c.name}') as {c.name}"
+            else f"case when json_valid(doc) then json_extract_string(doc, '$.{c.name}') end "
+            f"as {c.name}"
             for c in source.columns
         )
         con.execute(
             f"create or replace temp table staged as "
-            f"select {fields}, _ord as _line, doc::varchar as _raw from {reader}"
+            f"select {fields}, _line, doc as _raw from {reader} where trim(doc) <> ''"
         )
     else:
         reader = (
@@ -218,6 +228,9 @@ def _checked_rows_sql(source: Source, services: list[str]) -> str:
         typed = re.sub(r"\b\w+\b", lambda m: typed_columns.get(m[0], m[0]), condition)
         checks.append(f"case when not coalesce({typed}, true) then '{reason}' end")
     reason = f"nullif(concat_ws('; ', {', '.join(checks)}), '')"
+    if source.readable:
+        condition, message = source.readable
+        reason = f"case when not coalesce({condition}, false) then '{message}' else {reason} end"
     return f"select *, {reason} as _reason from staged"
 
 
@@ -317,5 +330,32 @@ def _forget_missing(con: duckdb.DuckDBPyConnection, source: Source, present: set
     return len(gone)
 
 
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0]
+def _is_empty(path: Path) -> bool:
+    if path.stat().st_size == 0:
+        return True
+    if path.name.endswith(".gz"):
+        with gzip.open(path, "rb") as handle:
+            try:
+                return not handle.read(1)
+            except (OSError, EOFError):
+                return False  # corrupt: reading it says so, with DuckDB's words
+    return False
+
+
+# DuckDB's words for file-level problems, and what they mean to the sender.
+_EXPLANATIONS = (
+    ("not utf-8 encoded", "not UTF-8 encoded"),
+    ("Error when sniffing file", "not a CSV file"),
+    ("GZIP", "truncated or corrupt gzip file"),
+    ("Malformed JSON", "not JSON Lines"),
+)
+
+
+def _explain(error: Exception) -> str:
+    """A clear reason for a file that cannot be read, with DuckDB's own first line."""
+    text = str(error).strip()
+    first = text.splitlines()[0]
+    for needle, meaning in _EXPLANATIONS:
+        if needle in text:
+            return f"{meaning} ({first})"
+    return first

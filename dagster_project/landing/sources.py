@@ -25,6 +25,8 @@ class Source:
     file_types: tuple[str, ...]
     columns: tuple[Column, ...]
     row_rules: tuple[tuple[str, str], ...] = field(default=())  # (sql condition, reason)
+    # A row failing this is rejected with this reason alone (its fields are unreadable).
+    readable: tuple[str, str] | None = None
 
     @property
     def table(self) -> str:
@@ -67,6 +69,7 @@ SOURCES = (
             ("impact is null or (impact > 0 and impact <= 1)", "impact: not in (0, 1]"),
             ("ended_at is null or ended_at >= started_at", "ended_at: before started_at"),
         ),
+        readable=("json_valid(_raw)", "line: not a JSON object"),
     ),
     Source(
         "service_windows",
