@@ -1,0 +1,127 @@
+"""audit.validation_results: what each suite found in each landed file (file + hash).
+
+A file is validated again only when its content hash changes; the rows of a
+(source, file) are replaced as a whole, and rows of files no longer landed go.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+
+if TYPE_CHECKING:
+    from dagster_project.quality.validate import ValidationOutcome
+
+RESULTS_DDL = """
+create schema if not exists audit;
+create table if not exists audit.validation_results (
+    source varchar not null,
+    file varchar not null,
+    sha256 varchar,                   -- of the file as loaded (audit.loaded_files)
+    suite varchar not null,
+    expectation_type varchar not null,
+    column_name varchar,              -- "a,b" for pair expectations, null for table ones
+    success boolean not null,
+    unexpected_count bigint,          -- null for whole-column ones (type, existence)
+    element_count bigint not null,
+    unexpected_examples varchar[],    -- a few 'line N: value' (or the observed value)
+    validated_at timestamptz not null
+);
+"""
+
+
+def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(RESULTS_DDL)
+
+
+def save_outcome(con: duckdb.DuckDBPyConnection, outcome: ValidationOutcome) -> None:
+    """Replace the rows of (source, file) by this outcome, in one transaction."""
+    ensure_results_table(con)
+    rows = [
+        [
+            outcome.source,
+            outcome.file,
+            outcome.sha256,
+            outcome.suite,
+            e.expectation_type,
+            e.column,
+            e.success,
+            e.unexpected_count,
+            e.element_count,
+            e.examples,
+        ]
+        for e in outcome.expectations
+    ]
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "delete from audit.validation_results where source = ? and file = ?",
+            [outcome.source, outcome.file],
+        )
+        if rows:
+            con.executemany(
+                "insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                rows,
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def files_to_validate(con: duckdb.DuckDBPyConnection, source_name: str) -> list[str]:
+    """Loaded files of the source whose current hash has no validation results yet."""
+    ensure_results_table(con)
+    return [
+        row[0]
+        for row in con.execute(
+            """
+            select f.file from audit.loaded_files f
+            where f.source = ? and not exists (
+                select 1 from audit.validation_results r
+                where r.source = f.source and r.file = f.file and r.sha256 = f.sha256
+            )
+            order by f.file
+            """,
+            [source_name],
+        ).fetchall()
+    ]
+
+
+def forget_unloaded(con: duckdb.DuckDBPyConnection, source_name: str) -> int:
+    """Drop results of files the loader no longer holds (removed from the landing folder)."""
+    ensure_results_table(con)
+    removed = con.execute(
+        """
+        delete from audit.validation_results r
+        where r.source = ? and not exists (
+            select 1 from audit.loaded_files f where f.source = r.source and f.file = r.file
+        )
+        returning 1
+        """,
+        [source_name],
+    ).fetchall()
+    return len(removed)
+
+
+def current_failures(
+    con: duckdb.DuckDBPyConnection, source_name: str
+) -> list[tuple[str, str, str | None, int | None, list[str]]]:
+    """Failed expectations on the rows now in raw.<source>, earlier runs' files included.
+
+    (file, expectation_type, column_name, unexpected_count, examples), by file.
+    """
+    ensure_results_table(con)
+    return con.execute(
+        """
+        select r.file, r.expectation_type, r.column_name, r.unexpected_count,
+               r.unexpected_examples
+        from audit.validation_results r
+        join audit.loaded_files f
+          on f.source = r.source and f.file = r.file and f.sha256 = r.sha256
+        where r.source = ? and not r.success
+        order by r.file, r.expectation_type, r.column_name
+        """,
+        [source_name],
+    ).fetchall()

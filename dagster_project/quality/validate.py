@@ -1,0 +1,195 @@
+"""Validate one landed file's rows in raw.<source> against its suite with GX.
+
+GX 1.x has no DuckDB data source, so the rows are read as pandas frames in
+bounded chunks (memory stays flat for a year of minute checks) and each chunk
+is validated with one ephemeral GX context per process. Per expectation the
+chunk results are summed into one outcome for the file.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+from pandas.errors import Pandas4Warning
+
+from dagster_project.quality.results import save_outcome
+from dagster_project.quality.suites import gx_suite, suite_parameters
+
+CHUNK_ROWS = 500_000
+VECTOR_ROWS = 2048  # DuckDB's vector size: fetch_df_chunk counts in vectors
+MAX_EXAMPLES = 5
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation_type: str
+    column: str | None
+    success: bool = True
+    unexpected_count: int | None = None  # None: a whole-column expectation (type, existence)
+    element_count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ValidationOutcome:
+    source: str
+    file: str
+    sha256: str | None
+    suite: str
+    rows: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    expectations: list[ExpectationOutcome] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return all(e.success for e in self.expectations)
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [e for e in self.expectations if not e.success]
+
+
+def validate_file(
+    con: duckdb.DuckDBPyConnection, source_name: str, file: str, *, save: bool = True
+) -> ValidationOutcome:
+    """Validate the rows `file` gave raw.<source_name>; store the outcome unless save=False."""
+    started = time.perf_counter()
+    con.execute("set TimeZone = 'UTC'")
+    found = con.execute(
+        "select sha256 from audit.loaded_files where source = ? and file = ?",
+        [source_name, file],
+    ).fetchone()
+    suite = gx_suite(source_name)
+    outcome = ValidationOutcome(source_name, file, found[0] if found else None, suite.name)
+    outcome.expectations = [
+        ExpectationOutcome(e.expectation_type, _column_of(e.configuration.kwargs))
+        for e in suite.expectations
+    ]
+    batch_definition = _batch_definition()
+    parameters = suite_parameters()
+    for frame in _chunks(con, source_name, file):
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        with _quiet_pandas():
+            result = batch.validate(
+                suite, result_format=RESULT_FORMAT, expectation_parameters=parameters
+            )
+        for chunk_result in result.results:
+            _add(outcome.expectations[int(chunk_result.expectation_config.id)], chunk_result, frame)
+        outcome.rows += len(frame)
+        outcome.chunks += 1
+    outcome.seconds = time.perf_counter() - started
+    if save:
+        save_outcome(con, outcome)
+    return outcome
+
+
+@cache
+def _batch_definition():
+    """An ephemeral GX context with one pandas dataframe asset, set up once per process."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.enable_analytics(False)
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    asset = context.data_sources.add_pandas("raw").add_dataframe_asset("landed_file")
+    return asset.add_batch_definition_whole_dataframe("chunk")
+
+
+def _chunks(con: duckdb.DuckDBPyConnection, source_name: str, file: str):
+    """The file's rows in line order, CHUNK_ROWS at a time; one (maybe empty) frame at least.
+
+    List columns arrive as Python lists with their length in `<column>__length`,
+    because GX's length expectations only measure strings.
+    """
+    table = f"raw.{source_name}"
+    lists = [
+        name
+        for name, data_type in con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw' and table_name = ?",
+            [source_name],
+        ).fetchall()
+        if data_type.endswith("[]")
+    ]
+    lengths = "".join(f", len({name}) as {name}__length" for name in lists)
+    result = con.execute(
+        f"select * exclude (_file){lengths} from {table} where _file = ? order by _line", [file]
+    )
+    first = True
+    while True:
+        with _quiet_pandas():
+            frame = result.fetch_df_chunk(CHUNK_ROWS // VECTOR_ROWS)
+        if frame.empty and not first:
+            return
+        for name in lists:
+            frame[name] = frame[name].map(_as_list)
+        yield frame
+        if frame.empty:
+            return
+        first = False
+
+
+@contextmanager
+def _quiet_pandas():
+    """Silence pandas 4 deprecation notices raised inside DuckDB's and GX's own code."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Pandas4Warning)
+        yield
+
+
+def _as_list(value: Any) -> Any:
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
+def _column_of(kwargs: dict[str, Any]) -> str | None:
+    if "column" in kwargs:
+        return kwargs["column"]
+    if "column_A" in kwargs:
+        return f"{kwargs['column_A']},{kwargs['column_B']}"
+    if "column_list" in kwargs:
+        return ",".join(kwargs["column_list"])
+    return None
+
+
+def _add(total: ExpectationOutcome, chunk_result, frame: pd.DataFrame) -> None:
+    """Fold one chunk's result for an expectation into the file's total."""
+    result = chunk_result.result or {}
+    total.success = total.success and bool(chunk_result.success)
+    total.element_count += result.get("element_count", len(frame))
+    if "unexpected_count" in result:
+        total.unexpected_count = (total.unexpected_count or 0) + result["unexpected_count"]
+    room = MAX_EXAMPLES - len(total.examples)
+    info = chunk_result.exception_info or {}
+    if info.get("raised_exception"):
+        if room > 0:
+            total.examples.append(f"error: {info.get('exception_message')}")
+    elif not chunk_result.success and room > 0:
+        if "observed_value" in result:
+            total.examples.append(f"observed: {result['observed_value']}")
+        else:
+            values = result.get("partial_unexpected_list", [])
+            indexes = result.get("partial_unexpected_index_list") or [None] * len(values)
+            for index, value in list(zip(indexes, values, strict=False))[:room]:
+                line = frame["_line"].loc[index] if index is not None else "?"
+                total.examples.append(f"line {line}: {_show(value)}")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_show(v) for v in value) + ")"
+    if isinstance(value, (np.datetime64, pd.Timestamp)):
+        return str(pd.Timestamp(value).isoformat())
+    if isinstance(value, np.generic):
+        return str(value.item())
+    return str(value)

@@ -1,0 +1,241 @@
+"""GX validation of the raw tables: suites, per-file outcomes, audit rows, blocking checks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from dagster_project.defs.landing import raw_tables
+from dagster_project.defs.quality import gx_checks
+from dagster_project.defs.resources import LandingFolder
+from dagster_project.landing.loader import load_source
+from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME
+from dagster_project.quality import files_to_validate, suite_document, validate_file
+from dagster_project.quality import validate as validate_module
+
+SMALL_LANDING = Path(__file__).with_name("landing_small")
+PROBE_FILE = "probe_checks/checks.csv"
+PROBE_HEADER = "checked_at,service_id,probe_id,status,response_ms\n"
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(SMALL_LANDING, tmp_path / "landing"))
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        yield connection
+
+
+def _load(con, landing: Path, *names: str) -> None:
+    for name in names or [s.name for s in SOURCES]:
+        load_source(con, landing, SOURCES_BY_NAME[name])
+
+
+def _failed(outcome) -> dict[tuple[str, str | None], int | None]:
+    return {(e.expectation_type, e.column): e.unexpected_count for e in outcome.failed}
+
+
+def _stored(con, source: str, file: str) -> list[tuple]:
+    return con.execute(
+        "select expectation_type, column_name, unexpected_count, element_count "
+        "from audit.validation_results where source = ? and file = ? and not success",
+        [source, file],
+    ).fetchall()
+
+
+def test_suite_names_match_their_sources_and_known_services_come_from_the_seed():
+    for source in SOURCES:
+        assert suite_document(source.name)["name"] == source.name
+    in_set = [
+        e["kwargs"]["value_set"]
+        for e in suite_document("probe_checks")["expectations"]
+        if e["type"] == "expect_column_values_to_be_in_set"
+        and e["kwargs"]["column"] == "service_id"
+    ]
+    assert in_set == [{"$PARAMETER": "known_service_ids"}]
+
+
+def test_contract_clean_files_pass_every_expectation_and_are_recorded_with_their_hash(landing, con):
+    _load(con, landing)
+    for source in SOURCES:
+        for file in files_to_validate(con, source.name):
+            outcome = validate_file(con, source.name, file)
+            assert outcome.success, (file, outcome.failed)
+            assert outcome.rows > 0
+            assert len(outcome.expectations) == len(suite_document(source.name)["expectations"])
+    stored = con.execute(
+        "select r.source, count(*), bool_and(r.success), bool_and(r.sha256 = f.sha256) "
+        "from audit.validation_results r join audit.loaded_files f using (source, file) "
+        "group by r.source order by r.source"
+    ).fetchall()
+    assert stored == sorted(
+        (s.name, len(suite_document(s.name)["expectations"]), True, True) for s in SOURCES
+    )
+
+
+def test_negative_response_ms_that_slipped_past_the_loader_fails_with_its_line(landing, con):
+    _load(con, landing, "probe_checks")
+    con.execute(
+        "insert into raw.probe_checks values "
+        "('2024-02-01T00:30:00Z', 'ko_app', 'p1', 'up', -1, ?, 99)",
+        [PROBE_FILE],
+    )
+    outcome = validate_file(con, "probe_checks", PROBE_FILE)
+    assert _failed(outcome) == {("expect_column_values_to_be_between", "response_ms"): 1}
+    [between] = outcome.failed
+    assert between.examples == ["line 99: -1"]
+    assert _stored(con, "probe_checks", PROBE_FILE) == [
+        ("expect_column_values_to_be_between", "response_ms", 1, outcome.rows)
+    ]
+
+
+def test_service_id_outside_the_services_seed_fails_the_known_services_expectation(landing, con):
+    _load(con, landing, "probe_checks")
+    con.execute(
+        "insert into raw.probe_checks values "
+        "('2024-02-01T00:30:00Z', 'no_such_service', 'p1', 'down', 5, ?, 99)",
+        [PROBE_FILE],
+    )
+    outcome = validate_file(con, "probe_checks", PROBE_FILE)
+    assert _failed(outcome) == {("expect_column_values_to_be_in_set", "service_id"): 1}
+
+
+def test_failed_calls_above_calls_fails_the_pair_expectation(landing, con):
+    _load(con, landing, "service_calls")
+    con.execute(
+        "insert into raw.service_calls values "
+        "('2024-02-29T21:00:00Z', 'm1', 'SF1601', 3, 4, 'service_calls/calls.csv', 99)"
+    )
+    outcome = validate_file(con, "service_calls", "service_calls/calls.csv")
+    assert _failed(outcome) == {
+        ("expect_column_pair_values_a_to_be_greater_than_b", "calls,failed_calls"): 1
+    }
+
+
+def test_incident_ending_before_it_starts_fails_while_open_incidents_are_ignored(landing, con):
+    _load(con, landing, "incidents")
+    file = "incidents/incidents.jsonl"
+    assert con.execute("select count(*) from raw.incidents where ended_at is null").fetchone()[0]
+    con.execute(
+        "insert into raw.incidents (incident_id, recorded_at, service_ids, severity, impact, "
+        "started_at, ended_at, status, _file, _line) values ('I-BAD', '2024-02-02T00:00:00Z', "
+        "['ko_app'], 'red', 0, '2024-02-02T00:00:00Z', '2024-02-01T00:00:00Z', 'resolved', ?, 99)",
+        [file],
+    )
+    outcome = validate_file(con, "incidents", file)
+    assert _failed(outcome) == {
+        ("expect_column_pair_values_a_to_be_greater_than_b", "ended_at,started_at"): 1,
+        ("expect_column_values_to_be_between", "impact"): 1,
+    }
+
+
+def test_empty_service_ids_list_fails_the_length_expectation(landing, con):
+    _load(con, landing, "incidents")
+    file = "incidents/incidents.jsonl"
+    con.execute(
+        "insert into raw.incidents (incident_id, recorded_at, service_ids, severity, started_at, "
+        "status, _file, _line) values ('I-NONE', '2024-02-02T00:00:00Z', [], 'red', "
+        "'2024-02-02T00:00:00Z', 'open', ?, 99)",
+        [file],
+    )
+    outcome = validate_file(con, "incidents", file)
+    assert _failed(outcome) == {("expect_column_values_to_be_between", "service_ids__length"): 1}
+
+
+def test_timestamp_without_time_zone_fails_the_type_expectation(landing, con):
+    _load(con, landing, "changes")
+    con.execute("alter table raw.changes alter deployed_at type timestamp")
+    outcome = validate_file(con, "changes", "changes/changes.csv")
+    assert _failed(outcome) == {("expect_column_values_to_be_of_type", "deployed_at"): None}
+    assert outcome.failed[0].examples == ["observed: datetime64"]
+
+
+def test_chunk_results_add_up_to_the_whole_file(tmp_path, con, monkeypatch):
+    lines = [f"2024-02-01T00:00:00Z,ko_app,p1,up,{i}\n" for i in range(5000)]
+    folder = tmp_path / "big" / "probe_checks"
+    folder.mkdir(parents=True)
+    (folder / "big.csv").write_text(PROBE_HEADER + "".join(lines), encoding="utf-8")
+    load_source(con, tmp_path / "big", SOURCES_BY_NAME["probe_checks"])
+    con.execute("update raw.probe_checks set response_ms = -5 where _line in (10, 4500)")
+    monkeypatch.setattr(validate_module, "CHUNK_ROWS", 2048)
+    outcome = validate_file(con, "probe_checks", "probe_checks/big.csv")
+    assert (outcome.rows, outcome.chunks) == (5000, 3)
+    [between] = outcome.failed
+    assert (between.unexpected_count, between.element_count) == (2, 5000)
+    assert between.examples == ["line 10: -5", "line 4500: -5"]
+
+
+def test_unchanged_files_are_skipped_and_a_changed_file_is_validated_again(landing, con):
+    _load(con, landing, "probe_checks")
+    assert files_to_validate(con, "probe_checks") == [PROBE_FILE]
+    validate_file(con, "probe_checks", PROBE_FILE)
+    assert files_to_validate(con, "probe_checks") == []
+
+    path = landing / PROBE_FILE
+    path.write_text(path.read_text() + "2024-02-01T01:00:00Z,ko_app,p1,up,-3\n")
+    _load(con, landing, "probe_checks")  # the loader rejects -3; the hash changes all the same
+    assert files_to_validate(con, "probe_checks") == [PROBE_FILE]
+    validate_file(con, "probe_checks", PROBE_FILE)
+    assert con.execute(
+        "select count(*), count(distinct sha256) from audit.validation_results"
+    ).fetchone() == (len(suite_document("probe_checks")["expectations"]), 1)
+
+
+def _materialize(landing: Path, warehouse: Path, *extra: dg.AssetsDefinition):
+    return dg.materialize(
+        [raw_tables, *gx_checks, *extra],
+        resources={
+            "duckdb": DuckDBResource(database=str(warehouse)),
+            "landing": LandingFolder(path=str(landing)),
+        },
+        raise_on_error=False,
+    )
+
+
+def test_raw_assets_materialize_with_passing_gx_checks_and_their_metadata(landing, tmp_path):
+    result = _materialize(landing, tmp_path / "w.duckdb")
+    evaluations = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
+    assert set(evaluations) == {s.name for s in SOURCES}
+    assert all(e.passed for e in evaluations.values())
+    probe = evaluations["probe_checks"]
+    assert probe.severity == dg.AssetCheckSeverity.ERROR
+    assert probe.metadata["files_validated"].value == 1
+    assert probe.metadata["rows_validated"].value == 15
+    assert probe.metadata["failures"].value == "No failed expectations."
+
+    again = _materialize(landing, tmp_path / "w.duckdb")
+    rerun = {e.asset_key.path[-1]: e for e in again.get_asset_check_evaluations()}
+    assert rerun["probe_checks"].metadata["files_validated"].value == 0
+
+
+def test_failing_gx_check_blocks_the_assets_downstream(landing, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:  # loaded before, then data slipped in
+        _load(con, landing)
+        con.execute(
+            "insert into raw.probe_checks values "
+            "('2024-02-01T00:30:00Z', 'ko_app', 'p1', 'sideways', 5, ?, 99)",
+            [PROBE_FILE],
+        )
+
+    @dg.asset(deps=[dg.AssetKey(["raw", "probe_checks"])])
+    def downstream() -> None:
+        """Stands in for the dbt staging model reading raw.probe_checks."""
+
+    result = _materialize(landing, warehouse, downstream)
+    evaluations = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
+    assert not evaluations["probe_checks"].passed
+    assert "expect_column_values_to_be_in_set | status | 1 | line 99: sideways" in (
+        evaluations["probe_checks"].metadata["failures"].value
+    )
+    assert not result.success
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert dg.AssetKey("downstream") not in materialized
