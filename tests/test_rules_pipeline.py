@@ -130,3 +130,16 @@ def test_bad_rows_are_rejected_and_counted_in_the_run_summary(small_run):
         ("service_calls/calls.csv", 4, "failed_calls: greater than calls"),
     ]
     assert "probe_checks     files 1/0/0  rows 15/1" in stdout
+
+
+def test_warnings_are_listed_and_do_not_stop_the_run(small_run):
+    _, stdout = small_run
+    warnings = {
+        line.split()[1] for line in stdout.splitlines() if line.strip().startswith("WARNING ")
+    }
+    assert warnings == {
+        "intermediate/int_service_windows:warn_late_service_window",
+        "marts/fct_monthly_availability:warn_probe_coverage_below_99_pct",
+        "staging/stg_operations__service_calls:warn_service_calls_missing_for_an_hour",
+    }
+    assert stdout.rstrip().splitlines()[-2] == "Run succeeded."

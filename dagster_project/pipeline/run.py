@@ -17,6 +17,7 @@ class RunOutcome:
     loads: dict[str, dict[str, int]] = field(default_factory=dict)
     failed_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     checks_passed: int = 0
 
     def lines(self) -> list[str]:
@@ -26,9 +27,13 @@ class RunOutcome:
                 f"  {source:<16} files {m['files_loaded']}/{m['files_skipped']}/"
                 f"{m['files_rejected']}  rows {m['rows_loaded']:,}/{m['rows_rejected']:,}"
             )
-        out.append(f"Checks passed: {self.checks_passed}, failed: {len(self.failed_checks)}")
+        out.append(
+            f"Checks passed: {self.checks_passed}, failed: {len(self.failed_checks)}, "
+            f"warnings: {len(self.warnings)}"
+        )
         out.extend(f"  FAILED check {name}" for name in self.failed_checks)
         out.extend(f"  FAILED step {step}" for step in self.failed_steps)
+        out.extend(f"  WARNING {warning}" for warning in self.warnings)
         out.append("Run succeeded." if self.success else "Run FAILED.")
         return out
 
@@ -61,11 +66,16 @@ def run_pipeline(log_file: Path) -> RunOutcome:
         if key[0] == "raw" and key[-1] in sources:
             outcome.loads[key[-1]] = {k: v.value for k, v in materialization.metadata.items()}
     for evaluation in result.get_asset_check_evaluations():
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         if evaluation.passed:
             outcome.checks_passed += 1
-        else:
-            outcome.failed_checks.append(
-                f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+            failures = evaluation.metadata.get("dbt_test_failures") or evaluation.metadata.get(
+                "failures"
             )
+            count = f" ({failures.value} rows)" if failures is not None else ""
+            outcome.warnings.append(f"{name}{count}")
+        else:
+            outcome.failed_checks.append(name)
     outcome.failed_steps = list(result.get_failed_step_keys())
     return outcome

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_downtime_intervals'}}}) }}
 -- The explanations add up: per service and month, the downtime contributions
 -- in fct_downtime_intervals sum to the cell's downtime_seconds.
 with
