@@ -183,3 +183,16 @@ def test_a_broken_json_line_is_one_rejected_row_not_a_rejected_file(tmp_path, co
     assert _rows(con, "select line_number, reason from audit.rejected_rows") == [
         (2, "line: not a JSON object")
     ]
+
+
+def test_every_row_is_accounted_for_and_a_lost_row_is_caught(tmp_path, con):
+    from dagster_project.landing.loader import unaccounted_files
+
+    _write(tmp_path, "f.csv", HEADER + "2024-01-05T10:00:00Z,ko_app,p1,up,5\nbad,ko_app,p1,up,5\n")
+    load_source(con, tmp_path, PROBES)
+    assert _rows(con, "select data_rows, rows_loaded, rows_rejected from audit.loaded_files") == [
+        (2, 1, 1)
+    ]
+    assert unaccounted_files(con, PROBES) == []
+    con.execute("delete from raw.probe_checks")  # a row lost after loading
+    assert unaccounted_files(con, PROBES) == [("probe_checks/f.csv", 2, 0, 1)]

@@ -145,9 +145,12 @@ def _load_file(
             "select count(*) filter (_reason is null), count(*) filter (_reason is not null) "
             "from checked"
         ).fetchone()
+        data_rows = con.execute("select count(*) from staged").fetchone()[0]
         con.execute(
-            "insert or replace into audit.loaded_files values (?, ?, ?, ?, ?, now())",
-            [source.name, name, sha, loaded, rejected],
+            "insert or replace into audit.loaded_files "
+            "(source, file, sha256, data_rows, rows_loaded, rows_rejected, loaded_at) "
+            "values (?, ?, ?, ?, ?, ?, now())",
+            [source.name, name, sha, data_rows, loaded, rejected],
         )
         con.execute("drop table checked; drop table staged")
         con.execute("commit")
@@ -359,3 +362,30 @@ def _explain(error: Exception) -> str:
         if needle in text:
             return f"{meaning} ({first})"
     return first
+
+
+def unaccounted_files(con: duckdb.DuckDBPyConnection, source: Source) -> list[tuple]:
+    """Files whose rows are not all accounted for: (file, data rows, in raw, in rejects).
+
+    Every data row of a loaded file is either in its raw table or in
+    audit.rejected_rows, and the two counts add up to the rows read.
+    """
+    return con.execute(
+        f"""
+        with in_raw as (
+            select _file as file, count(*) as n from {source.table} group by _file
+        ),
+        in_rejects as (
+            select file, count(*) as n from audit.rejected_rows
+            where source = $source group by file
+        )
+        select files.file, files.data_rows, coalesce(in_raw.n, 0), coalesce(in_rejects.n, 0)
+        from audit.loaded_files as files
+        left join in_raw on files.file = in_raw.file
+        left join in_rejects on files.file = in_rejects.file
+        where files.source = $source
+            and files.data_rows != coalesce(in_raw.n, 0) + coalesce(in_rejects.n, 0)
+        order by files.file
+        """,
+        {"source": source.name},
+    ).fetchall()

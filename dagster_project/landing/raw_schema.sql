@@ -67,6 +67,7 @@ create table if not exists audit.loaded_files (
     source varchar not null,
     file varchar not null,
     sha256 varchar not null,
+    data_rows bigint not null,        -- data rows read from the file
     rows_loaded bigint not null,
     rows_rejected bigint not null,
     loaded_at timestamptz not null,
