@@ -19,8 +19,8 @@ run: install
 	$(BIN)/driftsstatus run
 	$(BIN)/driftsstatus report --month $(MONTH)
 	@echo
-	@echo "The app:       $(BIN)/driftsstatus app      (http://localhost:8501)"
-	@echo "The Dagster UI: make dagster                (http://localhost:3000)"
+	@echo "The app:        $(BIN)/driftsstatus app   (http://localhost:8501)"
+	@echo "The Dagster UI: make dagster                (http://127.0.0.1:3000)"
 
 test: install lint
 	$(BIN)/pytest -n 2

@@ -1,0 +1,85 @@
+"""Runs are repeatable: the same landing folder gives the same marts, even after a crash."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO_ROOT, driftsstatus, pipeline_env, query
+
+AS_OF = "2024-03-01T00:00:00+01:00"
+
+
+def _marts(warehouse: Path) -> dict[str, list[tuple]]:
+    tables = [
+        t
+        for (t,) in query(
+            warehouse,
+            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1",
+        )
+    ]
+    return {t: query(warehouse, f"select * from marts.{t} order by all") for t in tables}
+
+
+@pytest.fixture(scope="module")
+def quarter_landing(sample_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample with three months of probe checks: big enough to kill a load halfway."""
+    landing = tmp_path_factory.mktemp("quarter") / "landing"
+    shutil.copytree(sample_landing, landing)
+    for path in (landing / "probe_checks").iterdir():
+        if path.name < "2023-11":
+            path.unlink()
+    return landing
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(quarter_landing: Path, tmp_path_factory: pytest.TempPathFactory):
+    warehouse = tmp_path_factory.mktemp("uninterrupted") / "warehouse.duckdb"
+    driftsstatus("run", env=pipeline_env(quarter_landing, warehouse, as_of=AS_OF))
+    return warehouse, _marts(warehouse)
+
+
+def test_a_second_run_over_the_same_folder_skips_every_file_and_changes_nothing(
+    quarter_landing, uninterrupted
+):
+    warehouse, marts = uninterrupted
+    again = driftsstatus("run", env=pipeline_env(quarter_landing, warehouse, as_of=AS_OF))
+    assert "probe_checks     files 0/3/0  rows 0/0" in again.stdout
+    assert _marts(warehouse) == marts
+
+
+def test_a_run_killed_in_the_middle_of_a_load_then_rerun_gives_the_same_marts(
+    quarter_landing, uninterrupted, tmp_path
+):
+    warehouse = tmp_path / "warehouse.duckdb"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")},
+        **pipeline_env(quarter_landing, warehouse, as_of=AS_OF),
+    }
+    run = subprocess.Popen(
+        [sys.executable, "-m", "dagster_project.cli", "run"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # The write-ahead log appears when the first file's transaction writes.
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    deadline = time.monotonic() + 120
+    while not wal.exists():
+        assert run.poll() is None, "the run ended before it loaded anything"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1.0)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    assert run.returncode == -signal.SIGKILL
+    driftsstatus("run", env=pipeline_env(quarter_landing, warehouse, as_of=AS_OF))
+    assert _marts(warehouse) == uninterrupted[1]
