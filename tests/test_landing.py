@@ -152,6 +152,9 @@ def test_unreadable_files_are_rejected_whole_with_a_clear_reason(tmp_path, con):
         ("probe_checks/good.csv", 1)
     ]
     assert _rows(con, "select count(*) from audit.rejected_files") == [(4,)]
+    again = load_source(con, tmp_path, PROBES)  # still rejected, recorded once
+    assert dict(again.rejected_files) == reasons
+    assert _rows(con, "select count(*) from audit.rejected_files") == [(4,)]
 
 
 def test_bom_crlf_and_quoted_fields_are_accepted(tmp_path, con):

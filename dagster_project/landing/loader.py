@@ -96,10 +96,17 @@ def load_source(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Sourc
         if seen and seen[0] == sha:
             summary.files_skipped += 1
             continue
+        known_reason = con.execute(
+            "select reason from audit.rejected_files where source = ? and file = ? and sha256 = ?",
+            [source.name, name, sha],
+        ).fetchone()
         try:
+            if known_reason:  # rejected before with this content: say so again, once
+                raise FileRejected(known_reason[0])
             loaded, rejected = _load_file(con, source, path, name, sha, services)
         except FileRejected as problem:
-            _reject_file(con, source, name, sha, str(problem))
+            if not known_reason:
+                _reject_file(con, source, name, sha, str(problem))
             summary.files_rejected += 1
             summary.rejected_files.append((name, str(problem)))
             continue

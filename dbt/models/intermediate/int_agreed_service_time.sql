@@ -15,43 +15,15 @@ scheduled as (
 planned_windows as (
     select
         service_id,
-        starts_at,
-        ends_at
+        starts_at as start_at,
+        ends_at as end_at
     from {{ ref('int_service_windows') }}
     where is_planned and starts_at < ends_at
 ),
 
 -- Cut the scheduled intervals at every window boundary ...
-boundaries as (
-    select
-        service_id,
-        start_at as boundary_at
-    from scheduled
-    union
-    select
-        service_id,
-        end_at as boundary_at
-    from scheduled
-    union
-    select
-        service_id,
-        starts_at as boundary_at
-    from planned_windows
-    union
-    select
-        service_id,
-        ends_at as boundary_at
-    from planned_windows
-),
-
 pieces as (
-    select
-        service_id,
-        boundary_at as start_at,
-        lead(boundary_at) over (
-            partition by service_id order by boundary_at
-        ) as end_at
-    from boundaries
+    {{ pieces_between_boundaries(['scheduled', 'planned_windows']) }}
 ),
 
 -- ... and keep the pieces that are scheduled and not inside a planned window.
@@ -83,6 +55,6 @@ where not exists (
     from planned_windows
     where
         planned_windows.service_id = scheduled_pieces.service_id
-        and planned_windows.starts_at <= scheduled_pieces.start_at
-        and planned_windows.ends_at > scheduled_pieces.start_at
+        and planned_windows.start_at <= scheduled_pieces.start_at
+        and planned_windows.end_at > scheduled_pieces.start_at
 )

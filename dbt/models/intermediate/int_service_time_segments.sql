@@ -50,46 +50,8 @@ incident_conditions as (
     where condition_source = 'incident'
 ),
 
-boundaries as (
-    select
-        service_id,
-        start_at as boundary_at
-    from agreed
-    union
-    select
-        service_id,
-        end_at as boundary_at
-    from agreed
-    union
-    select
-        service_id,
-        start_at as boundary_at
-    from probe_runs
-    union
-    select
-        service_id,
-        end_at as boundary_at
-    from probe_runs
-    union
-    select
-        service_id,
-        start_at as boundary_at
-    from incident_conditions
-    union
-    select
-        service_id,
-        end_at as boundary_at
-    from incident_conditions
-),
-
 pieces as (
-    select
-        service_id,
-        boundary_at as start_at,
-        lead(boundary_at) over (
-            partition by service_id order by boundary_at
-        ) as end_at
-    from boundaries
+    {{ pieces_between_boundaries(['agreed', 'probe_runs', 'incident_conditions']) }}
 ),
 
 -- The pieces inside agreed service time, with their month.
