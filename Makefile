@@ -17,6 +17,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 run: install
 	$(BIN)/driftsstatus sample
 	$(BIN)/driftsstatus run
+	# The December 2023 report as it was published, before the late SF1525 version (R14).
+	$(BIN)/driftsstatus publish --month 2023-12 --as-of 2024-01-04T08:00:00+01:00
 	$(BIN)/driftsstatus report --month $(MONTH)
 	@echo
 	@echo "The app:        $(BIN)/driftsstatus app   (http://localhost:8501)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster_project.settings import REPO_ROOT, load_settings, parse_instant
@@ -42,10 +43,25 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--month", required=True, help="report month, YYYY-MM")
     report.add_argument("--format", default="text", choices=["text", "csv", "json"])
     report.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    frozen = report.add_mutually_exclusive_group()
+    frozen.add_argument(
+        "--as-published", action="store_true", help="reprint the published report as frozen"
+    )
+    frozen.add_argument(
+        "--recompute",
+        action="store_true",
+        help="recompute the published report from the raw data as of its instant",
+    )
     report.set_defaults(handler=_report)
 
     publish = commands.add_parser("publish", help="freeze a month's report (R14)")
-    publish.add_argument("--month", required=True)
+    publish.add_argument("--month", help="report month, YYYY-MM")
+    publish.add_argument("--as-of", help="compute as of this instant (default: now)")
+    publish.add_argument(
+        "--supersede", action="store_true", help="publish a month that is already published"
+    )
+    publish.add_argument("--reason", help="why the month is published again (with --supersede)")
+    publish.add_argument("--list", action="store_true", help="list the published reports")
     publish.set_defaults(handler=_publish)
 
     app = commands.add_parser("app", help="start the Streamlit app (options go to Streamlit)")
@@ -76,16 +92,25 @@ def _run(_args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _report(args: argparse.Namespace, _extra: list[str]) -> int:
+    from dagster_project.publish.reports import PublishError, published_report, report_as_of
     from dagster_project.report.model import ReportMonthError, build_report
     from dagster_project.report.render import render
 
-    serving = load_settings().serving_copy
+    settings = load_settings()
+    serving = settings.serving_copy
     if not serving.exists():
         print(f"No published data at {serving}: run `driftsstatus run` first.", file=sys.stderr)
         return 2
     try:
-        report = build_report(serving, args.month)
-    except ReportMonthError as problem:
+        if args.as_published or args.recompute:
+            publication, report = published_report(serving, args.month)
+            if args.recompute:
+                report = report_as_of(
+                    settings.warehouse, args.month, publication.as_of, publication.published_at
+                )
+        else:
+            report = build_report(serving, args.month)
+    except (ReportMonthError, PublishError) as problem:
         print(f"driftsstatus report: {problem}", file=sys.stderr)
         return 2
     text = render(report, args.format, colour=args.output is None and sys.stdout.isatty())
@@ -96,13 +121,42 @@ def _report(args: argparse.Namespace, _extra: list[str]) -> int:
     return 0
 
 
-def _publish(_args: argparse.Namespace, _extra: list[str]) -> int:
+def _publish(args: argparse.Namespace, _extra: list[str]) -> int:
+    from dagster_project.publish.reports import PublishError, publications, publish_report
+    from dagster_project.publish.serving import publish_serving_copy
+
+    settings = load_settings()
+    if args.list:
+        source = settings.serving_copy if settings.serving_copy.exists() else None
+        for p in publications(source) if source else []:
+            superseding = f"  supersedes {p.supersedes}: {p.reason}" if p.supersedes else ""
+            print(
+                f"{p.report_id:<10} as of {p.as_of.isoformat()}  published "
+                f"{p.published_at:%Y-%m-%d %H:%M} by {p.published_by}  "
+                f"sha256 {p.content_hash[:12]}{superseding}"
+            )
+        return 0
+    if not args.month:
+        print("driftsstatus publish: --month is required (or --list)", file=sys.stderr)
+        return 2
+    if args.supersede != bool(args.reason):
+        print("driftsstatus publish: --supersede and --reason go together", file=sys.stderr)
+        return 2
+    as_of = settings.as_of or datetime.now(UTC)  # --as-of is in the settings by now
+    try:
+        publication, new = publish_report(
+            settings.warehouse, args.month, as_of, settings.publisher, args.reason
+        )
+    except PublishError as problem:
+        print(f"driftsstatus publish: {problem}", file=sys.stderr)
+        return 2
+    publish_serving_copy(settings.warehouse, settings.serving_copy)
+    state = "Published" if new else "Already published, unchanged:"
     print(
-        "driftsstatus publish: freezing reports (R14) is not built yet; "
-        "it arrives with the publication issue.",
-        file=sys.stderr,
+        f"{state} {publication.report_id} as of {publication.as_of.isoformat()} "
+        f"(sha256 {publication.content_hash})"
     )
-    return 2
+    return 0
 
 
 def _app(_args: argparse.Namespace, extra: list[str]) -> int:

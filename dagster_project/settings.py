@@ -6,6 +6,7 @@ environment itself.
 
 from __future__ import annotations
 
+import getpass
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ class Settings:
     landing_dir: Path
     warehouse: Path
     as_of: datetime | None
+    publisher: str  # who publishes reports (R14)
 
     @property
     def serving_copy(self) -> Path:
@@ -55,6 +57,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         landing_dir=_path(env.get("DRIFTSSTATUS_LANDING_DIR"), "data/landing"),
         warehouse=_path(env.get("DRIFTSSTATUS_WAREHOUSE"), "data/warehouse.duckdb"),
         as_of=parse_instant(as_of) if as_of else None,
+        publisher=env.get("DRIFTSSTATUS_PUBLISHER") or getpass.getuser(),
     )
 
 

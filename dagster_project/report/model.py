@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.report import danish
+from dagster_project.report import danish, restatement
 
 TITLE = "Driftsstatus"
 SUBTITLE = "Den fælleskommunale infrastruktur"
@@ -255,10 +255,13 @@ def report_months(source: Source) -> tuple[date, ...]:
         return _months(con)
 
 
-def build_report(source: Source, month: date | str) -> Report:
+def build_report(
+    source: Source, month: date | str, published_before: datetime | None = None
+) -> Report:
     """The report of `month`, read with one short-lived read-only connection (closed on return).
 
     `source` is a warehouse path (the serving copy) or an open connection the caller owns.
+    Cells are marked restated against the reports published (before `published_before`).
     """
     month = parse_month(month)
     with _connection(source) as con:
@@ -277,7 +280,11 @@ def build_report(source: Source, month: date | str) -> Report:
         )
         names = [column[0] for column in cursor.description]
         incidents = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    return _assemble(month, months, services, figures, calls, calling_areas, operations, incidents)
+        earlier = restatement.earlier_displays(con, published_before)
+    report = _assemble(
+        month, months, services, figures, calls, calling_areas, operations, incidents
+    )
+    return restatement.mark_restated(report, earlier)
 
 
 @contextmanager

@@ -1,0 +1,209 @@
+"""R14: published reports, frozen and immutable, and their reproduction as of T.
+
+Publishing computes the month's report as of an instant T (the dbt models
+rebuilt in a scratch copy with `as_of` = T), freezes every figure and sentence
+as canonical JSON with its hash, who published it and when, and appends it to
+the `published` schema. Nothing here updates or deletes a published report;
+publishing a month again needs a reason and keeps the earlier report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.publish.frozen import content_hash, freeze, thaw
+from dagster_project.report.model import Report, build_report, parse_month
+from dagster_project.settings import DBT_PROJECT_DIR
+
+SCHEMA = """
+create schema if not exists published;
+create table if not exists published.reports (
+    report_id varchar primary key,      -- '<month>#<n>', n = 1 for the first publication
+    month date not null,
+    as_of timestamptz not null,
+    published_at timestamptz not null,
+    published_by varchar not null,
+    content_hash varchar not null,      -- sha256 of report_json
+    report_json varchar not null,       -- every figure and sentence, canonical JSON
+    supersedes varchar,                 -- the report_id this one replaces
+    reason varchar                      -- why it was published again
+);
+create table if not exists published.cells (
+    report_id varchar not null,
+    service_id varchar not null,
+    month date not null,
+    display varchar not null,
+    status_colour varchar
+);
+"""
+
+
+class PublishError(Exception):
+    """Publishing was refused (e.g. the month is published and no reason was given)."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    report_id: str
+    month: date
+    as_of: datetime
+    published_at: datetime
+    published_by: str
+    content_hash: str
+    supersedes: str | None
+    reason: str | None
+
+
+def report_as_of(
+    warehouse: Path,
+    month: str | date,
+    as_of: datetime,
+    published_before: datetime | None = None,
+) -> Report:
+    """The month's report computed from the raw data as of `as_of` (R6), in a scratch copy.
+
+    Restatement marks compare with the reports published before `published_before`
+    (all of them when not given).
+    """
+    with tempfile.TemporaryDirectory(prefix="driftsstatus-as-of-") as scratch:
+        copy = Path(scratch) / "warehouse.duckdb"
+        shutil.copyfile(warehouse, copy)
+        result = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("dbt")),
+                "run",
+                "--vars",
+                json.dumps({"as_of": as_of.isoformat()}),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(Path(scratch) / "target"),
+                "--log-path",
+                str(Path(scratch) / "logs"),
+            ],
+            cwd=DBT_PROJECT_DIR,
+            env={**os.environ, "DRIFTSSTATUS_WAREHOUSE": str(copy)},
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise PublishError(f"computing as of {as_of.isoformat()} failed:\n{result.stdout}")
+        return build_report(copy, month, published_before)
+
+
+def publish_report(
+    warehouse: Path,
+    month: str | date,
+    as_of: datetime,
+    published_by: str,
+    reason: str | None = None,
+) -> tuple[Publication, bool]:
+    """Freeze the report of `month` as of `as_of`; (publication, whether it is new).
+
+    Publishing the same figures as of the same instant again changes nothing.
+    """
+    month = parse_month(month)
+    report = report_as_of(warehouse, month, as_of)
+    frozen = freeze(report)
+    digest = content_hash(frozen)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(SCHEMA)
+        latest = _latest(con, month)
+        if latest and latest.content_hash == digest and latest.as_of == as_of:
+            return latest, False
+        if latest and not reason:
+            raise PublishError(
+                f"{month:%Y-%m} is already published ({latest.report_id}, "
+                f"{latest.published_at:%Y-%m-%d %H:%M}); publish again with "
+                '--supersede --reason "..."'
+            )
+        number = (
+            1
+            + con.execute(
+                "select count(*) from published.reports where month = ?", [month]
+            ).fetchone()[0]
+        )
+        report_id = f"{month:%Y-%m}#{number}"
+        con.execute("begin transaction")
+        con.execute(
+            "insert into published.reports values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                report_id,
+                month,
+                as_of,
+                datetime.now(UTC),
+                published_by,
+                digest,
+                frozen,
+                latest.report_id if latest else None,
+                reason,
+            ],
+        )
+        con.executemany(
+            "insert into published.cells values (?, ?, ?, ?, ?)",
+            [
+                (report_id, row.service_id, cell.month, cell.display, cell.colour)
+                for area in report.areas
+                for row in area.rows
+                for cell in row.cells
+                if cell.pct is not None
+            ],
+        )
+        con.execute("commit")
+        return _latest(con, month), True
+
+
+def publications(source: Path) -> list[Publication]:
+    """Every published report, oldest first."""
+    with duckdb.connect(str(source), read_only=True) as con:
+        if not _has_schema(con):
+            return []
+        rows = con.execute(f"select {_COLUMNS} from published.reports order by published_at")
+        return [Publication(*row) for row in rows.fetchall()]
+
+
+def published_report(source: Path, month: str | date) -> tuple[Publication, Report]:
+    """The latest published report of `month`, from its frozen figures; checks the hash."""
+    month = parse_month(month)
+    with duckdb.connect(str(source), read_only=True) as con:
+        latest = _latest(con, month) if _has_schema(con) else None
+        if latest is None:
+            raise PublishError(f"{month:%Y-%m} has not been published")
+        (frozen,) = con.execute(
+            "select report_json from published.reports where report_id = ?",
+            [latest.report_id],
+        ).fetchone()
+    if content_hash(frozen) != latest.content_hash:
+        raise PublishError(f"{latest.report_id}: frozen report does not match its hash")
+    return latest, thaw(frozen)
+
+
+_COLUMNS = "report_id, month, as_of, published_at, published_by, content_hash, supersedes, reason"
+
+
+def _latest(con: duckdb.DuckDBPyConnection, month: date) -> Publication | None:
+    row = con.execute(
+        f"select {_COLUMNS} from published.reports where month = ? "
+        "order by published_at desc limit 1",
+        [month],
+    ).fetchone()
+    return Publication(*row) if row else None
+
+
+def _has_schema(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'published' "
+            "and table_name = 'reports'"
+        ).fetchone()[0]
+    )

@@ -1,0 +1,93 @@
+"""R14: published reports are frozen, reproducible, and later reports mark what changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+
+import pytest
+
+from tests.helpers import driftsstatus, query
+
+DECEMBER_AS_OF = "2024-01-04T08:00:00+01:00"  # before the late SF1525 incident version
+NOTE = "De tidligere oplyste SLA-tal for november og december 2023 er blevet opdateret."
+
+
+@pytest.fixture(scope="module")
+def published(sample_run, tmp_path_factory: pytest.TempPathFactory):
+    """A copy of the sample warehouse with the December 2023 report published as of T0."""
+    warehouse, env, _ = sample_run
+    folder = tmp_path_factory.mktemp("published")
+    for name in (warehouse.name, warehouse.stem + ".serving.duckdb"):
+        shutil.copy(warehouse.with_name(name), folder / name)
+    env = {**env, "DRIFTSSTATUS_WAREHOUSE": str(folder / warehouse.name)}
+    env["DRIFTSSTATUS_PUBLISHER"] = "driftsleder"
+    result = driftsstatus("publish", "--month", "2023-12", "--as-of", DECEMBER_AS_OF, env=env)
+    assert result.stdout.startswith("Published 2023-12#1 as of 2024-01-04T07:00:00+00:00")
+    return folder / warehouse.name, env
+
+
+def test_r14_january_marks_exactly_the_serviceplatformen_november_and_december_cells(published):
+    _, env = published
+    report = json.loads(
+        driftsstatus("report", "--month", "2024-01", "--format", "json", env=env).stdout
+    )
+    restated = {
+        (row["service_id"], cell["month"])
+        for area in report["areas"]
+        for row in area["rows"]
+        for cell in row["cells"]
+        if cell["restated"]
+    }
+    assert restated == {
+        ("sp_m1", "2023-11"), ("sp_m1", "2023-12"), ("sp_m2", "2023-11"), ("sp_m2", "2023-12")
+    }  # fmt: skip
+    notes = {area["area"]: area["note"] for area in report["areas"]}
+    assert notes == {"stoettesystemer": None, "serviceplatformen": NOTE}
+    text = driftsstatus("report", "--month", "2024-01", env=env).stdout
+    assert text.count(NOTE) == 1
+
+
+def test_r14_december_as_published_showed_the_figures_before_the_late_incident(published):
+    _, env = published
+    text = driftsstatus("report", "--month", "2023-12", "--as-published", env=env).stdout
+    m1 = next(line for line in text.splitlines() if line.startswith("SP produktionsmiljø m1"))
+    assert m1.split()[-4:] == ["84,35%", "R", "97,78%", "G"]
+
+
+def test_r14_as_published_and_recomputed_are_byte_identical_and_the_hash_matches(published):
+    warehouse, env = published
+    frozen = driftsstatus("report", "--month", "2023-12", "--as-published", env=env).stdout
+    recomputed = driftsstatus("report", "--month", "2023-12", "--recompute", env=env).stdout
+    assert frozen == recomputed
+    [(report_json, digest, who)] = query(
+        warehouse, "select report_json, content_hash, published_by from published.reports"
+    )
+    assert hashlib.sha256(report_json.encode()).hexdigest() == digest
+    assert who == "driftsleder"
+    listed = driftsstatus("publish", "--list", env=env).stdout
+    assert listed.startswith("2023-12#1  as of 2024-01-04T07:00:00+00:00  published ")
+    assert f"by driftsleder  sha256 {digest[:12]}" in listed
+
+
+def test_r14_a_published_month_is_immutable_without_a_reason_and_superseding_keeps_both(
+    published,
+):
+    warehouse, env = published
+    same = driftsstatus("publish", "--month", "2023-12", "--as-of", DECEMBER_AS_OF, env=env)
+    assert same.stdout.startswith("Already published, unchanged: 2023-12#1")
+    later = ("publish", "--month", "2023-12", "--as-of", "2024-02-20T08:00:00+01:00")
+    refused = driftsstatus(*later, env=env, check=False)
+    assert refused.returncode == 2
+    assert "2023-12 is already published (2023-12#1" in refused.stderr
+    assert "--supersede --reason" in refused.stderr
+    no_reason = driftsstatus(*later, "--supersede", env=env, check=False)
+    assert no_reason.returncode == 2
+    reason = "SF1525 fundet efter offentliggørelse"
+    driftsstatus(*later, "--supersede", "--reason", reason, env=env)
+    rows = query(
+        warehouse,
+        "select report_id, supersedes, reason from published.reports order by published_at",
+    )
+    assert rows == [("2023-12#1", None, None), ("2023-12#2", "2023-12#1", reason)]
