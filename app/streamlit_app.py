@@ -14,6 +14,11 @@ page = st.navigation(
             icon=":material/monitoring:",
             default=True,
         ),
+        st.Page(
+            "app_pages/published.py",
+            title="Offentliggjorte rapporter",
+            icon=":material/history:",
+        ),
     ]
 )
 page.run()

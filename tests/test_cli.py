@@ -5,12 +5,6 @@ from __future__ import annotations
 from tests.helpers import driftsstatus
 
 
-def test_publish_says_it_is_not_built_yet():
-    result = driftsstatus("publish", "--month", "2024-01", check=False)
-    assert result.returncode == 2
-    assert "not built yet" in result.stderr
-
-
 def test_report_without_a_run_says_what_to_do(tmp_path):
     env = {"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "w.duckdb")}
     result = driftsstatus("report", "--month", "2024-01", env=env, check=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from datetime import date
 
 import pytest
 
@@ -71,6 +72,35 @@ def test_r14_as_published_and_recomputed_are_byte_identical_and_the_hash_matches
     assert f"by driftsleder  sha256 {digest[:12]}" in listed
 
 
+def test_r14_the_app_shows_old_and_new_values_and_the_history(published, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from dagster_project.settings import REPO_ROOT
+
+    _, env = published
+    monkeypatch.setenv("DRIFTSSTATUS_WAREHOUSE", env["DRIFTSSTATUS_WAREHOUSE"])
+    monkeypatch.delenv("DRIFTSSTATUS_AS_OF", raising=False)
+    at = AppTest.from_file(str(REPO_ROOT / "app" / "streamlit_app.py"), default_timeout=60)
+    at.run()
+    at.selectbox(key="report_month").set_value(date(2024, 1, 1)).run()
+    assert not at.exception
+    texts = [m.value for m in at.markdown]
+    assert NOTE in texts
+    restated = [t for t in texts if " → " in t]
+    assert len(restated) == 4
+    assert any(
+        t.startswith("SP produktionsmiljø m1, nov-23: 84,35% → 83,38% (offentliggjort ")
+        and "i 2023-12\\#1; ændret af INC-2024-0007 version 2 (12.02.2024))" in t
+        for t in restated
+    ), restated
+    at.switch_page("app_pages/published.py").run()
+    assert not at.exception
+    history = at.dataframe[0].value
+    assert list(history["Rapport"]) == ["2023-12#1"]
+    assert list(history["Af"]) == ["driftsleder"]
+
+
+# Last in the module: it publishes again, which changes what the tests above compare with.
 def test_r14_a_published_month_is_immutable_without_a_reason_and_superseding_keeps_both(
     published,
 ):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -23,6 +23,7 @@ from dagster_project.report.model import (
     parse_month,
 )
 from dagster_project.report.render import UnsupportedFormatError, render
+from dagster_project.report.restatement import Previous
 
 
 def test_r9_target_percent_is_danish_with_two_decimals():
@@ -158,7 +159,8 @@ def test_r10_missed_cells_carry_a_letter_besides_the_colour():
     assert [c.text for c in cells] == ["97,70% R", "89,98% G"]
     assert Cell(JAN, "100,00%", 100.0, "green", True).text == "100,00%"
     assert Cell(JAN, "n/a", None, None, None).text == "n/a"
-    assert Cell(JAN, "90,00%", 90.0, "yellow", False, restated=True).text == "90,00% G*"
+    earlier = Previous("97,78%", "2023-12#1", datetime(2026, 1, 4, tzinfo=UTC), ())
+    assert Cell(JAN, "90,00%", 90.0, "yellow", False, previous=earlier).text == "90,00% G*"
 
 
 def test_r15_notes_lead_and_note_wording():

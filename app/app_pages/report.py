@@ -61,6 +61,24 @@ def _markdown(text: str) -> str:
     return text.translate(_MARKDOWN_SPECIALS)
 
 
+def show_restatements(area: Area) -> None:
+    """R14: for each restated cell, the value published before, when, and what changed it."""
+    with st.expander("Opdaterede tal"):
+        for row in area.rows:
+            for cell in row.cells:
+                if cell.previous is None:
+                    continue
+                was = cell.previous
+                why = ", ".join(was.changed_by) or "ingen ny hændelsesversion"
+                st.markdown(
+                    _markdown(
+                        f"{row.label}, {danish.month_label(cell.month)}: {was.display} → "
+                        f"{cell.display} (offentliggjort {was.published_at:%d.%m.%Y} i "
+                        f"{was.report_id}; ændret af {why})"
+                    )
+                )
+
+
 def show_area(report: Report, area: Area) -> None:
     st.subheader(area.title)
     st.dataframe(area_table(report, area), width="stretch")
@@ -73,6 +91,7 @@ def show_area(report: Report, area: Area) -> None:
         )
     if area.note:
         st.markdown(_markdown(area.note))
+        show_restatements(area)
     st.markdown(_markdown(area.counts.sentence))
 
 

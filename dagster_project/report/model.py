@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
-from dagster_project.report import danish, restatement
+from dagster_project.report import danish
+from dagster_project.report.restatement import (
+    Previous,
+    earlier_publications,
+    restatement_note,
+)
 
 TITLE = "Driftsstatus"
 SUBTITLE = "Den fælleskommunale infrastruktur"
@@ -62,7 +67,11 @@ class Cell:
     pct: float | None  # unrounded, for machines; never shown
     colour: str | None  # green | yellow | red; None when n/a
     sla_met: bool | None
-    restated: bool = False  # R14: filled in by the publication issue
+    previous: Previous | None = None  # set when an earlier publication showed another value
+
+    @property
+    def restated(self) -> bool:
+        return self.previous is not None
 
     @property
     def marker(self) -> str:
@@ -280,11 +289,38 @@ def build_report(
         )
         names = [column[0] for column in cursor.description]
         incidents = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        earlier = restatement.earlier_displays(con, published_before)
+        earlier = earlier_publications(con, published_before)
     report = _assemble(
         month, months, services, figures, calls, calling_areas, operations, incidents
     )
-    return restatement.mark_restated(report, earlier)
+    return _mark_restated(report, earlier)
+
+
+def _mark_restated(report: Report, earlier: dict[tuple[str, date], Previous]) -> Report:
+    """R14: attach the earlier value to changed cells; each area with any gets the note."""
+    areas = []
+    for area in report.areas:
+        rows = tuple(
+            replace(
+                row,
+                cells=tuple(
+                    replace(cell, previous=_changed(earlier, row.service_id, cell))
+                    for cell in row.cells
+                ),
+            )
+            for row in area.rows
+        )
+        months = sorted({c.month for r in rows for c in r.cells if c.restated})
+        note = restatement_note(months) if months else None
+        areas.append(replace(area, rows=rows, note=note))
+    return replace(report, areas=tuple(areas))
+
+
+def _changed(
+    earlier: dict[tuple[str, date], Previous], service_id: str, cell: Cell
+) -> Previous | None:
+    previous = earlier.get((service_id, cell.month))
+    return previous if previous is not None and previous.display != cell.display else None
 
 
 @contextmanager

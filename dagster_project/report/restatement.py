@@ -8,31 +8,61 @@ published before it, so it shows the same marks it was published with.
 
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from dagster_project.report import danish
 
-if TYPE_CHECKING:
-    from dagster_project.report.model import Cell, Report
 
+@dataclass(frozen=True)
+class Previous:
+    """R14: what an earlier published report showed for a cell, and what changed it."""
+
+    display: str
+    report_id: str  # e.g. '2023-12#1'
+    published_at: datetime
+    changed_by: tuple[str, ...]  # incident versions recorded after that report's instant
+
+
+# Per cell, the latest earlier publication, and the incident versions now in
+# force that were recorded after that publication's instant and overlap the month.
 EARLIER_SQL = """
-select cells.service_id, cells.month, cells.display
-from published.cells as cells
-inner join published.reports as reports on cells.report_id = reports.report_id
-where $before is null or reports.published_at < $before
-qualify row_number() over (
-    partition by cells.service_id, cells.month order by reports.published_at desc
-) = 1
+with earlier as (
+    select
+        cells.service_id, cells.month, cells.display,
+        reports.report_id, reports.published_at, reports.as_of
+    from published.cells as cells
+    inner join published.reports as reports on cells.report_id = reports.report_id
+    where $before is null or reports.published_at < $before
+    qualify row_number() over (
+        partition by cells.service_id, cells.month order by reports.published_at desc
+    ) = 1
+)
+select
+    earlier.service_id, earlier.month, earlier.display, earlier.report_id, earlier.published_at,
+    coalesce(list(
+        incidents.incident_id || ' version ' || incidents.version_number
+        || ' (' || strftime(timezone('Europe/Copenhagen', incidents.recorded_at), '%d.%m.%Y')
+        || ')'
+        order by incidents.recorded_at, incidents.incident_id
+    ) filter (where incidents.incident_id is not null), []) as changed_by
+from earlier
+left join marts.fct_incidents as incidents
+    on incidents.service_id = earlier.service_id
+    and incidents.recorded_at > earlier.as_of
+    and incidents.started_at
+        < timezone('Europe/Copenhagen', cast(earlier.month + interval 1 month as timestamp))
+    and incidents.effective_end_at
+        > timezone('Europe/Copenhagen', cast(earlier.month as timestamp))
+group by all
 """
 
 
-def earlier_displays(
+def earlier_publications(
     con: duckdb.DuckDBPyConnection, published_before: datetime | None = None
-) -> dict[tuple[str, date], str]:
+) -> dict[tuple[str, date], Previous]:
     """What reports published (before an instant, if given) showed, per (service, month)."""
     published = con.execute(
         "select count(*) from duckdb_tables() where schema_name = 'published' "
@@ -41,32 +71,10 @@ def earlier_displays(
     if not published:
         return {}
     rows = con.execute(EARLIER_SQL, {"before": published_before}).fetchall()
-    return {(s, m): shown for s, m, shown in rows}
-
-
-def mark_restated(report: Report, earlier: dict[tuple[str, date], str]) -> Report:
-    """Flag changed cells and give each area with any the note naming the months."""
-    areas = []
-    for area in report.areas:
-        rows = tuple(
-            dataclasses.replace(
-                row,
-                cells=tuple(
-                    dataclasses.replace(cell, restated=_changed(earlier, row.service_id, cell))
-                    for cell in row.cells
-                ),
-            )
-            for row in area.rows
-        )
-        months = sorted({c.month for r in rows for c in r.cells if c.restated})
-        note = restatement_note(months) if months else None
-        areas.append(dataclasses.replace(area, rows=rows, note=note))
-    return dataclasses.replace(report, areas=tuple(areas))
-
-
-def _changed(earlier: dict[tuple[str, date], str], service_id: str, cell: Cell) -> bool:
-    shown = earlier.get((service_id, cell.month))
-    return shown is not None and shown != cell.display
+    return {
+        (service, month): Previous(shown, report_id, published_at, tuple(changed_by))
+        for service, month, shown, report_id, published_at, changed_by in rows
+    }
 
 
 def restatement_note(months: list[date]) -> str:
