@@ -105,8 +105,9 @@ def _report(args: argparse.Namespace, _extra: list[str]) -> int:
         if args.as_published or args.recompute:
             publication, report = published_report(serving, args.month)
             if args.recompute:
+                # From the serving copy: a reader never touches the file the pipeline writes.
                 report = report_as_of(
-                    settings.warehouse, args.month, publication.as_of, publication.published_at
+                    serving, args.month, publication.as_of, publication.published_at
                 )
         else:
             report = build_report(serving, args.month)

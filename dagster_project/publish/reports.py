@@ -65,7 +65,7 @@ class Publication:
 
 
 def report_as_of(
-    warehouse: Path,
+    source: Path,
     month: str | date,
     as_of: datetime,
     published_before: datetime | None = None,
@@ -77,7 +77,7 @@ def report_as_of(
     """
     with tempfile.TemporaryDirectory(prefix="driftsstatus-as-of-") as scratch:
         copy = Path(scratch) / "warehouse.duckdb"
-        shutil.copyfile(warehouse, copy)
+        shutil.copyfile(source, copy)  # the warehouse or its serving copy
         result = subprocess.run(
             [
                 str(Path(sys.executable).with_name("dbt")),
