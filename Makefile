@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 MONTH ?= 2024-01
 
-.PHONY: install run test lint format dagster app clean
+.PHONY: install debian-run debian-test run test lint format dagster app bench-render clean
+# Debian packages: the PDF export's font; the browser test also drives Debian's chromium.
+DEBIAN_RUN := fonts-dejavu-core
+DEBIAN_TEST := $(DEBIAN_RUN) chromium
 
 install: $(VENV)/.installed
 
@@ -14,7 +17,13 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
-run: install
+debian-run:
+	scripts/ensure-debian-packages $(DEBIAN_RUN)
+
+debian-test:
+	scripts/ensure-debian-packages $(DEBIAN_TEST)
+
+run: install debian-run
 	$(BIN)/driftsstatus sample
 	$(BIN)/driftsstatus run
 	# The December 2023 report as it was published, before the late SF1525 version (R14).
@@ -24,7 +33,7 @@ run: install
 	@echo "The app:        $(BIN)/driftsstatus app   (http://localhost:8501)"
 	@echo "The Dagster UI: make dagster                (http://127.0.0.1:3000)"
 
-test: install lint
+test: install debian-test lint
 	$(BIN)/pytest -n 2
 
 lint: install
@@ -42,6 +51,10 @@ dagster: install
 
 app: install
 	$(BIN)/driftsstatus app
+
+# The report page's render time on the built sample and on 50 services x 36 months.
+bench-render: install debian-run
+	$(BIN)/python benchmarks/render_report.py
 
 clean:
 	rm -rf data/warehouse*.duckdb* dbt/target dbt/logs

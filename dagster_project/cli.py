@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dagster_project.report.render import FORMATS
 from dagster_project.settings import REPO_ROOT, load_settings, parse_instant
 
 
@@ -41,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="print the report of a month")
     report.add_argument("--month", required=True, help="report month, YYYY-MM")
-    report.add_argument("--format", default="text", choices=["text", "csv", "json"])
+    report.add_argument("--format", default="text", choices=FORMATS)
     report.add_argument("--output", type=Path, help="write to this file instead of stdout")
     frozen = report.add_mutually_exclusive_group()
     frozen.add_argument(
@@ -114,11 +115,20 @@ def _report(args: argparse.Namespace, _extra: list[str]) -> int:
     except (ReportMonthError, PublishError) as problem:
         print(f"driftsstatus report: {problem}", file=sys.stderr)
         return 2
-    text = render(report, args.format, colour=args.output is None and sys.stdout.isatty())
+    shown = render(report, args.format, colour=args.output is None and sys.stdout.isatty())
+    if isinstance(shown, bytes) and args.output is None and sys.stdout.isatty():
+        print(
+            f"driftsstatus report: {args.format} is a binary format; use --output FILE",
+            file=sys.stderr,
+        )
+        return 2
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        data = shown if isinstance(shown, bytes) else shown.encode("utf-8")
+        args.output.write_bytes(data)
+    elif isinstance(shown, bytes):
+        sys.stdout.buffer.write(shown)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(shown)
     return 0
 
 

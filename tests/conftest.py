@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+from dagster_project.settings import serving_copy_of
 from tests.helpers import driftsstatus, pipeline_env
 
 
@@ -29,3 +31,12 @@ def sample_run(sample_landing: Path, tmp_path_factory: pytest.TempPathFactory):
 def warehouse(sample_run) -> Path:
     """The warehouse file the pipeline wrote; its serving copy lies next to it."""
     return sample_run[0]
+
+
+@pytest.fixture(scope="session")
+def served(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse path with only its serving copy present (a copy of the pipeline's), so
+    whatever reads it provably reads the serving copy and never the pipeline's file."""
+    target = tmp_path_factory.mktemp("served") / "warehouse.duckdb"
+    shutil.copyfile(serving_copy_of(warehouse), serving_copy_of(target))
+    return target

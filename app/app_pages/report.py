@@ -1,64 +1,70 @@
-"""The monthly report page: the same report model the CLI renders, styled for the screen.
+"""The monthly report page (R15) as the seed lays it out, with exports and "why this number".
 
-Reads only the serving copy (swapped atomically after a good run), through a short-lived
-read-only connection inside `st.cache_data`, so the app never blocks a pipeline run.
+The tables are the same HTML the export writes (one renderer); every figure links to its
+explanation: the incidents, probe outages and service windows that add up to its downtime.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
+from app import shared
 from dagster_project.report import danish
-from dagster_project.report.model import COLUMN_TARGET, Area, Report, build_report, report_months
-from dagster_project.settings import load_settings
+from dagster_project.report.model import Area, Report
+from dagster_project.report.render import MEDIA_TYPES, file_name
+from dagster_project.report.render_html import (
+    EXPLAIN_PARAM,
+    MONTH_PARAM,
+    STYLE,
+    area_html,
+    cell_key,
+    title_html,
+)
 
-# Light fills with dark text, readable and printable; the R/G marks repeat the colour in text.
-CELL_STYLES = {
-    "green": "background-color: #c6efce; color: #006100",
-    "yellow": "background-color: #ffeb9c; color: #9c5700",
-    "red": "background-color: #ffc7ce; color: #9c0006",
-}
-NO_DATA = "Ingen data endnu: kør `driftsstatus run`."
-_MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#$|~"})
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def load_months(serving_copy: str, version: int) -> tuple[date, ...]:
-    """Months with data; `version` (the file's mtime) drops the cache when the copy is swapped."""
-    return report_months(Path(serving_copy))
+EXPORTS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "html": "HTML", "pdf": "PDF (A4)"}
+KINDS = {"incident": "Hændelse", "probe": "Probe-udfald", "planned_window": "Servicevindue"}
+SEVERITIES = {"red": "RØD", "yellow": "GUL"}
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def load_report(serving_copy: str, month: date, version: int) -> Report:
-    return build_report(Path(serving_copy), month)
+def choose_month(available: tuple[date, ...]) -> date:
+    """The report month, bound to ?maaned=YYYY-MM so a view can be shared as a link."""
+    options = [f"{m:%Y-%m}" for m in reversed(available)]
+    chosen = st.selectbox(
+        "Rapportmåned",
+        options=options,
+        format_func=lambda m: danish.month_name(_month(m), capitalised=True),
+        key=MONTH_PARAM,
+        index=_from_link(MONTH_PARAM, options, default=0),
+        width=320,
+    )
+    st.query_params[MONTH_PARAM] = chosen
+    return _month(chosen)
 
 
-def area_table(report: Report, area: Area) -> pd.io.formats.style.Styler:
-    """The area's table as shown in the seed: services, then the service-call row if any."""
-    columns = [COLUMN_TARGET, *report.month_labels]
-    texts = {row.label: [row.target_display, *(c.text for c in row.cells)] for row in area.rows}
-    styles = {
-        row.label: ["", *(CELL_STYLES.get(c.colour or "", "") for c in row.cells)]
-        for row in area.rows
-    }
-    if area.calls is not None:
-        calls = area.calls
-        texts[calls.label] = [calls.target_display, *(c.display for c in calls.cells)]
-        styles[calls.label] = [""] * len(columns)
-    frame = pd.DataFrame.from_dict(texts, orient="index", columns=columns)
-    frame.index.name = area.table_heading
-    css = pd.DataFrame.from_dict(styles, orient="index", columns=columns)
-    # Colours come from the mart's status_colour per cell, not from parsing the text.
-    return frame.style.apply(lambda _: css, axis=None)
+def _from_link(param: str, options: list[str], default: int | None) -> int | None:
+    """The option a shared link (?param=value) asks for, so a link opens the same view."""
+    wanted = st.query_params.get(param)
+    return options.index(wanted) if wanted in options else default
 
 
-def _markdown(text: str) -> str:
-    return text.translate(_MARKDOWN_SPECIALS)
+def show_downloads(path: Path, report: Report, version: int) -> None:
+    row = st.container(horizontal=True)
+    for fmt, label in EXPORTS.items():
+        row.download_button(
+            label,
+            # Rendered on click, so a page load does not pay for four exports.
+            data=partial(shared.export, path, report.month, fmt, version),
+            file_name=file_name(report, fmt),
+            mime=MEDIA_TYPES[fmt],
+            icon=":material/download:",
+            key=f"download_{fmt}",
+            on_click="ignore",
+        )
 
 
 def show_restatements(area: Area) -> None:
@@ -70,58 +76,112 @@ def show_restatements(area: Area) -> None:
                     continue
                 was = cell.previous
                 why = ", ".join(was.changed_by) or "ingen ny hændelsesversion"
-                st.markdown(
-                    _markdown(
-                        f"{row.label}, {danish.month_label(cell.month)}: {was.display} → "
-                        f"{cell.display} (offentliggjort {was.published_at:%d.%m.%Y} i "
-                        f"{was.report_id}; ændret af {why})"
-                    )
+                st.text(
+                    f"{row.label}, {danish.month_label(cell.month)}: {was.display} → "
+                    f"{cell.display} (offentliggjort {was.published_at:%d.%m.%Y} i "
+                    f"{was.report_id}; ændret af {why})"
                 )
 
 
-def show_area(report: Report, area: Area) -> None:
-    st.subheader(area.title)
-    st.dataframe(area_table(report, area), width="stretch")
-    st.caption(report.legend)
-    (st.success if area.satisfactory else st.warning)(area.verdict)
-    st.markdown(_markdown(area.notes_lead))
-    for note in area.notes:
-        st.markdown(
-            f"- **{_markdown(note.heading)}** ({_markdown(note.period)}): {_markdown(note.body)}"
-        )
-    if area.note:
-        st.markdown(_markdown(area.note))
-        show_restatements(area)
-    st.markdown(_markdown(area.counts.sentence))
+def show_explanation(path: Path, report: Report, version: int) -> None:
+    """Why this number: the intervals behind one cell, summing to its downtime."""
+    st.subheader("Hvorfor dette tal?", anchor="hvorfor")
+    labels = {
+        cell_key(row.service_id, cell.month): f"{row.label}, {danish.month_label(cell.month)}: "
+        f"{cell.display}"
+        for area in report.areas
+        for row in area.rows
+        for cell in row.cells
+        if cell.colour is not None
+    }
+    chosen = st.selectbox(
+        "Celle",
+        options=list(labels),
+        index=_from_link(EXPLAIN_PARAM, list(labels), default=None),
+        format_func=labels.get,
+        placeholder="Vælg en celle, eller klik på et tal i tabellen",
+        key=EXPLAIN_PARAM,
+    )
+    if chosen is None:
+        st.query_params.pop(EXPLAIN_PARAM, None)
+        return
+    st.query_params[EXPLAIN_PARAM] = chosen
+    service_id, month = chosen.split(":")
+    found = shared.explanation(path, service_id, _month(month), version)
+    if found is None:
+        st.warning(f"Ingen tal for {labels[chosen]}.")
+        return
+    figures = st.columns(5)
+    figures[0].metric("Tilgængelighed", found.display)
+    figures[1].metric("Aftalt servicetid", _duration(found.service_seconds))
+    figures[2].metric("Nedetid", _duration(found.downtime_seconds))
+    figures[3].metric("Tid rød", _duration(found.red_seconds))
+    figures[4].metric("Tid gul", _duration(found.yellow_seconds))
+    if found.intervals.empty:
+        st.markdown("Ingen hændelser, udfald eller servicevinduer i måneden.")
+        return
+    st.dataframe(_interval_table(found.intervals), hide_index=True, width="stretch")
+    st.caption(
+        f"Intervallernes nedetid i alt: {_seconds(found.explained_seconds)} s = cellens "
+        f"nedetid {_seconds(found.downtime_seconds)} s. Servicevinduer trækkes fra den aftalte "
+        "servicetid og giver ingen nedetid. Tider er dansk tid."
+    )
+
+
+def _interval_table(intervals: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Type": intervals["kind"].map(KINDS).fillna(intervals["kind"]),
+            "Reference": intervals["reference"],
+            "Beskrivelse": intervals["title"].fillna(""),
+            "Alvorlighed": intervals["severity"].map(SEVERITIES).fillna(""),
+            "Påvirkning": intervals["impact"].map(_impact),
+            "Start": intervals["start_local"].map(_local_time),
+            "Slut": intervals["end_local"].map(_local_time),
+            "Sekunder": intervals["seconds"].map(_seconds),
+            "Nedetid (s)": intervals["downtime_seconds"].map(_seconds),
+        }
+    )
+
+
+def _month(text: str) -> date:
+    return datetime.strptime(text, "%Y-%m").date()
+
+
+def _local_time(moment: datetime) -> str:
+    return f"{moment:%d.%m.%Y %H:%M}"
+
+
+def _impact(value: float) -> str:
+    return "" if pd.isna(value) else danish.decimal(value * 100, 1) + "%"
+
+
+def _seconds(value: float) -> str:
+    return danish.decimal(value, 1)
+
+
+def _duration(seconds: float) -> str:
+    """'74 t 33 min': whole minutes are enough to read a month's figures."""
+    minutes = round(seconds / 60)
+    return f"{danish.integer(minutes // 60)} t {minutes % 60} min"
 
 
 def main() -> None:
-    serving = load_settings().serving_copy
-    if not serving.exists():
-        st.title("Driftsstatus")
-        st.info(NO_DATA)
+    path, version = shared.serving_copy()
+    available = shared.months(path, version)
+    if not available:
+        st.info(shared.NO_DATA)
         return
-    version = serving.stat().st_mtime_ns
-    try:
-        months = load_months(str(serving), version)
-    except duckdb.Error as problem:
-        st.error(f"Kan ikke læse data fra {serving}: {problem}")
-        return
-    if not months:
-        st.info(NO_DATA)
-        return
-    month = st.selectbox(
-        "Rapportmåned",
-        options=list(reversed(months)),
-        index=0,
-        format_func=lambda m: danish.month_name(m, capitalised=True),
-        key="report_month",
-    )
-    report = load_report(str(serving), month, version)
-    st.title(report.title)
-    st.markdown(f"**{report.subtitle}**  \n{report.period}")
+    month = choose_month(available)
+    report = shared.report(path, month, version)
+    st.html(f"<style>{STYLE}</style>")
+    st.html(f'<div class="ds-report">{title_html(report)}</div>')
+    show_downloads(path, report, version)
     for area in report.areas:
-        show_area(report, area)
+        st.html(f'<div class="ds-report">{area_html(report, area, explain_links=True)}</div>')
+        if area.note:
+            show_restatements(area)
+    show_explanation(path, report, version)
 
 
 main()

@@ -41,6 +41,12 @@ def integer(value: int) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
+def decimal(value: float, places: int = 1) -> str:
+    """A measured quantity that is not an SLA figure (seconds, minutes): '1.234,5'."""
+    text = f"{value:,.{places}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
 def month_label(month: date) -> str:
     """The table's column label: 'jan-24'."""
     return f"{MONTH_ABBREVIATIONS[month.month - 1]}-{month.year % 100:02d}"

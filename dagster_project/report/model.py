@@ -260,7 +260,7 @@ def parse_month(month: date | str) -> date:
 
 def report_months(source: Source) -> tuple[date, ...]:
     """The months with data (the month spine of fct_monthly_availability), oldest first."""
-    with _connection(source) as con:
+    with read_connection(source) as con:
         return _months(con)
 
 
@@ -273,7 +273,7 @@ def build_report(
     Cells are marked restated against the reports published (before `published_before`).
     """
     month = parse_month(month)
-    with _connection(source) as con:
+    with read_connection(source) as con:
         spine = _months(con)
         if month not in spine:
             known = f"{spine[0]:%Y-%m} .. {spine[-1]:%Y-%m}" if spine else "none"
@@ -324,7 +324,7 @@ def _changed(
 
 
 @contextmanager
-def _connection(source: Source) -> Iterator[duckdb.DuckDBPyConnection]:
+def read_connection(source: Source) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to a path, closed right away (DuckDB locks; see stack notes)."""
     if isinstance(source, duckdb.DuckDBPyConnection):
         yield source

@@ -1,0 +1,66 @@
+"""Data quality: what was loaded and rejected, what the expectation suites found, coverage."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import shared
+from dagster_project.report import danish
+
+COVERAGE_WARNING = 0.99  # the dbt warn test's threshold: below it a figure rests on few checks
+COLUMNS = {
+    "source": "Kilde", "file": "Fil", "suite": "Suite", "expectation_type": "Forventning",
+    "column_name": "Kolonne", "validations": "Valideringer", "failed": "Fejlede",
+    "unexpected_rows": "Afvigende rækker", "last_validated_at": "Senest valideret (UTC)",
+    "reason": "Årsag", "rejected_at": "Afvist (UTC)", "line_number": "Linje",
+    "raw_line": "Rå linje", "data_rows": "Datarækker", "rows_loaded": "Indlæst",
+    "rows_rejected": "Afvist", "loaded_at": "Indlæst (UTC)",
+}  # fmt: skip
+
+
+def coverage_table(coverage: pd.DataFrame) -> pd.io.formats.style.Styler:
+    frame = coverage.assign(Måned=coverage["month"].map(danish.month_label))
+    table = frame.pivot_table(
+        index="label", columns="Måned", values="probe_coverage", sort=False
+    ).reindex(columns=list(dict.fromkeys(frame["Måned"])))
+    table.index.name = "System"
+    return table.style.format(lambda v: "" if pd.isna(v) else danish.decimal(v * 100, 2) + "%").map(
+        lambda v: "background-color: #ffeb9c" if v < COVERAGE_WARNING else ""
+    )
+
+
+def show(frame: pd.DataFrame, empty: str | None = None) -> None:
+    if frame.empty and empty:
+        st.markdown(empty)
+        return
+    st.dataframe(frame.rename(columns=COLUMNS), hide_index=True, width="stretch")
+
+
+def main() -> None:
+    st.title("Datakvalitet")
+    path, version = shared.serving_copy()
+    tables = shared.quality_tables(path, version)
+    files, checks = tables["files"], tables["checks"]
+    figures = st.columns(5)
+    figures[0].metric("Filer indlæst", danish.integer(len(files)))
+    figures[1].metric("Rækker indlæst", danish.integer(int(files["rows_loaded"].sum())))
+    figures[2].metric("Rækker afvist", danish.integer(len(tables["rejected_rows"])))
+    figures[3].metric("Filer afvist", danish.integer(len(tables["rejected_files"])))
+    figures[4].metric("Fejlede forventninger", danish.integer(int(checks["failed"].sum())))
+
+    st.subheader("Probernes dækning")
+    st.caption("Andel af den aftalte servicetid med probe-målinger; gul under 99%.")
+    st.dataframe(coverage_table(tables["coverage"]), width="stretch")
+
+    st.subheader("Forventninger (Great Expectations)")
+    show(checks, "Ingen valideringer endnu.")
+    st.subheader("Afviste filer")
+    show(tables["rejected_files"], "Ingen afviste filer.")
+    st.subheader("Afviste rækker")
+    show(tables["rejected_rows"], "Ingen afviste rækker.")
+    st.subheader("Indlæste filer")
+    show(files, "Ingen filer indlæst.")
+
+
+main()

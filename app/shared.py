@@ -1,0 +1,71 @@
+"""What every page needs: the serving copy, a cache key that follows its swaps, Danish tables.
+
+Pages read only the serving copy, which the pipeline replaces atomically after a good run, and
+only through short-lived read-only connections, so the app never blocks a pipeline run and
+keeps showing the last good data while a run is in progress or has failed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dagster_project.report import Report, build_report, render, report_months
+from dagster_project.report.details import (
+    Explanation,
+    availability_history,
+    explain_cell,
+    incidents,
+    quality,
+)
+from dagster_project.settings import load_settings
+
+NO_DATA = "Ingen data endnu: kør `driftsstatus run`."
+
+
+def serving_copy() -> tuple[Path, int]:
+    """The serving copy and its version (mtime), or stop the page with what to do."""
+    path = load_settings().serving_copy
+    if not path.exists():
+        st.info(NO_DATA)
+        st.stop()
+    # A swap replaces the file, so its mtime changes and every cached query is re-run.
+    return path, path.stat().st_mtime_ns
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def months(path: Path, version: int) -> tuple[date, ...]:
+    return report_months(path)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def report(path: Path, month: date, version: int) -> Report:
+    return build_report(path, month)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def export(path: Path, month: date, fmt: str, version: int) -> str | bytes:
+    return render(report(path, month, version), fmt)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def explanation(path: Path, service_id: str, month: date, version: int) -> Explanation | None:
+    return explain_cell(path, service_id, month)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def history(path: Path, months: int, version: int) -> pd.DataFrame:
+    return availability_history(path, months)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def incident_register(path: Path, version: int) -> pd.DataFrame:
+    return incidents(path)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def quality_tables(path: Path, version: int) -> dict[str, pd.DataFrame]:
+    return quality(path)

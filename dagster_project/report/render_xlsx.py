@@ -1,0 +1,167 @@
+"""The report as an Excel workbook: one sheet laid out like the printed report (R15).
+
+Availability figures are numbers (the mart's display string read back, never rounded
+again) formatted so Excel shows exactly the displayed figure; the R/G letter and the
+restatement star are part of the number format, so they print with the fill.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import datetime
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell as SheetCell
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from dagster_project.report import danish
+from dagster_project.report.model import (
+    COLUMN_AREA,
+    COLUMN_TARGET,
+    NOT_AVAILABLE,
+    Area,
+    Cell,
+    Report,
+)
+from dagster_project.report.render_html import PALETTE
+
+SHEET = "Driftsstatus"
+PERCENT = "0.00%"
+INTEGER = "#,##0"
+LABEL_WIDTH = 44
+TARGET_WIDTH = 10
+MONTH_WIDTH = 12
+# Long sentences span the table's columns; Excel does not grow a merged row by itself.
+LINE_CHARS = 150
+LINE_HEIGHT = 15
+BOLD = Font(bold=True)
+RIGHT = Alignment(horizontal="right")
+
+
+def render_xlsx(report: Report) -> bytes:
+    """The whole report as the bytes of an .xlsx file."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    _title_block(sheet, report)
+    for area in report.areas:
+        _area(sheet, report, area)
+    _page_setup(sheet, report)
+    book.properties.title = f"{report.title} {danish.EN_DASH} {report.period}"
+    book.properties.creator = report.title
+    book.properties.language = "da-DK"
+    book.properties.created = datetime(report.month.year, report.month.month, 1)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _title_block(sheet: Worksheet, report: Report) -> None:
+    sheet.append([report.title])
+    sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=18)
+    sheet.append([report.subtitle])
+    sheet.cell(sheet.max_row, 1).font = BOLD
+    sheet.append([report.period])
+
+
+def _area(sheet: Worksheet, report: Report, area: Area) -> None:
+    sheet.append([])
+    sheet.append([area.title])
+    sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=14)
+    sheet.append([area.table_heading])
+    sheet.cell(sheet.max_row, 1).font = BOLD
+    _table(sheet, report, area)
+    width = 2 + len(report.months)
+    sheet.append([])
+    _paragraph(sheet, width, report.legend)
+    _paragraph(sheet, width, area.verdict, BOLD)
+    _paragraph(sheet, width, area.notes_lead)
+    for note in area.notes:
+        heading = TextBlock(InlineFont(b=True), note.heading)
+        _paragraph(sheet, width, CellRichText(heading, f" ({note.period}): {note.body}"))
+    if area.note:
+        _paragraph(sheet, width, area.note)
+    _paragraph(sheet, width, area.counts.sentence)
+
+
+def _table(sheet: Worksheet, report: Report, area: Area) -> None:
+    sheet.append([COLUMN_AREA, COLUMN_TARGET, *report.month_labels])
+    for cell in sheet[sheet.max_row]:
+        cell.font = BOLD
+        cell.alignment = RIGHT if cell.column > 1 else Alignment()
+    for row in area.rows:
+        target = NOT_AVAILABLE if row.target_pct is None else float(row.target_pct / 100)
+        sheet.append([row.label, target])
+        sheet.cell(sheet.max_row, 2).number_format = PERCENT
+        sheet.cell(sheet.max_row, 2).alignment = RIGHT
+        for column, cell in enumerate(row.cells, start=3):
+            _availability(sheet.cell(sheet.max_row, column), cell)
+    if area.calls:
+        calls = area.calls
+        sheet.append([calls.label, calls.target_display])
+        sheet.cell(sheet.max_row, 2).alignment = RIGHT
+        for column, cell in enumerate(calls.cells, start=3):
+            shown = sheet.cell(sheet.max_row, column)
+            shown.value = cell.display if cell.calls is None else cell.calls
+            shown.number_format = INTEGER
+            shown.alignment = RIGHT
+
+
+def _availability(target: SheetCell, cell: Cell) -> None:
+    """A figure as a number showing its display text, fill and letter; 'n/a' stays text."""
+    target.alignment = RIGHT
+    if cell.display == NOT_AVAILABLE:
+        target.value = cell.display
+        return
+    target.value = _fraction(cell.display)
+    marks = cell.text[len(cell.display) :]  # ' G', ' R*', '*' or ''
+    target.number_format = PERCENT + (f'"{marks}"' if marks else "")
+    if cell.colour in PALETTE:
+        # openpyxl reads '#c6efce' as transparent '00C6EFCE'; a fill is opaque ('FF').
+        fill, ink = ("FF" + colour.lstrip("#").upper() for colour in PALETTE[cell.colour])
+        target.fill = PatternFill("solid", fgColor=fill)
+        target.font = Font(color=ink)
+    if cell.previous:
+        target.comment = Comment(
+            f"Tidligere offentliggjort: {cell.previous.display} "
+            f"(rapport {cell.previous.report_id})",
+            SHEET,
+        )
+
+
+def _fraction(display: str) -> float:
+    """'99,82%' -> 0.9982: the mart's rounded figure read back exactly, not rounded again."""
+    return float(Decimal(display.removesuffix("%").replace(",", ".")) / 100)
+
+
+def _paragraph(
+    sheet: Worksheet, width: int, text: str | CellRichText, font: Font | None = None
+) -> None:
+    """A sentence across the table's `width` columns, wrapped."""
+    sheet.append([text])
+    row = sheet.max_row
+    cell = sheet.cell(row, 1)
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if font:
+        cell.font = font
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    sheet.row_dimensions[row].height = LINE_HEIGHT * math.ceil(len(str(text)) / LINE_CHARS)
+
+
+def _page_setup(sheet: Worksheet, report: Report) -> None:
+    sheet.column_dimensions["A"].width = LABEL_WIDTH
+    sheet.column_dimensions["B"].width = TARGET_WIDTH
+    for column in range(3, 3 + len(report.months)):
+        sheet.column_dimensions[get_column_letter(column)].width = MONTH_WIDTH
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True

@@ -1,0 +1,153 @@
+"""The app in a real browser: Debian's chromium driven by Playwright, the app on 127.0.0.1.
+
+Reads all 120 figures and their colours as a reader sees them, opens a cell's explanation by
+clicking it, and downloads the XLSX. Screenshots go to test-output/browser/.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from dagster_project.report.render_html import PALETTE
+from dagster_project.settings import REPO_ROOT
+from tests.helpers import GOLDEN
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's (`make test` installs it); never a download
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = REPO_ROOT / "test-output" / "browser"
+CELLS_JS = """els => els.map(e => ({
+    service: e.parentElement.dataset.service, month: e.dataset.month, text: e.innerText,
+    colour: e.dataset.colour, background: getComputedStyle(e).backgroundColor}))"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"streamlit exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"streamlit did not answer on {url} within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def app_url(served: Path) -> Iterator[str]:
+    """`streamlit run` on 127.0.0.1 reading the served copy, as `driftsstatus app` starts it."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")}
+    env["DRIFTSSTATUS_WAREHOUSE"] = str(served)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dagster_project.cli", "app", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), "Debian chromium missing: run `make test` (installs it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser, app_url: str) -> Iterator[Page]:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1600, "height": 1100}, accept_downloads=True)
+    opened = context.new_page()
+    opened.goto(f"{app_url}/?maaned=2024-01")
+    opened.wait_for_selector("table.ds-sla >> nth=1", timeout=60_000)
+    yield opened
+    context.close()
+
+
+def _rgb(hex_colour: str) -> str:
+    red, green, blue = bytes.fromhex(hex_colour.lstrip("#"))
+    return f"rgb({red}, {green}, {blue})"
+
+
+def _golden() -> dict[tuple[str, str], str]:
+    with (GOLDEN / "availability-2024-01.csv").open(encoding="utf-8") as handle:
+        return {
+            (r["service_id"], r["month"]): r["availability_pct"].replace(".", ",") + "%"
+            for r in csv.DictReader(handle)
+        }
+
+
+def test_r9_r10_browser_shows_all_120_figures_with_their_colours(page: Page):
+    cells = page.eval_on_selector_all("table.ds-sla tr[data-service] td.cell", CELLS_JS)
+    assert len(cells) == 120
+    shown = {(c["service"], c["month"]): c["text"].rstrip("RG*").strip() for c in cells}
+    assert shown == _golden()
+    for cell in cells:
+        fill, _ = PALETTE[cell["colour"]]
+        assert cell["background"] == _rgb(fill), cell
+        marker = {"green": "", "yellow": "G", "red": "R"}[cell["colour"]]
+        assert cell["text"].replace(" ", "").endswith("%" + marker), cell  # not colour alone
+    colours = {(c["service"], c["month"]): c["colour"] for c in cells}
+    assert colours["sp_m1", "2024-01"] == "yellow"
+    assert colours["ko_infra", "2023-03"] == "red"
+    assert page.get_by_text("198.196.122").count() == 1
+    page.screenshot(path=SCREENSHOTS / "report-2024-01.png")
+    for index, table in enumerate(page.locator("table.ds-sla").all()):
+        table.screenshot(path=SCREENSHOTS / f"report-2024-01-table-{index + 1}.png")
+
+
+def test_r7_clicking_a_figure_opens_its_explanation(page: Page):
+    page.locator('tr[data-service="sp_m1"] td[data-month="2023-11"] a').click()
+    total = page.get_by_text("Intervallernes nedetid i alt: 430.776,0 s = cellens nedetid")
+    total.wait_for(timeout=60_000)
+    assert "celle=sp_m1%3A2023-11" in page.url or "celle=sp_m1:2023-11" in page.url
+    explanation = page.locator('[data-testid="stMetric"]')
+    assert "83,38%" in explanation.first.inner_text()
+    total.scroll_into_view_if_needed()
+    page.screenshot(path=SCREENSHOTS / "why-sp_m1-2023-11.png")
+
+
+def test_r15_the_xlsx_download_holds_the_figures(page: Page):
+    button = page.get_by_role("button", name="Excel (XLSX)")
+    button.wait_for(timeout=60_000)
+    with page.expect_download(timeout=60_000) as started:
+        button.click()
+    download = started.value
+    assert download.suggested_filename == "driftsstatus-2024-01.xlsx"
+    saved = SCREENSHOTS / download.suggested_filename
+    download.save_as(saved)
+    sheet = load_workbook(saved)["Driftsstatus"]
+    rows = {row[0].value: [c.value for c in row] for row in sheet.iter_rows() if row[0].value}
+    assert rows["SP produktionsmiljø m1"][-1] == float(Decimal("89.98") / 100)
+    assert rows["KO - applikation"][4] == float(Decimal("99.82") / 100)  # apr-23
+    assert rows["Antal servicekald i runde tal"][-1] == 198_196_122
