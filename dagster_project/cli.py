@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster_project.report.render import FORMATS
-from dagster_project.settings import REPO_ROOT, load_settings, parse_instant
+from dagster_project.settings import REPO_ROOT, Settings, load_settings, parse_instant
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="load the landing folder and build everything")
     run.add_argument("--as-of", help="compute as of this instant (ISO 8601 with offset)")
+    run.add_argument(
+        "--months",
+        type=_month_range,
+        help="build only these months, as one run: YYYY-MM..YYYY-MM (default: every month)",
+    )
     run.set_defaults(handler=_run)
 
     report = commands.add_parser("report", help="print the report of a month")
@@ -79,17 +85,66 @@ def _sample(args: argparse.Namespace, _extra: list[str]) -> int:
     return 0
 
 
-def _run(_args: argparse.Namespace, _extra: list[str]) -> int:
-    from dagster_project.pipeline.run import run_pipeline
+def _month_range(text: str) -> tuple[str, str]:
+    """'2023-11..2024-01' -> the partition keys ('2023-11-01', '2024-01-01')."""
+    first, _, last = text.partition("..")
+    try:
+        months = [datetime.strptime(m, "%Y-%m").date() for m in (first, last or first)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"months must look like YYYY-MM..YYYY-MM: {text!r}"
+        ) from None
+    if months[0] > months[1]:
+        raise argparse.ArgumentTypeError(f"the first month comes after the last: {text!r}")
+    return f"{months[0]:%Y-%m}-01", f"{months[1]:%Y-%m}-01"
+
+
+def _run(args: argparse.Namespace, _extra: list[str]) -> int:
+    from dagster_project.pipeline.alerts import failure_payload
+    from dagster_project.pipeline.lock import WarehouseLocked, warehouse_lock
 
     settings = load_settings()
+    try:
+        with warehouse_lock(settings.warehouse, settings.lock_timeout, _command_line()):
+            return _run_locked(settings, args.months)
+    except WarehouseLocked as problem:
+        print(problem, file=sys.stderr)
+        _alert(settings, failure_payload(str(problem), settings.warehouse))
+        return 2
+
+
+def _run_locked(settings: Settings, months: tuple[str, str] | None) -> int:
+    from dagster_project.pipeline.alerts import failure_payload, outcome_payload
+    from dagster_project.pipeline.run import run_pipeline
+
     print(f"Landing folder: {settings.landing_dir}\nWarehouse:      {settings.warehouse}")
+    if months:
+        print(f"Months built: {months[0][:7]} .. {months[1][:7]} (one run)")
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     log_file = settings.warehouse.parent / "logs" / "last-run.log"
-    outcome = run_pipeline(log_file)
+    try:
+        outcome = run_pipeline(log_file, months)
+    except Exception as crash:
+        summary = f"driftsstatus run crashed: {type(crash).__name__}: {crash}"
+        _alert(settings, failure_payload(summary, settings.warehouse))
+        raise
     print("\n".join(outcome.lines()))
     print(f"dbt log: {log_file}")
+    if not outcome.success:
+        _alert(settings, outcome_payload(outcome, settings.warehouse))
     return 0 if outcome.success else 1
+
+
+def _command_line() -> str:
+    """This command as typed: what a process waiting for the warehouse lock reports."""
+    return shlex.join(["driftsstatus", *sys.argv[1:]])
+
+
+def _alert(settings: Settings, payload: dict) -> None:
+    from dagster_project.pipeline.alerts import send_alert
+
+    if settings.alert_webhook:
+        send_alert(settings.alert_webhook, payload)
 
 
 def _report(args: argparse.Namespace, _extra: list[str]) -> int:
@@ -133,10 +188,21 @@ def _report(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _publish(args: argparse.Namespace, _extra: list[str]) -> int:
+    from dagster_project.pipeline.lock import WarehouseLocked, warehouse_lock
+
+    settings = load_settings()
+    try:
+        with warehouse_lock(settings.warehouse, settings.lock_timeout, _command_line()):
+            return _publish_locked(args, settings)
+    except WarehouseLocked as problem:
+        print(problem, file=sys.stderr)
+        return 2
+
+
+def _publish_locked(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.publish.reports import PublishError, publications, publish_report
     from dagster_project.publish.serving import publish_serving_copy
 
-    settings = load_settings()
     if args.list:
         source = settings.serving_copy if settings.serving_copy.exists() else None
         for p in publications(source) if source else []:

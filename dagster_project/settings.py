@@ -24,6 +24,8 @@ class Settings:
     warehouse: Path
     as_of: datetime | None
     publisher: str  # who publishes reports (R14)
+    lock_timeout: float  # seconds a writer waits for the warehouse lock
+    alert_webhook: str | None  # where failed runs are reported (Slack/Teams style)
 
     @property
     def serving_copy(self) -> Path:
@@ -58,6 +60,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         warehouse=_path(env.get("DRIFTSSTATUS_WAREHOUSE"), "data/warehouse.duckdb"),
         as_of=parse_instant(as_of) if as_of else None,
         publisher=env.get("DRIFTSSTATUS_PUBLISHER") or getpass.getuser(),
+        lock_timeout=float(env.get("DRIFTSSTATUS_LOCK_TIMEOUT") or 600),
+        alert_webhook=env.get("DRIFTSSTATUS_ALERT_WEBHOOK") or None,
     )
 
 

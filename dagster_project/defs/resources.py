@@ -1,13 +1,34 @@
 """Resources, configured from the data contract's environment variables."""
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.dbt import DBT_PROJECT
+from dagster_project.pipeline.lock import warehouse_lock
 from dagster_project.settings import load_settings
+
+
+class Warehouse(DuckDBResource):
+    """The warehouse, held under its write lock for the whole run that uses it.
+
+    Runs from the UI, the schedules and the sensor queue behind `driftsstatus run` and
+    `publish` (and each other) instead of failing on DuckDB's lock halfway through.
+    """
+
+    lock_timeout: float
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["Warehouse"]:
+        log = context.log.info if context.log else None
+        what = f"dagster run {context.run_id}" if context.run_id else "dagster"
+        with warehouse_lock(Path(self.database), self.lock_timeout, what, on_wait=log):
+            yield self
 
 
 class LandingFolder(dg.ConfigurableResource):
@@ -24,7 +45,9 @@ def resources() -> dg.Definitions:
     os.environ.update(settings.dbt_env())
     return dg.Definitions(
         resources={
-            "duckdb": DuckDBResource(database=str(settings.warehouse)),
+            "duckdb": Warehouse(
+                database=str(settings.warehouse), lock_timeout=settings.lock_timeout
+            ),
             "landing": LandingFolder(path=str(settings.landing_dir)),
             "dbt": DbtCliResource(project_dir=DBT_PROJECT),
         },

@@ -130,7 +130,7 @@ def _load_file(
         if _is_empty(path):
             raise FileRejected("empty file")
         try:
-            _stage(con, source, path)
+            stage_file(con, source, path)
         except duckdb.Error as error:
             raise FileRejected(_explain(error)) from error
         _delete_rows_of(con, source, name)
@@ -167,7 +167,7 @@ def _load_file(
     return loaded, rejected
 
 
-def _stage(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> None:
+def stage_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> None:
     """Read the file into temp table `staged`: every field as text, plus _line and _raw."""
     quoted = str(path).replace("'", "''")
     if path.name.endswith(".parquet"):

@@ -27,6 +27,10 @@ class Source:
     row_rules: tuple[tuple[str, str], ...] = field(default=())  # (sql condition, reason)
     # A row failing this is rejected with this reason alone (its fields are unreadable).
     readable: tuple[str, str] | None = None
+    # The columns whose earliest and latest instant bound the months a row bears on;
+    # `open_ended`: the row also bears on every later month (incidents, R6).
+    time_columns: tuple[str, ...] = ()
+    open_ended: bool = False
 
     @property
     def table(self) -> str:
@@ -46,6 +50,7 @@ SOURCES = (
             Column("status", "enum", allowed=("up", "degraded", "down")),
             Column("response_ms", "int", required=False, minimum=0),
         ),
+        time_columns=("checked_at",),
     ),
     Source(
         "incidents",
@@ -70,6 +75,8 @@ SOURCES = (
             ("ended_at is null or ended_at >= started_at", "ended_at: before started_at"),
         ),
         readable=("json_valid(_raw)", "line: not a JSON object"),
+        time_columns=("started_at", "ended_at"),
+        open_ended=True,
     ),
     Source(
         "service_windows",
@@ -83,6 +90,7 @@ SOURCES = (
             Column("description", "text", required=False),
         ),
         (("ends_at >= starts_at", "ends_at: before starts_at"),),
+        time_columns=("starts_at", "ends_at"),
     ),
     Source(
         "changes",
@@ -95,6 +103,7 @@ SOURCES = (
             Column("deployed_at", TS),
             Column("summary", "text", required=False),
         ),
+        time_columns=("deployed_at",),
     ),
     Source(
         "service_calls",
@@ -107,6 +116,7 @@ SOURCES = (
             Column("failed_calls", "int", minimum=0),
         ),
         (("failed_calls <= calls", "failed_calls: greater than calls"),),
+        time_columns=("period_start",),
     ),
 )
 

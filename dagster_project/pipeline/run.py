@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dagster_project.defs.partitions import all_months_tags, range_tags
 from dagster_project.landing.sources import SOURCES
 
 
@@ -38,10 +39,12 @@ class RunOutcome:
         return out
 
 
-def run_pipeline(log_file: Path) -> RunOutcome:
-    """Run the `build_all` job of the project's definitions in this process.
+def run_pipeline(log_file: Path, months: tuple[str, str] | None = None) -> RunOutcome:
+    """Run the `build_all` job of the project's definitions in this process, as one run.
 
-    dbt's own progress lines go to `log_file`; the caller prints the outcome.
+    `months` (first and last partition key, e.g. '2023-11-01', '2024-01-01') limits the
+    build to those months; without it every month is built. dbt's own progress lines go
+    to `log_file`; the caller prints the outcome.
     """
     from dagster_project.definitions import defs
 
@@ -55,6 +58,7 @@ def run_pipeline(log_file: Path) -> RunOutcome:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
+            tags=range_tags(*months) if months else all_months_tags(),
             # The terminal gets the summary below; Dagster's event log only for problems.
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )

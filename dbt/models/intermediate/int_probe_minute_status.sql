@@ -15,6 +15,8 @@ per_probe as (
             case status when 'down' then 2 when 'degraded' then 1 else 0 end
         ) as worst
     from {{ ref('stg_monitoring__probe_checks') }}
+    -- Only the minutes of the months being built (all without a window).
+    where {{ instant_in_build_window('minute_start') }}
     group by service_id, probe_id, minute_start
 ),
 

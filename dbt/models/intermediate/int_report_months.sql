@@ -76,5 +76,6 @@ select
         'jul', 'aug', 'sep', 'okt', 'nov', 'dec'
     ][month(month)] || '-' || strftime(month, '%y') as month_label
 from month_bounds
--- A month that starts at T or later has nothing to report yet.
-where month_start_at < {{ as_of_ts() }}
+-- A month that starts at T or later has nothing to report yet; a
+-- partition-scoped build covers only its window's months.
+where month_start_at < {{ as_of_ts() }} and {{ month_in_build_window('month') }}

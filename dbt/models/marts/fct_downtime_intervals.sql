@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ monthly_mart_pre_hook() }}"
+) }}
+
 -- Explanations: what is behind a cell of fct_monthly_availability. Per service
 -- and month, one row per condition that set the downtime weight somewhere in
 -- the month's agreed service time (an incident, or a probe down / degraded

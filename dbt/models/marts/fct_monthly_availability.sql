@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ monthly_mart_pre_hook() }}"
+) }}
+
 -- R8-R10: availability per service and Copenhagen month against its SLA
 -- target, as the report shows it. Every service has a row for every month of
 -- the spine, also when nothing was recorded.

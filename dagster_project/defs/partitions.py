@@ -1,0 +1,44 @@
+"""Time partitions in Copenhagen: the report facts are built per month (R1).
+
+A run over a range of months is one run (single-run backfill policy), and dbt
+receives the range as the vars `month_from`/`month_to`, so a build only
+recomputes and replaces the months of its window.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import dagster as dg
+
+LOCAL_ZONE = "Europe/Copenhagen"
+# The data contract's reference targets are valid from 2020-01-01: no earlier month is reported.
+FIRST_MONTH = "2020-01-01"
+# Dagster's run tags for a partition range (one run over many partitions).
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+# end_offset=1: the month in progress is a partition too (reported month to date, R6).
+monthly = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH, timezone=LOCAL_ZONE, end_offset=1)
+
+
+def month_key(month: date | datetime) -> str:
+    """A month's partition key: '2024-01-01'."""
+    return f"{month:%Y-%m}-01"
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """Run tags that make one run cover the months `first`..`last` (partition keys)."""
+    return {RANGE_START_TAG: first, RANGE_END_TAG: last}
+
+
+def all_months_tags() -> dict[str, str]:
+    """Every month from FIRST_MONTH to the month in progress: a full build."""
+    return range_tags(monthly.get_first_partition_key(), monthly.get_last_partition_key())
+
+
+def dbt_window_vars(window: dg.TimeWindow) -> dict[str, str]:
+    """The dbt vars of a run's time window: its first and last month, inclusive."""
+    first = window.start.date()
+    last_start = monthly.get_partition_keys_in_time_window(window)[-1]
+    return {"month_from": f"{first:%Y-%m-%d}", "month_to": last_start}

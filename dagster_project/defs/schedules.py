@@ -1,0 +1,45 @@
+"""Schedules, in Copenhagen time (DST included): the nightly load and the monthly draft."""
+
+from datetime import date, datetime
+
+import dagster as dg
+
+from dagster_project.defs.jobs import build_all, monthly_report
+from dagster_project.defs.partitions import LOCAL_ZONE, month_key, range_tags
+
+
+def _months_back(moment: datetime, count: int) -> date:
+    index = moment.year * 12 + moment.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dg.schedule(
+    cron_schedule="0 2 * * *",
+    execution_timezone=LOCAL_ZONE,
+    job=build_all,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def nightly_load(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """02:00: load what landed and rebuild the month in progress and the one before.
+
+    The month in progress is reported to date (R6), so it changes every night; the month
+    before still receives late incident versions and windows.
+    """
+    tick = context.scheduled_execution_time
+    first, last = _months_back(tick, 1), _months_back(tick, 0)
+    return dg.RunRequest(
+        run_key=f"nightly-{tick:%Y-%m-%d}",
+        tags=range_tags(month_key(first), month_key(last)),
+    )
+
+
+@dg.schedule(
+    cron_schedule="0 6 1 * *",
+    execution_timezone=LOCAL_ZONE,
+    job=monthly_report,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def monthly_report_draft(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """06:00 on the 1st: build the month just ended and draft its report for review."""
+    month = _months_back(context.scheduled_execution_time, 1)
+    return dg.RunRequest(run_key=f"draft-{month:%Y-%m}", partition_key=month_key(month))

@@ -1,0 +1,51 @@
+"""The landing sensor: new or changed files start a load of the months they bear on."""
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from dagster_project.defs.jobs import build_all
+from dagster_project.defs.partitions import LOCAL_ZONE, all_months_tags, month_key, range_tags
+from dagster_project.defs.resources import LandingFolder
+from dagster_project.landing.changes import landing_changes, months_touched
+from dagster_project.settings import load_settings
+
+
+@dg.sensor(
+    job=build_all,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def landing_files(context: dg.SensorEvaluationContext, landing: LandingFolder):
+    """One run per batch of new, changed or removed files; the cursor is name -> hash.
+
+    A file is requested once per content: unchanged files (same name and hash) never
+    start a run, and the run key is the batch's names and hashes.
+    """
+    cursor = json.loads(context.cursor) if context.cursor else {}
+    found = landing_changes(Path(landing.path), cursor)
+    if not found.any:
+        return dg.SkipReason("no new, changed or removed files in the landing folder")
+    today = datetime.now(ZoneInfo(LOCAL_ZONE)).date()
+    # Old rows of changed files are read from the serving copy: the sensor never waits
+    # for, or locks, the warehouse the pipeline writes.
+    serving = load_settings().serving_copy
+    months = months_touched(Path(landing.path), found.changed, serving, today)
+    if found.removed:  # its rows may have borne on any month: rebuild them all
+        tags = all_months_tags()
+    elif months is None:  # only unreadable files: the load records why; nothing to rebuild
+        tags = range_tags(month_key(today), month_key(today))
+    else:
+        tags = range_tags(month_key(months[0]), month_key(months[1]))
+    batch = [(name, found.state[name][2]) for name in found.changed] + [
+        (name, "removed") for name in found.removed
+    ]
+    context.update_cursor(json.dumps(found.state))
+    return dg.RunRequest(
+        run_key=hashlib.sha256(json.dumps(batch).encode()).hexdigest()[:16],
+        tags=tags,
+    )

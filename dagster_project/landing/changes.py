@@ -1,0 +1,111 @@
+"""What changed in the landing folder, and which months it bears on.
+
+The sensor keeps, per file, its name and content hash (plus size and mtime, so an
+untouched file is not hashed again). New, changed and removed files become one run
+over the months their rows, old and new, bear on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from dagster_project.landing.loader import FileRejected, file_hash, landed_files, stage_file
+from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME, Source
+
+LOCAL_ZONE = "Europe/Copenhagen"
+
+# name -> [size, mtime_ns, sha256]: the sensor's cursor, JSON-ready.
+FileStates = dict[str, list]
+
+
+@dataclass(frozen=True)
+class LandingChanges:
+    state: FileStates  # every file now in the landing folder
+    changed: tuple[str, ...]  # new or changed since the cursor
+    removed: tuple[str, ...]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.changed or self.removed)
+
+
+def landing_changes(landing_dir: Path, cursor: FileStates) -> LandingChanges:
+    """Compare the landing folder with the cursor; hash only files whose size or mtime moved."""
+    state: FileStates = {}
+    for source in SOURCES:
+        for path in landed_files(landing_dir, source):
+            name = path.relative_to(landing_dir).as_posix()
+            stat = path.stat()
+            known = cursor.get(name)
+            if known and known[:2] == [stat.st_size, stat.st_mtime_ns]:
+                state[name] = known
+            else:
+                state[name] = [stat.st_size, stat.st_mtime_ns, file_hash(path)]
+    changed = tuple(n for n in sorted(state) if (cursor.get(n) or [None] * 3)[2] != state[n][2])
+    removed = tuple(sorted(set(cursor) - set(state)))
+    return LandingChanges(state, changed, removed)
+
+
+def months_touched(
+    landing_dir: Path, names: tuple[str, ...], warehouse: Path | None, today: date
+) -> tuple[date, date] | None:
+    """The first and last Copenhagen month the files' rows bear on, new rows and old.
+
+    Old rows come from the raw tables of `warehouse` (read-only; the serving copy will
+    do). None when nothing can be dated, e.g. only unreadable files.
+    """
+    bounds: list[datetime] = []
+    open_ended = False
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        if warehouse is not None and warehouse.exists():
+            con.execute(f"attach '{warehouse}' as landed (read_only)")
+        for name in names:
+            source = SOURCES_BY_NAME[name.split("/", 1)[0]]
+            open_ended |= source.open_ended
+            bounds += _new_bounds(con, source, landing_dir / name)
+            if warehouse is not None and warehouse.exists():
+                bounds += _old_bounds(con, source, name)
+    if not bounds:
+        return None
+    first, last = _local_month(min(bounds)), _local_month(max(bounds))
+    return first, max(last, today.replace(day=1)) if open_ended else last
+
+
+def _span_sql(source: Source, table: str, where: str = "") -> str:
+    """The earliest and latest instant in the source's time columns of `table`."""
+    instants = " union all ".join(
+        f"select try_cast(nullif(trim({c}::varchar), '') as timestamptz) as t from {table} {where}"
+        for c in source.time_columns
+    )
+    return f"select min(t), max(t) from ({instants})"
+
+
+def _new_bounds(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> list[datetime]:
+    if not path.exists():
+        return []
+    try:
+        stage_file(con, source, path)
+    except (duckdb.Error, FileRejected):
+        return []  # the load rejects it and says why; it bears on no month
+    return [b for b in con.execute(_span_sql(source, "staged")).fetchone() if b is not None]
+
+
+def _old_bounds(con: duckdb.DuckDBPyConnection, source: Source, name: str) -> list[datetime]:
+    try:
+        row = con.execute(
+            _span_sql(source, f"landed.raw.{source.name}", "where _file = ?"),
+            [name] * len(source.time_columns),
+        ).fetchone()
+    except duckdb.CatalogException:
+        return []  # nothing loaded yet
+    return [b for b in row if b is not None]
+
+
+def _local_month(instant: datetime) -> date:
+    return instant.astimezone(ZoneInfo(LOCAL_ZONE)).date().replace(day=1)

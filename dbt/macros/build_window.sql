@@ -1,0 +1,39 @@
+{#- Partition-scoped builds: the vars `month_from` and `month_to` (first days of
+    Copenhagen months, inclusive) limit a build to those months. Without them a
+    build covers every month. The month spine (int_report_months) and the probe
+    minutes obey the window; the monthly marts replace exactly its months. -#}
+{% macro build_window() -%}
+    {%- set first = var('month_from', '') -%}
+    {%- set last = var('month_to', '') or first -%}
+    {{- return((first, last) if first else none) -}}
+{%- endmacro %}
+
+{#- A month (DATE, first day) inside the window; true without one. -#}
+{% macro month_in_build_window(month) -%}
+    {%- set window = build_window() -%}
+    {%- if window -%}
+        {{ month }} between date '{{ window[0] }}' and date '{{ window[1] }}'
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- An instant inside the window's months (Copenhagen); true without one. -#}
+{% macro instant_in_build_window(instant) -%}
+    {%- set window = build_window() -%}
+    {%- if window -%}
+        {{ instant }} >= {{ local_midnight("date '" ~ window[0] ~ "'") }}
+        and {{ instant }} < {{ local_midnight("date '" ~ window[1] ~ "' + interval 1 month") }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Config of a monthly mart: each build deletes the window's months (all months
+    without a window) and appends them again, so a month that lost its rows
+    loses them here too. -#}
+{% macro monthly_mart_pre_hook() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ month_in_build_window('month') }}
+    {%- endif -%}
+{%- endmacro %}
