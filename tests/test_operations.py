@@ -65,12 +65,13 @@ def test_r14_monthly_draft_requests_the_month_just_ended():
     assert request.run_key == "draft-2024-03"
 
 
-def test_r6_nightly_load_rebuilds_the_month_in_progress_and_the_one_before():
+def test_r6_nightly_load_reloads_the_month_in_progress_and_the_one_before():
     tick = datetime(2024, 1, 1, 2, tzinfo=COPENHAGEN)
     request = nightly_load(dg.build_schedule_context(scheduled_execution_time=tick))
+    # Day partitions; the build of both months follows the load (build_after_load).
     assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == (
         "2023-12-01",
-        "2024-01-01",
+        "2024-01-31",
     )
 
 
@@ -113,8 +114,8 @@ def test_sensor_requests_a_new_file_once_and_an_unchanged_file_never(landing):
     )
     new, new_cursor = _evaluate(landing, cursor)
     assert isinstance(new, dg.RunRequest)
-    # Only the month the new file bears on is rebuilt.
-    assert (new.tags[RANGE_START_TAG], new.tags[RANGE_END_TAG]) == ("2024-03-01", "2024-03-01")
+    # Only the days of the month the new file bears on are loaded (then that month built).
+    assert (new.tags[RANGE_START_TAG], new.tags[RANGE_END_TAG]) == ("2024-03-01", "2024-03-31")
     assert new.run_key != first.run_key
     assert isinstance(_evaluate(landing, new_cursor)[0], dg.SkipReason)
 

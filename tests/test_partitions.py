@@ -7,6 +7,7 @@ import shutil
 import dagster as dg
 import duckdb
 
+from dagster_project.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
 from tests.helpers import driftsstatus, pipeline_env
 
 MARTS = (
@@ -66,3 +67,76 @@ def test_the_report_facts_are_partitioned_by_copenhagen_month_with_single_run_ba
         assert node.partitions_def.timezone == "Europe/Copenhagen"
         assert node.partitions_def.get_first_partition_key() == "2020-01-01"
         assert node.backfill_policy == dg.BackfillPolicy.single_run()
+
+
+LOCAL_DAY = "date_trunc('day', timezone('Europe/Copenhagen', {}))"
+
+
+def _landing_rows_of_day(landing, day: str) -> dict[str, int]:
+    """Rows of a Copenhagen day in the landing files, counted straight from the files."""
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        counts = {}
+        for table, column, pattern in (
+            ("probe_checks", "checked_at", "probe_checks/*.csv.gz"),
+            ("service_calls", "period_start", "service_calls/*.csv"),
+        ):
+            (counts[table],) = con.execute(
+                f"select count(*) from read_csv('{landing}/{pattern}', all_varchar = true) "
+                f"where {LOCAL_DAY.format(f'{column}::timestamptz')} = ?",
+                [day],
+            ).fetchone()
+    return counts
+
+
+def _raw_days(warehouse, table: str, column: str) -> dict[str, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
+        rows = con.execute(
+            f"select strftime({LOCAL_DAY.format(column)}, '%Y-%m-%d'), count(*) "
+            f"from raw.{table} group by all"
+        ).fetchall()
+    return dict(rows)
+
+
+def test_r1_a_day_partition_loads_exactly_that_copenhagen_day(
+    sample_landing, tmp_path, monkeypatch
+):
+    from dagster_project.definitions import defs
+    from dagster_project.defs.sensors import build_after_load
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    for name, value in pipeline_env(sample_landing, warehouse).items():
+        monkeypatch.setenv(name, value)
+    job = defs().resolve_job_def("load_landing")
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = job.execute_in_process(instance=instance, partition_key="2024-01-15")
+        assert first.success
+        expected = _landing_rows_of_day(sample_landing, "2024-01-15")
+        assert _raw_days(warehouse, "probe_checks", "checked_at") == {
+            "2024-01-15": expected["probe_checks"]
+        }
+        assert _raw_days(warehouse, "service_calls", "period_start") == {
+            "2024-01-15": expected["service_calls"]
+        }
+        assert expected["probe_checks"] > 20_000  # a day of minute checks of ten services
+
+        # The next day is added; the 15th is not touched.
+        second = job.execute_in_process(instance=instance, partition_key="2024-01-16")
+        assert second.success
+        days = _raw_days(warehouse, "probe_checks", "checked_at")
+        assert days["2024-01-15"] == expected["probe_checks"]
+        assert set(days) == {"2024-01-15", "2024-01-16"}
+
+        # A good load starts the build of its month.
+        context = dg.build_run_status_sensor_context(
+            sensor_name="build_after_load",
+            dagster_event=second.get_run_success_event(),
+            dagster_instance=instance,
+            dagster_run=second.dagster_run,
+        )
+        request = build_after_load(context)
+        assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == (
+            "2024-01-01",
+            "2024-01-01",
+        )

@@ -10,7 +10,8 @@ import duckdb
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.defs.landing import raw_tables
+from dagster_project.defs.landing import daily_raw_tables, raw_tables
+from dagster_project.defs.partitions import daily, range_tags
 from dagster_project.defs.quality import gx_checks
 from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import load_source
@@ -190,12 +191,14 @@ def test_unchanged_files_are_skipped_and_a_changed_file_is_validated_again(landi
 
 
 def _materialize(landing: Path, warehouse: Path, *extra: dg.AssetsDefinition):
+    """Every raw table, the daily ones over all their days, with the GX checks."""
     return dg.materialize(
-        [raw_tables, *gx_checks, *extra],
+        [raw_tables, daily_raw_tables, *gx_checks, *extra],
         resources={
             "duckdb": DuckDBResource(database=str(warehouse)),
             "landing": LandingFolder(path=str(landing)),
         },
+        tags=range_tags(daily.get_first_partition_key(), daily.get_last_partition_key()),
         raise_on_error=False,
     )
 
@@ -238,6 +241,10 @@ def test_failing_gx_check_blocks_the_assets_downstream(landing, tmp_path):
         con.execute(
             "update audit.loaded_files set data_rows = data_rows + 1, "
             "rows_loaded = rows_loaded + 1 where file = ?",
+            [PROBE_FILE],
+        )
+        con.execute(
+            "update audit.loaded_windows set data_rows = data_rows + 1 where file = ?",
             [PROBE_FILE],
         )
 

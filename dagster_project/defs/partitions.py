@@ -1,8 +1,9 @@
-"""Time partitions in Copenhagen: the report facts are built per month (R1).
+"""Time partitions in Copenhagen (R1): probe checks and service calls are loaded per
+day, the report facts are built per month.
 
-A run over a range of months is one run (single-run backfill policy), and dbt
-receives the range as the vars `month_from`/`month_to`, so a build only
-recomputes and replaces the months of its window.
+A run over a range of partitions is one run (single-run backfill policy). A day range
+loads only the rows whose instant lies in it; a month range reaches dbt as the vars
+`month_from`/`month_to`, so a build only recomputes and replaces those months.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ FIRST_MONTH = "2020-01-01"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
-# end_offset=1: the month in progress is a partition too (reported month to date, R6).
+# end_offset=1: the day and the month in progress are partitions too (month to date, R6).
+daily = dg.DailyPartitionsDefinition(start_date=FIRST_MONTH, timezone=LOCAL_ZONE, end_offset=1)
 monthly = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH, timezone=LOCAL_ZONE, end_offset=1)
 
 
@@ -35,6 +37,22 @@ def range_tags(first: str, last: str) -> dict[str, str]:
 def all_months_tags() -> dict[str, str]:
     """Every month from FIRST_MONTH to the month in progress: a full build."""
     return range_tags(monthly.get_first_partition_key(), monthly.get_last_partition_key())
+
+
+def days_of_months(first: str, last: str) -> tuple[str, str]:
+    """The day partitions of the months `first`..`last`, up to the day in progress."""
+    end = monthly.time_window_for_partition_key(last).end
+    days = daily.get_partition_keys_in_time_window(dg.TimeWindow(_start(first), end))
+    return days[0], min(days[-1], daily.get_last_partition_key())
+
+
+def months_of_days(first: str, last: str) -> tuple[str, str]:
+    """The month partitions holding the days `first`..`last`."""
+    return f"{first[:7]}-01", f"{last[:7]}-01"
+
+
+def _start(month: str) -> datetime:
+    return monthly.time_window_for_partition_key(month).start
 
 
 def dbt_window_vars(window: dg.TimeWindow) -> dict[str, str]:

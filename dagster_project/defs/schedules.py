@@ -4,8 +4,8 @@ from datetime import date, datetime
 
 import dagster as dg
 
-from dagster_project.defs.jobs import build_all, monthly_report
-from dagster_project.defs.partitions import LOCAL_ZONE, month_key, range_tags
+from dagster_project.defs.jobs import load_landing, monthly_report
+from dagster_project.defs.partitions import LOCAL_ZONE, days_of_months, month_key, range_tags
 
 
 def _months_back(moment: datetime, count: int) -> date:
@@ -16,20 +16,20 @@ def _months_back(moment: datetime, count: int) -> date:
 @dg.schedule(
     cron_schedule="0 2 * * *",
     execution_timezone=LOCAL_ZONE,
-    job=build_all,
+    job=load_landing,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def nightly_load(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    """02:00: load what landed and rebuild the month in progress and the one before.
+    """02:00: load the days of the month in progress and the month before; the build of
+    both months follows (sensor `build_after_load`).
 
     The month in progress is reported to date (R6), so it changes every night; the month
-    before still receives late incident versions and windows.
+    before still receives late checks, incident versions and windows.
     """
     tick = context.scheduled_execution_time
-    first, last = _months_back(tick, 1), _months_back(tick, 0)
+    months = month_key(_months_back(tick, 1)), month_key(_months_back(tick, 0))
     return dg.RunRequest(
-        run_key=f"nightly-{tick:%Y-%m-%d}",
-        tags=range_tags(month_key(first), month_key(last)),
+        run_key=f"nightly-{tick:%Y-%m-%d}", tags=range_tags(*days_of_months(*months))
     )
 
 

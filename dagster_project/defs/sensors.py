@@ -1,4 +1,5 @@
-"""The landing sensor: new or changed files start a load of the months they bear on."""
+"""Sensors: new or changed landing files start a load of the days they bear on, and
+every good load starts the build of its months."""
 
 import hashlib
 import json
@@ -8,15 +9,24 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from dagster_project.defs.jobs import build_all
-from dagster_project.defs.partitions import LOCAL_ZONE, all_months_tags, month_key, range_tags
+from dagster_project.defs.jobs import build_all, load_landing
+from dagster_project.defs.partitions import (
+    LOCAL_ZONE,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    daily,
+    days_of_months,
+    month_key,
+    months_of_days,
+    range_tags,
+)
 from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.changes import landing_changes, months_touched
 from dagster_project.settings import load_settings
 
 
 @dg.sensor(
-    job=build_all,
+    job=load_landing,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
@@ -35,12 +45,13 @@ def landing_files(context: dg.SensorEvaluationContext, landing: LandingFolder):
     # for, or locks, the warehouse the pipeline writes.
     serving = load_settings().serving_copy
     months = months_touched(Path(landing.path), found.changed, serving, today)
-    if found.removed:  # its rows may have borne on any month: rebuild them all
-        tags = all_months_tags()
-    elif months is None:  # only unreadable files: the load records why; nothing to rebuild
-        tags = range_tags(month_key(today), month_key(today))
+    if found.removed:  # its rows may have borne on any day: reload them all
+        days = daily.get_first_partition_key(), daily.get_last_partition_key()
+    elif months is None:  # only unreadable files: the load records why
+        days = days_of_months(month_key(today), month_key(today))
     else:
-        tags = range_tags(month_key(months[0]), month_key(months[1]))
+        days = days_of_months(month_key(months[0]), month_key(months[1]))
+    tags = range_tags(*days)
     batch = [(name, found.state[name][2]) for name in found.changed] + [
         (name, "removed") for name in found.removed
     ]
@@ -48,4 +59,21 @@ def landing_files(context: dg.SensorEvaluationContext, landing: LandingFolder):
     return dg.RunRequest(
         run_key=hashlib.sha256(json.dumps(batch).encode()).hexdigest()[:16],
         tags=tags,
+    )
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[load_landing],
+    request_job=build_all,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def build_after_load(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+    """A good load is followed by one build run of the months holding its days."""
+    tags = context.dagster_run.tags
+    first = tags.get(RANGE_START_TAG) or tags["dagster/partition"]
+    last = tags.get(RANGE_END_TAG) or tags["dagster/partition"]
+    return dg.RunRequest(
+        run_key=f"build-after-{context.dagster_run.run_id}",
+        tags=range_tags(*months_of_days(first, last)),
     )

@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -23,6 +24,9 @@ from dagster_project.landing.sources import Column, Source
 from dagster_project.settings import SERVICES_SEED
 
 RAW_SCHEMA = (Path(__file__).with_name("raw_schema.sql")).read_text()
+# [start, end) of a partition load; None loads whole files.
+Window = tuple[datetime, datetime] | None
+WHOLE = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
 OFFSET_PATTERN = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
 
 
@@ -79,8 +83,15 @@ def known_service_ids() -> list[str]:
         return [row["service_id"] for row in csv.DictReader(handle)]
 
 
-def load_source(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Source) -> LoadSummary:
-    """Bring raw.<source> in line with the files in <landing_dir>/<source>/."""
+def load_source(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Source, window: Window = None
+) -> LoadSummary:
+    """Bring raw.<source> in line with the files in <landing_dir>/<source>/.
+
+    With a `window` (a daily partition range), only rows whose instant lies in it are
+    replaced: every other day keeps what it had.
+    """
+    bounds = window or WHOLE
     ensure_raw_schema(con)
     summary = LoadSummary(source.name)
     services = known_service_ids()
@@ -90,10 +101,11 @@ def load_source(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Sourc
         present.add(name)
         sha = file_hash(path)
         seen = con.execute(
-            "select sha256 from audit.loaded_files where source = ? and file = ?",
+            "select sha256, first_at, last_at from audit.loaded_files "
+            "where source = ? and file = ?",
             [source.name, name],
         ).fetchone()
-        if seen and seen[0] == sha:
+        if seen and seen[0] == sha and _nothing_to_do(con, source, name, seen, bounds):
             summary.files_skipped += 1
             continue
         known_reason = con.execute(
@@ -103,7 +115,7 @@ def load_source(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Sourc
         try:
             if known_reason:  # rejected before with this content: say so again, once
                 raise FileRejected(known_reason[0])
-            loaded, rejected = _load_file(con, source, path, name, sha, services)
+            loaded, rejected = _load_file(con, source, path, name, sha, services, bounds)
         except FileRejected as problem:
             if not known_reason:
                 _reject_file(con, source, name, sha, str(problem))
@@ -113,8 +125,25 @@ def load_source(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Sourc
         summary.files_loaded += 1
         summary.rows_loaded += loaded
         summary.rows_rejected += rejected
-    summary.files_removed = _forget_missing(con, source, present)
+    summary.files_removed = _forget_missing(con, source, present, bounds)
     return summary
+
+
+def _nothing_to_do(
+    con: duckdb.DuckDBPyConnection, source: Source, name: str, seen: tuple, bounds: tuple
+) -> bool:
+    """This content of the file has no rows in the window, or was loaded over it."""
+    sha, first_at, last_at = seen
+    if first_at is None or first_at >= bounds[1] or last_at < bounds[0]:
+        return True
+    return (
+        con.execute(
+            "select 1 from audit.loaded_windows where source = ? and file = ? and sha256 = ? "
+            "and start_at <= ? and end_at >= ?",
+            [source.name, name, sha, *bounds],
+        ).fetchone()
+        is not None
+    )
 
 
 def _load_file(
@@ -124,6 +153,7 @@ def _load_file(
     name: str,
     sha: str,
     services: list[str],
+    bounds: tuple[datetime, datetime],
 ) -> tuple[int, int]:
     con.execute("begin transaction")
     try:
@@ -133,38 +163,77 @@ def _load_file(
             stage_file(con, source, path)
         except duckdb.Error as error:
             raise FileRejected(_explain(error)) from error
-        _delete_rows_of(con, source, name)
+        _delete_rows_of(con, source, name, bounds)
+        # A row's instant (its first time column) places it in a window; a row whose
+        # instant cannot be read is a reject in every window.
+        instant = _typed(next(c for c in source.columns if c.name == source.time_columns[0]))
         checked = _checked_rows_sql(source, services)
-        con.execute(f"create or replace temp table checked as {checked}")
+        con.execute(
+            "create or replace temp table checked as "
+            f"select *, {instant} as _at, _at >= $1 and _at < $2 as _in from ({checked})",
+            list(bounds),
+        )
         columns = ", ".join(c.name for c in source.columns)
         typed = ", ".join(_typed(c) for c in source.columns)
         con.execute(
             f"insert into {source.table} ({columns}, _file, _line) "
-            f"select {typed}, ?, _line from checked where _reason is null",
+            f"select {typed}, ?, _line from checked where _reason is null and _in",
             [name],
         )
         con.execute(
-            "insert into audit.rejected_rows "
-            "select ?, ?, _line, _reason, _raw from checked where _reason is not null",
+            "insert into audit.rejected_rows (source, file, line_number, reason, raw_line, row_at) "
+            "select ?, ?, _line, _reason, _raw, _at from checked "
+            "where _reason is not null and (_in or _at is null)",
             [source.name, name],
         )
-        loaded, rejected = con.execute(
-            "select count(*) filter (_reason is null), count(*) filter (_reason is not null) "
-            "from checked"
+        loaded, rejected, in_window, data_rows, first_at, last_at = con.execute(
+            "select count(*) filter (_reason is null and _in), "
+            "count(*) filter (_reason is not null and (_in or _at is null)), "
+            "count(*) filter (_in or _at is null), count(*), min(_at), max(_at) from checked"
         ).fetchone()
-        data_rows = con.execute("select count(*) from staged").fetchone()[0]
-        con.execute(
-            "insert or replace into audit.loaded_files "
-            "(source, file, sha256, data_rows, rows_loaded, rows_rejected, loaded_at) "
-            "values (?, ?, ?, ?, ?, ?, now())",
-            [source.name, name, sha, data_rows, loaded, rejected],
-        )
+        _record_load(con, source, name, sha, bounds, data_rows, in_window, (first_at, last_at))
         con.execute("drop table checked; drop table staged")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     return loaded, rejected
+
+
+def _record_load(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    name: str,
+    sha: str,
+    bounds: tuple[datetime, datetime],
+    data_rows: int,
+    in_window: int,
+    span: tuple[datetime | None, datetime | None],
+) -> None:
+    """The file's registry entry (totals now in the tables) and the window just loaded."""
+    rows_loaded = con.execute(
+        f"select count(*) from {source.table} where _file = ?", [name]
+    ).fetchone()[0]
+    rows_rejected = con.execute(
+        "select count(*) from audit.rejected_rows where source = ? and file = ?",
+        [source.name, name],
+    ).fetchone()[0]
+    con.execute(
+        "insert or replace into audit.loaded_files (source, file, sha256, data_rows, "
+        "rows_loaded, rows_rejected, loaded_at, first_at, last_at) "
+        "values (?, ?, ?, ?, ?, ?, now(), ?, ?)",
+        [source.name, name, sha, data_rows, rows_loaded, rows_rejected, *span],
+    )
+    # Windows of another content, or inside this one, no longer describe the tables.
+    con.execute(
+        "delete from audit.loaded_windows where source = ? and file = ? "
+        "and (sha256 != ? or (start_at >= ? and end_at <= ?))",
+        [source.name, name, sha, *bounds],
+    )
+    con.execute(
+        "insert into audit.loaded_windows values (?, ?, ?, ?, ?, ?)",
+        [source.name, name, sha, *bounds, in_window],
+    )
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> None:
@@ -306,10 +375,19 @@ def _typed(column: Column) -> str:
     }.get(column.kind, v)
 
 
-def _delete_rows_of(con: duckdb.DuckDBPyConnection, source: Source, name: str) -> None:
-    con.execute(f"delete from {source.table} where _file = ?", [name])
+def _delete_rows_of(
+    con: duckdb.DuckDBPyConnection, source: Source, name: str, bounds: tuple
+) -> None:
+    """The file's rows and rejects in the window (undated rejects belong to every window)."""
+    at = source.time_columns[0]
     con.execute(
-        "delete from audit.rejected_rows where source = ? and file = ?", [source.name, name]
+        f"delete from {source.table} where _file = ? and {at} >= ? and {at} < ?",
+        [name, *bounds],
+    )
+    con.execute(
+        "delete from audit.rejected_rows where source = ? and file = ? "
+        "and (row_at is null or (row_at >= ? and row_at < ?))",
+        [source.name, name, *bounds],
     )
 
 
@@ -322,7 +400,11 @@ def _reject_file(
     )
 
 
-def _forget_missing(con: duckdb.DuckDBPyConnection, source: Source, present: set[str]) -> int:
+def _forget_missing(
+    con: duckdb.DuckDBPyConnection, source: Source, present: set[str], bounds: tuple
+) -> int:
+    """Files gone from the landing folder lose their rows in the window; once a file has
+    no rows left anywhere, its registry entry goes too."""
     known = {
         row[0]
         for row in con.execute(
@@ -332,9 +414,17 @@ def _forget_missing(con: duckdb.DuckDBPyConnection, source: Source, present: set
     gone = sorted(known - present)
     for name in gone:
         con.execute("begin transaction")
-        _delete_rows_of(con, source, name)
+        _delete_rows_of(con, source, name, bounds)
+        # Its windows describe a file that is no more.
         con.execute(
-            "delete from audit.loaded_files where source = ? and file = ?", [source.name, name]
+            "delete from audit.loaded_windows where source = ? and file = ?", [source.name, name]
+        )
+        con.execute(
+            "delete from audit.loaded_files where source = $source and file = $file "
+            f"and not exists (select 1 from {source.table} where _file = $file) "
+            "and not exists (select 1 from audit.rejected_rows "
+            "where source = $source and file = $file)",
+            {"source": source.name, "file": name},
         )
         con.execute("commit")
     return len(gone)
@@ -372,27 +462,37 @@ def _explain(error: Exception) -> str:
 
 
 def unaccounted_files(con: duckdb.DuckDBPyConnection, source: Source) -> list[tuple]:
-    """Files whose rows are not all accounted for: (file, data rows, in raw, in rejects).
+    """Loads whose rows are not all accounted for: (file, data rows, in raw, in rejects).
 
-    Every data row of a loaded file is either in its raw table or in
-    audit.rejected_rows, and the two counts add up to the rows read.
+    For every window a file was loaded over, each of its data rows there is either in the
+    raw table or in audit.rejected_rows, and the two counts add up to the rows read.
     """
+    at = source.time_columns[0]
     return con.execute(
         f"""
-        with in_raw as (
-            select _file as file, count(*) as n from {source.table} group by _file
+        with windows as (
+            select file, data_rows, start_at, end_at from audit.loaded_windows
+            where source = $source
+        ),
+        in_raw as (
+            select w.file, w.start_at, count(r._file) as n
+            from windows as w left join {source.table} as r
+                on r._file = w.file and r.{at} >= w.start_at and r.{at} < w.end_at
+            group by all
         ),
         in_rejects as (
-            select file, count(*) as n from audit.rejected_rows
-            where source = $source group by file
+            select w.file, w.start_at, count(r.file) as n
+            from windows as w left join audit.rejected_rows as r
+                on r.source = $source and r.file = w.file
+                and (r.row_at is null or (r.row_at >= w.start_at and r.row_at < w.end_at))
+            group by all
         )
-        select files.file, files.data_rows, coalesce(in_raw.n, 0), coalesce(in_rejects.n, 0)
-        from audit.loaded_files as files
-        left join in_raw on files.file = in_raw.file
-        left join in_rejects on files.file = in_rejects.file
-        where files.source = $source
-            and files.data_rows != coalesce(in_raw.n, 0) + coalesce(in_rejects.n, 0)
-        order by files.file
+        select w.file, w.data_rows, in_raw.n, in_rejects.n
+        from windows as w
+        join in_raw using (file, start_at)
+        join in_rejects using (file, start_at)
+        where w.data_rows != in_raw.n + in_rejects.n
+        order by w.file, w.start_at
         """,
         {"source": source.name},
     ).fetchall()

@@ -74,12 +74,31 @@ create table if not exists audit.loaded_files (
     primary key (source, file)
 );
 
+-- The span of the file's row instants: a day load skips an unchanged file outside it.
+alter table audit.loaded_files add column if not exists first_at timestamptz;
+alter table audit.loaded_files add column if not exists last_at timestamptz;
+
 create table if not exists audit.rejected_rows (
     source varchar not null,
     file varchar not null,
     line_number bigint not null,
     reason varchar not null,
     raw_line varchar
+);
+-- The instant of a rejected row of a daily-partitioned source, when readable: a
+-- partition load replaces the rejects of its days (older warehouses gain the column).
+alter table audit.rejected_rows add column if not exists row_at timestamptz;
+
+-- What each load covered: a file's rows in [start_at, end_at) as of its hash, and
+-- how many data rows the file had there (unbounded for a whole-file load). The
+-- accounting check compares these with the raw and reject tables.
+create table if not exists audit.loaded_windows (
+    source varchar not null,
+    file varchar not null,
+    sha256 varchar not null,
+    start_at timestamptz not null,
+    end_at timestamptz not null,
+    data_rows bigint not null
 );
 
 create table if not exists audit.rejected_files (

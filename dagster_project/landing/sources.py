@@ -31,6 +31,8 @@ class Source:
     # `open_ended`: the row also bears on every later month (incidents, R6).
     time_columns: tuple[str, ...] = ()
     open_ended: bool = False
+    # Loaded per Copenhagen day (the row's first time column): the minute-level sources.
+    daily: bool = False
 
     @property
     def table(self) -> str:
@@ -51,6 +53,7 @@ SOURCES = (
             Column("response_ms", "int", required=False, minimum=0),
         ),
         time_columns=("checked_at",),
+        daily=True,
     ),
     Source(
         "incidents",
@@ -117,6 +120,7 @@ SOURCES = (
         ),
         (("failed_calls <= calls", "failed_calls: greater than calls"),),
         time_columns=("period_start",),
+        daily=True,
     ),
 )
 

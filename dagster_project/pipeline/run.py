@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.defs.partitions import all_months_tags, range_tags
+from dagster_project.defs.partitions import days_of_months, monthly, range_tags
 from dagster_project.landing.sources import SOURCES
 
 
@@ -40,29 +40,47 @@ class RunOutcome:
 
 
 def run_pipeline(log_file: Path, months: tuple[str, str] | None = None) -> RunOutcome:
-    """Run the `build_all` job of the project's definitions in this process, as one run.
+    """Load, then build and publish, in this process: two runs, as the schedules do it.
 
-    `months` (first and last partition key, e.g. '2023-11-01', '2024-01-01') limits the
-    build to those months; without it every month is built. dbt's own progress lines go
+    `months` (first and last month partition key, e.g. '2023-11-01', '2024-01-01')
+    limits both runs to those months (the load to their days); without it everything
+    is loaded and built. No build runs after a failed load. dbt's own progress lines go
     to `log_file`; the caller prints the outcome.
     """
     from dagster_project.definitions import defs
 
-    job = defs().resolve_job_def("build_all")
+    first, last = months or (
+        monthly.get_first_partition_key(),
+        monthly.get_last_partition_key(),
+    )
+    definitions = defs()
+    outcome = RunOutcome(success=True)
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with (
         dg.DagsterInstance.ephemeral() as instance,
         log_file.open("w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),
     ):
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            tags=range_tags(*months) if months else all_months_tags(),
-            # The terminal gets the summary below; Dagster's event log only for problems.
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        )
-    outcome = RunOutcome(success=result.success)
+        for job_name, tags in (
+            ("load_landing", range_tags(*days_of_months(first, last))),
+            ("build_all", range_tags(first, last)),
+        ):
+            result = definitions.resolve_job_def(job_name).execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                tags=tags,
+                # The terminal gets the summary; Dagster's event log only for problems.
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            )
+            _collect(result, outcome)
+            if not result.success:
+                break
+    return outcome
+
+
+def _collect(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> None:
+    """Add one run's loads, check results and failed steps to the outcome."""
+    outcome.success &= result.success
     sources = {s.name for s in SOURCES}
     for event in result.get_asset_materialization_events():
         materialization = event.materialization
@@ -81,5 +99,4 @@ def run_pipeline(log_file: Path, months: tuple[str, str] | None = None) -> RunOu
             outcome.warnings.append(f"{name}{count}")
         else:
             outcome.failed_checks.append(name)
-    outcome.failed_steps = list(result.get_failed_step_keys())
-    return outcome
+    outcome.failed_steps += list(result.get_failed_step_keys())

@@ -71,7 +71,8 @@ def save_outcome(con: duckdb.DuckDBPyConnection, outcome: ValidationOutcome) -> 
 
 
 def files_to_validate(con: duckdb.DuckDBPyConnection, source_name: str) -> list[str]:
-    """Loaded files of the source whose current hash has no validation results yet."""
+    """Loaded files of the source whose rows changed since their last validation (a new
+    hash, or more days of it loaded)."""
     ensure_results_table(con)
     return [
         row[0]
@@ -81,6 +82,7 @@ def files_to_validate(con: duckdb.DuckDBPyConnection, source_name: str) -> list[
             where f.source = ? and not exists (
                 select 1 from audit.validation_results r
                 where r.source = f.source and r.file = f.file and r.sha256 = f.sha256
+                    and r.validated_at >= f.loaded_at
             )
             order by f.file
             """,
