@@ -109,3 +109,27 @@ def _old_bounds(con: duckdb.DuckDBPyConnection, source: Source, name: str) -> li
 
 def _local_month(instant: datetime) -> date:
     return instant.astimezone(ZoneInfo(LOCAL_ZONE)).date().replace(day=1)
+
+
+def loaded_span(landing_dir: Path, warehouse: Path) -> tuple[date, date] | None:
+    """The first and last month of the rows loaded from the landing folder, when every
+    file in it is loaded (or rejected) as it is now and no loaded file has gone; None
+    otherwise (the caller then covers every month)."""
+    if not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        try:
+            loaded = con.execute(
+                "select file, sha256, first_at, last_at from audit.loaded_files"
+            ).fetchall()
+            rejected = con.execute("select file, sha256 from audit.rejected_files").fetchall()
+        except duckdb.CatalogException:
+            return None  # never loaded
+    state = {name: sha for name, (_, _, sha) in landing_changes(landing_dir, {}).state.items()}
+    current = {(name, sha) for name, sha, _, _ in loaded} | set(rejected)
+    if set(state.items()) - current or {name for name, *_ in loaded} - set(state):
+        return None
+    instants = [moment for _, _, *span in loaded for moment in span if moment is not None]
+    if not instants:
+        return None
+    return _local_month(min(instants)), _local_month(max(instants))

@@ -1,0 +1,80 @@
+"""`make dagster` (dg dev) serves the UI with the schedules and sensors switched on."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.helpers import REPO_ROOT
+
+QUERY = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
+  schedules { name scheduleState { status } }
+  sensors { name sensorState { status } } } } } }"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _graphql(url: str) -> dict:
+    request = urllib.request.Request(
+        f"{url}/graphql",
+        data=json.dumps({"query": QUERY}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        return json.load(answer)
+
+
+def _states(url: str, timeout: float = 120) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            (repository,) = _graphql(url)["data"]["repositoriesOrError"]["nodes"]
+            break
+        except (OSError, KeyError, TypeError, ValueError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+    states = {s["name"]: s["scheduleState"]["status"] for s in repository["schedules"]}
+    states |= {s["name"]: s["sensorState"]["status"] for s in repository["sensors"]}
+    return states
+
+
+def test_ops_dagster_ui_serves_the_schedules_and_sensors_running(tmp_path: Path):
+    port = _free_port()
+    (tmp_path / "landing").mkdir()
+    (tmp_path / "home").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")}
+    env |= {
+        "DRIFTSSTATUS_LANDING_DIR": str(tmp_path / "landing"),
+        "DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+        "DAGSTER_HOME": str(tmp_path / "home"),
+    }
+    dg_cli = Path(sys.executable).with_name("dg")
+    server = subprocess.Popen(
+        [str(dg_cli), "dev", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        states = _states(f"http://127.0.0.1:{port}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+    assert states == {
+        "nightly_load": "RUNNING",
+        "monthly_report_draft": "RUNNING",
+        "landing_files": "RUNNING",
+        "build_after_load": "RUNNING",
+        "alert_on_run_failure": "RUNNING",
+    }
