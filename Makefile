@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MONTH ?= 2024-01
 
-.PHONY: install debian-run debian-test run test lint format dagster app bench-render clean
+.PHONY: install debian-run debian-test run test lint format dagster app bench bench-quick bench-render clean
 # Debian packages: the PDF export's font; the browser test also drives Debian's chromium.
 DEBIAN_RUN := fonts-dejavu-core
 DEBIAN_TEST := $(DEBIAN_RUN) chromium
@@ -51,6 +51,13 @@ dagster: install
 
 app: install
 	$(BIN)/driftsstatus app
+
+# Pipeline against the floor script at scale (benchmarks/pipeline.py; README "Scale").
+bench: install debian-run
+	$(BIN)/python benchmarks/pipeline.py --services 200 --probes 2 --months 12
+
+bench-quick: install debian-run
+	$(BIN)/python benchmarks/pipeline.py --services 20 --probes 2 --months 1
 
 # The report page's render time on the built sample and on 50 services x 36 months.
 bench-render: install debian-run

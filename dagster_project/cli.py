@@ -35,6 +35,21 @@ def _parser() -> argparse.ArgumentParser:
 
     sample = commands.add_parser("sample", help="write the sample landing data")
     sample.add_argument("--out", type=Path, help="landing folder (default: the configured one)")
+    scaled = sample.add_argument_group(
+        "scaled sample (benchmarks)",
+        "minute checks with a known daily downtime pattern instead of the report's sample",
+    )
+    scaled.add_argument("--services", type=int, help="number of services")
+    scaled.add_argument("--probes", type=int, default=2, help="probes per service (default 2)")
+    scaled.add_argument("--months", type=int, default=12, help="months from 2024-01 (default 12)")
+    scaled.add_argument(
+        "--format", choices=("parquet", "csv.gz"), default="parquet", help="probe check files"
+    )
+    scaled.add_argument(
+        "--reference",
+        type=Path,
+        help="where its reference data goes (default: 'reference' next to the landing folder)",
+    )
     sample.set_defaults(handler=_sample)
 
     run = commands.add_parser("run", help="load the landing folder and build everything")
@@ -77,11 +92,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _sample(args: argparse.Namespace, _extra: list[str]) -> int:
-    from dagster_project.sample.generator import write_sample
-
     out = args.out or load_settings().landing_dir
-    write_sample(out)
-    print(f"Sample landing data written to {out}")
+    if args.services is None:
+        from dagster_project.sample.generator import write_sample
+
+        write_sample(out)
+        print(f"Sample landing data written to {out}")
+        return 0
+    from dagster_project.sample.scale import write_scaled_sample
+
+    reference = args.reference or out.parent / "reference"
+    checks = write_scaled_sample(
+        out, reference, args.services, args.probes, args.months, args.format
+    )
+    print(
+        f"{checks:,} probe checks ({args.services} services x {args.probes} probes x "
+        f"{args.months} months) written to {out / 'probe_checks'}\n"
+        f"Their reference data: {reference}; build with "
+        f"DRIFTSSTATUS_REFERENCE_DIR={reference}"
+    )
     return 0
 
 

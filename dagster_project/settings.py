@@ -7,7 +7,9 @@ environment itself.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +17,6 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
-SERVICES_SEED = DBT_PROJECT_DIR / "seeds" / "services.csv"
 
 
 @dataclass(frozen=True)
@@ -26,14 +27,22 @@ class Settings:
     publisher: str  # who publishes reports (R14)
     lock_timeout: float  # seconds a writer waits for the warehouse lock
     alert_webhook: str | None  # where failed runs are reported (Slack/Teams style)
+    # The reference data (dbt seeds: services, targets, hours, areas); a scaled sample
+    # brings its own.
+    reference_dir: Path
+    memory_limit: str  # DuckDB's, per process (loader, dbt): beyond it DuckDB spills to disk
 
     @property
     def serving_copy(self) -> Path:
         return serving_copy_of(self.warehouse)
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for dbt subprocesses: the warehouse path and the as-of instant."""
-        env = {"DRIFTSSTATUS_WAREHOUSE": str(self.warehouse)}
+        """Environment for dbt subprocesses: warehouse, reference data and as-of instant."""
+        env = {
+            "DRIFTSSTATUS_WAREHOUSE": str(self.warehouse),
+            "DRIFTSSTATUS_SEED_PATH": dbt_seed_path(self.reference_dir),
+            "DRIFTSSTATUS_MEMORY_LIMIT": self.memory_limit,
+        }
         if self.as_of is not None:
             env["DRIFTSSTATUS_AS_OF"] = self.as_of.isoformat()
         return env
@@ -42,6 +51,23 @@ class Settings:
 def serving_copy_of(warehouse: Path) -> Path:
     """The read-only copy the app reads, next to the warehouse; replaced after a good run."""
     return warehouse.with_name(warehouse.stem + ".serving.duckdb")
+
+
+def dbt_seed_path(reference_dir: Path) -> str:
+    """The reference data as dbt's seed path, relative to the dbt project.
+
+    dbt writes each seed's SQL to target/run/<project>/<seed path>/<name>.csv: a seed
+    path outside the project would overwrite the CSVs themselves. So reference data
+    kept elsewhere is copied under target/ first (a few small files).
+    """
+    if reference_dir == DBT_PROJECT_DIR / "seeds":
+        return "seeds"
+    key = hashlib.sha256(str(reference_dir).encode()).hexdigest()[:12]
+    copy = DBT_PROJECT_DIR / "target" / "reference" / key
+    copy.mkdir(parents=True, exist_ok=True)
+    for table in reference_dir.glob("*.csv"):
+        shutil.copyfile(table, copy / table.name)
+    return copy.relative_to(DBT_PROJECT_DIR).as_posix()
 
 
 def parse_instant(text: str) -> datetime:
@@ -62,6 +88,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         publisher=env.get("DRIFTSSTATUS_PUBLISHER") or getpass.getuser(),
         lock_timeout=float(env.get("DRIFTSSTATUS_LOCK_TIMEOUT") or 600),
         alert_webhook=env.get("DRIFTSSTATUS_ALERT_WEBHOOK") or None,
+        reference_dir=_path(env.get("DRIFTSSTATUS_REFERENCE_DIR"), "dbt/seeds"),
+        memory_limit=env.get("DRIFTSSTATUS_MEMORY_LIMIT") or "3GB",
     )
 
 

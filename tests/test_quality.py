@@ -159,19 +159,36 @@ def test_timestamp_without_time_zone_fails_the_type_expectation(landing, con):
     assert outcome.failed[0].examples == ["observed: datetime64"]
 
 
-def test_chunk_results_add_up_to_the_whole_file(tmp_path, con, monkeypatch):
+def _load_big_file(tmp_path: Path, con, bad_lines: tuple[int, int]) -> None:
+    """probe_checks/big.csv: 5,000 rows on lines 2..5001; response_ms -5 on `bad_lines`."""
     lines = [f"2024-02-01T00:00:00Z,ko_app,p1,up,{i}\n" for i in range(5000)]
     folder = tmp_path / "big" / "probe_checks"
     folder.mkdir(parents=True)
     (folder / "big.csv").write_text(PROBE_HEADER + "".join(lines), encoding="utf-8")
     load_source(con, tmp_path / "big", SOURCES_BY_NAME["probe_checks"])
-    con.execute("update raw.probe_checks set response_ms = -5 where _line in (10, 4500)")
+    con.execute(
+        "update raw.probe_checks set response_ms = -5 where _line in (?, ?)", list(bad_lines)
+    )
+
+
+def test_chunk_results_add_up_to_the_whole_file(tmp_path, con, monkeypatch):
+    _load_big_file(tmp_path, con, (10, 4500))
     monkeypatch.setattr(validate_module, "CHUNK_ROWS", 2048)
     outcome = validate_file(con, "probe_checks", "probe_checks/big.csv")
     assert (outcome.rows, outcome.chunks) == (5000, 3)
     [between] = outcome.failed
     assert (between.unexpected_count, between.element_count) == (2, 5000)
     assert between.examples == ["line 10: -5", "line 4500: -5"]
+
+
+def test_a_file_above_the_sample_size_is_validated_on_every_nth_line(tmp_path, con, monkeypatch):
+    _load_big_file(tmp_path, con, (10, 4501))  # every 5th line: 5, 10, ..., 5000
+    monkeypatch.setattr(validate_module, "SAMPLE_ABOVE", 1000)
+    outcome = validate_file(con, "probe_checks", "probe_checks/big.csv")
+    assert (outcome.rows, outcome.rows_in_file) == (1000, 5000)
+    [between] = outcome.failed
+    assert (between.unexpected_count, between.element_count) == (1, 1000)
+    assert between.examples == ["line 10: -5"]
 
 
 def test_unchanged_files_are_skipped_and_a_changed_file_is_validated_again(landing, con):

@@ -39,7 +39,8 @@ def _gx_check(source_name: str) -> dg.AssetChecksDefinition:
                 outcome = validate_file(con, source_name, file)
                 rows += outcome.rows
                 context.log.info(
-                    f"{file}: {outcome.rows:,} rows, {len(outcome.failed)} failed "
+                    f"{file}: {outcome.rows:,} of {outcome.rows_in_file:,} rows, "
+                    f"{len(outcome.failed)} failed "
                     f"expectation(s), {outcome.seconds:.2f} s"
                 )
             failures = current_failures(con, source_name)

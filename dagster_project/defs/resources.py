@@ -46,7 +46,9 @@ def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "duckdb": Warehouse(
-                database=str(settings.warehouse), lock_timeout=settings.lock_timeout
+                database=str(settings.warehouse),
+                lock_timeout=settings.lock_timeout,
+                connection_config={"memory_limit": settings.memory_limit},
             ),
             "landing": LandingFolder(path=str(settings.landing_dir)),
             "dbt": DbtCliResource(project_dir=DBT_PROJECT),

@@ -7,6 +7,7 @@ over the months their rows, old and new, bear on.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -77,23 +78,30 @@ def months_touched(
     return first, max(last, today.replace(day=1)) if open_ended else last
 
 
-def _span_sql(source: Source, table: str, where: str = "") -> str:
+def _span_sql(
+    source: Source, table: str, where: str = "", native: frozenset[str] = frozenset()
+) -> str:
     """The earliest and latest instant in the source's time columns of `table`."""
     instants = " union all ".join(
-        f"select try_cast(nullif(trim({c}::varchar), '') as timestamptz) as t from {table} {where}"
+        f"select {c if c in native else _as_instant(c)} as t from {table} {where}"
         for c in source.time_columns
     )
     return f"select min(t), max(t) from ({instants})"
+
+
+def _as_instant(column: str) -> str:
+    return f"try_cast(nullif(trim({column}::varchar), '') as timestamptz)"
 
 
 def _new_bounds(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> list[datetime]:
     if not path.exists():
         return []
     try:
-        stage_file(con, source, path)
+        native = stage_file(con, source, path)
     except (duckdb.Error, FileRejected):
         return []  # the load rejects it and says why; it bears on no month
-    return [b for b in con.execute(_span_sql(source, "staged")).fetchone() if b is not None]
+    span = con.execute(_span_sql(source, "staged", native=native)).fetchone()
+    return [b for b in span if b is not None]
 
 
 def _old_bounds(con: duckdb.DuckDBPyConnection, source: Source, name: str) -> list[datetime]:
@@ -111,25 +119,37 @@ def _local_month(instant: datetime) -> date:
     return instant.astimezone(ZoneInfo(LOCAL_ZONE)).date().replace(day=1)
 
 
-def loaded_span(landing_dir: Path, warehouse: Path) -> tuple[date, date] | None:
-    """The first and last month of the rows loaded from the landing folder, when every
-    file in it is loaded (or rejected) as it is now and no loaded file has gone; None
-    otherwise (the caller then covers every month)."""
-    if not warehouse.exists():
-        return None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        try:
+def landed_span(landing_dir: Path, warehouse: Path, today: date) -> tuple[date, date] | None:
+    """The first and last month the landing folder's rows bear on, loaded or not yet.
+
+    Loaded files are dated by audit.loaded_files (their old content included), new and
+    changed ones by reading them. None when a loaded file has gone from the folder (its
+    rows may have borne on any month) or nothing can be dated.
+    """
+    loaded: list[tuple] = []
+    rejected: list[tuple] = []
+    if warehouse.exists():
+        # No audit tables yet: never loaded.
+        with (
+            duckdb.connect(str(warehouse), read_only=True) as con,
+            contextlib.suppress(duckdb.CatalogException),
+        ):
             loaded = con.execute(
                 "select file, sha256, first_at, last_at from audit.loaded_files"
             ).fetchall()
             rejected = con.execute("select file, sha256 from audit.rejected_files").fetchall()
-        except duckdb.CatalogException:
-            return None  # never loaded
     state = {name: sha for name, (_, _, sha) in landing_changes(landing_dir, {}).state.items()}
-    current = {(name, sha) for name, sha, _, _ in loaded} | set(rejected)
-    if set(state.items()) - current or {name for name, *_ in loaded} - set(state):
+    if {name for name, *_ in loaded} - set(state):
         return None
-    instants = [moment for _, _, *span in loaded for moment in span if moment is not None]
-    if not instants:
+    known = {(name, sha) for name, sha, *_ in loaded} | set(rejected)
+    new = tuple(name for name, sha in state.items() if (name, sha) not in known)
+    bounds = [moment for *_, first, last in loaded for moment in (first, last) if moment]
+    if new and (touched := months_touched(landing_dir, new, None, today)):
+        bounds += [_month_start(month) for month in touched]
+    if not bounds:
         return None
-    return _local_month(min(instants)), _local_month(max(instants))
+    return _local_month(min(bounds)), _local_month(max(bounds))
+
+
+def _month_start(month: date) -> datetime:
+    return datetime(month.year, month.month, 1, tzinfo=ZoneInfo(LOCAL_ZONE))

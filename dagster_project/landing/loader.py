@@ -21,13 +21,18 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.landing.sources import Column, Source
-from dagster_project.settings import SERVICES_SEED
+from dagster_project.settings import load_settings
 
 RAW_SCHEMA = (Path(__file__).with_name("raw_schema.sql")).read_text()
 # [start, end) of a partition load; None loads whole files.
 Window = tuple[datetime, datetime] | None
 WHOLE = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
 OFFSET_PATTERN = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
+# Parquet column types that already are what a column of the kind must be.
+NATIVE_TYPES = {
+    "timestamp": ("TIMESTAMP WITH TIME ZONE",),
+    "int": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"),
+}
 
 
 @dataclass
@@ -79,7 +84,8 @@ def landed_files(landing_dir: Path, source: Source) -> list[Path]:
 
 
 def known_service_ids() -> list[str]:
-    with SERVICES_SEED.open(encoding="utf-8") as handle:
+    """The service ids of the reference data (the configured services seed)."""
+    with (load_settings().reference_dir / "services.csv").open(encoding="utf-8") as handle:
         return [row["service_id"] for row in csv.DictReader(handle)]
 
 
@@ -160,21 +166,22 @@ def _load_file(
         if _is_empty(path):
             raise FileRejected("empty file")
         try:
-            stage_file(con, source, path)
+            native = stage_file(con, source, path)
         except duckdb.Error as error:
             raise FileRejected(_explain(error)) from error
         _delete_rows_of(con, source, name, bounds)
         # A row's instant (its first time column) places it in a window; a row whose
         # instant cannot be read is a reject in every window.
-        instant = _typed(next(c for c in source.columns if c.name == source.time_columns[0]))
-        checked = _checked_rows_sql(source, services)
+        time_column = next(c for c in source.columns if c.name == source.time_columns[0])
+        instant = _typed(time_column, time_column.name in native)
+        checked = _checked_rows_sql(source, services, native)
         con.execute(
             "create or replace temp table checked as "
             f"select *, {instant} as _at, _at >= $1 and _at < $2 as _in from ({checked})",
             list(bounds),
         )
         columns = ", ".join(c.name for c in source.columns)
-        typed = ", ".join(_typed(c) for c in source.columns)
+        typed = ", ".join(_typed(c, c.name in native) for c in source.columns)
         con.execute(
             f"insert into {source.table} ({columns}, _file, _line) "
             f"select {typed}, ?, _line from checked where _reason is null and _in",
@@ -192,7 +199,8 @@ def _load_file(
             "count(*) filter (_in or _at is null), count(*), min(_at), max(_at) from checked"
         ).fetchone()
         _record_load(con, source, name, sha, bounds, data_rows, in_window, (first_at, last_at))
-        con.execute("drop table checked; drop table staged")
+        con.execute("drop table checked")
+        _drop_staged(con)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -236,19 +244,35 @@ def _record_load(
     )
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> None:
-    """Read the file into temp table `staged`: every field as text, plus _line and _raw."""
+def stage_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> frozenset[str]:
+    """Make `staged` hold the file's rows, plus _line and _raw; returns the native columns.
+
+    Text files are read into a temp table with every field as text. A Parquet file is
+    read in place (a view) and a column already of its kind's type (TIMESTAMPTZ, an
+    integer) stays typed: it is checked as such, with no round trip through text.
+    """
+    _drop_staged(con)
     quoted = str(path).replace("'", "''")
     if path.name.endswith(".parquet"):
         reader = f"read_parquet('{quoted}', file_row_number = true)"
-        con.execute(f"create or replace temp table staged as select * from {reader}")
+        con.execute(f"create temp view staged as select * from {reader}")
         _require_columns(con, source)
-        fields = ", ".join(f"cast({c.name} as varchar) as {c.name}" for c in _present(con, source))
-        con.execute(
-            f"create or replace temp table staged as select {fields}, "
-            f"file_row_number + 1 as _line, null::varchar as _raw from staged"
+        types = dict(
+            con.execute("select column_name, column_type from (describe staged)").fetchall()
         )
-    elif source.name == "incidents":
+        present = _present(con, source)
+        native = frozenset(c.name for c in present if types[c.name] in NATIVE_TYPES.get(c.kind, ()))
+        fields = [
+            c.name if c.name in native else f"cast({c.name} as varchar) as {c.name}"
+            for c in present
+        ]
+        fields += [f"null::varchar as {c.name}" for c in source.columns if c not in present]
+        con.execute(
+            f"create or replace temp view staged as select {', '.join(fields)}, "
+            f"file_row_number + 1 as _line, null::varchar as _raw from {reader}"
+        )
+        return native
+    if source.name == "incidents":
         # One JSON document per line, read as text so that one bad line is one reject.
         reader = (
             f"read_csv('{quoted}', header = false, columns = {{'doc': 'varchar'}}, "
@@ -264,27 +288,36 @@ def stage_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> No
             for c in source.columns
         )
         con.execute(
-            f"create or replace temp table staged as "
+            f"create temp table staged as "
             f"select {fields}, _line, doc as _raw from {reader} where trim(doc) <> ''"
         )
-    else:
-        reader = (
-            f"read_csv('{quoted}', all_varchar = true, header = true, delim = ',', "
-            f"quote = '\"', escape = '\"', null_padding = true) with ordinality as t"
-        )
-        con.execute(f"create or replace temp table staged as select * from {reader}")
-        _require_columns(con, source)
-        present = _present(con, source)
-        fields = ", ".join(c.name for c in present)
-        raw = " || ',' || ".join(f"coalesce({c.name}, '')" for c in present)
-        missing = ", ".join(
-            f"null::varchar as {c.name}" for c in source.columns if c not in present
-        )
-        con.execute(
-            f"create or replace temp table staged as select {fields}"
-            f"{', ' + missing if missing else ''}, ordinality + 1 as _line, {raw} as _raw "
-            f"from staged"
-        )
+        return frozenset()
+    reader = (
+        f"read_csv('{quoted}', all_varchar = true, header = true, delim = ',', "
+        f"quote = '\"', escape = '\"', null_padding = true) with ordinality as t"
+    )
+    con.execute(f"create temp table staged as select * from {reader}")
+    _require_columns(con, source)
+    present = _present(con, source)
+    fields = ", ".join(c.name for c in present)
+    raw = " || ',' || ".join(f"coalesce({c.name}, '')" for c in present)
+    missing = ", ".join(f"null::varchar as {c.name}" for c in source.columns if c not in present)
+    con.execute(
+        f"create or replace temp table staged as select {fields}"
+        f"{', ' + missing if missing else ''}, ordinality + 1 as _line, {raw} as _raw "
+        f"from staged"
+    )
+    return frozenset()
+
+
+def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the previous file's `staged`, a view or a table."""
+    found = con.execute(
+        "select 'view' from duckdb_views() where view_name = 'staged' and temporary "
+        "union all select 'table' from duckdb_tables() where table_name = 'staged' and temporary"
+    ).fetchone()
+    if found:
+        con.execute(f"drop {found[0]} staged")
 
 
 def _present(con: duckdb.DuckDBPyConnection, source: Source) -> list[Column]:
@@ -299,10 +332,10 @@ def _require_columns(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         raise FileRejected(f"missing required column(s): {', '.join(missing)}")
 
 
-def _checked_rows_sql(source: Source, services: list[str]) -> str:
+def _checked_rows_sql(source: Source, services: list[str], native: frozenset[str]) -> str:
     known = ", ".join(f"'{s}'" for s in services)
-    checks = [check for c in source.columns for check in _column_checks(c, known)]
-    typed_columns = {c.name: _typed(c) for c in source.columns}
+    checks = [check for c in source.columns for check in _column_checks(c, known, c.name in native)]
+    typed_columns = {c.name: _typed(c, c.name in native) for c in source.columns}
     for condition, reason in source.row_rules:
         typed = re.sub(r"\b\w+\b", lambda m: typed_columns.get(m[0], m[0]), condition)
         checks.append(f"case when not coalesce({typed}, true) then '{reason}' end")
@@ -318,8 +351,10 @@ def _quote(expr: str) -> str:
     return f"'''' || {expr} || ''''"
 
 
-def _column_checks(column: Column, known: str) -> list[str]:
+def _column_checks(column: Column, known: str, native: bool) -> list[str]:
     v = column.name
+    if native:
+        return _native_checks(column)
     present = f"nullif(trim({v}), '') is not null"
     checks = []
     if column.required:
@@ -365,7 +400,21 @@ def _column_checks(column: Column, known: str) -> list[str]:
     return checks
 
 
-def _typed(column: Column) -> str:
+def _native_checks(column: Column) -> list[str]:
+    """The checks of a column that is already of its kind's type: present, in range."""
+    v = column.name
+    checks = [f"case when {v} is null then '{v}: missing' end"] if column.required else []
+    if column.minimum is not None:
+        checks.append(
+            f"case when {v} < {column.minimum} "
+            f"then '{v}: below {column.minimum:g} in ' || {_quote(f'{v}::varchar')} end"
+        )
+    return checks
+
+
+def _typed(column: Column, native: bool = False) -> str:
+    if native:
+        return column.name
     v = f"nullif(trim({column.name}), '')"
     return {
         "timestamp": f"try_cast({v} as timestamptz)",

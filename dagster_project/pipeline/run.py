@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from dagster_project.defs.partitions import days_of_months, month_key, monthly, range_tags
-from dagster_project.landing.changes import loaded_span
+from dagster_project.defs.partitions import (
+    LOCAL_ZONE,
+    days_of_months,
+    month_key,
+    monthly,
+    range_tags,
+)
+from dagster_project.landing.changes import landed_span
 from dagster_project.landing.sources import SOURCES
 from dagster_project.settings import load_settings
 
@@ -22,6 +30,7 @@ class RunOutcome:
     failed_steps: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     checks_passed: int = 0
+    step_seconds: dict[str, float] = field(default_factory=dict)  # wall-clock per step
 
     def lines(self) -> list[str]:
         out = ["Loaded per source (files loaded/skipped/rejected, rows loaded/rejected):"]
@@ -37,6 +46,10 @@ class RunOutcome:
         out.extend(f"  FAILED check {name}" for name in self.failed_checks)
         out.extend(f"  FAILED step {step}" for step in self.failed_steps)
         out.extend(f"  WARNING {warning}" for warning in self.warnings)
+        out.append(
+            "Step times: "
+            + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in self.step_seconds.items())
+        )
         out.append("Run succeeded." if self.success else "Run FAILED.")
         return out
 
@@ -72,16 +85,21 @@ def run_pipeline(log_file: Path, months: tuple[str, str] | None = None) -> RunOu
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
             _collect(result, outcome)
+            for stats in instance.get_run_step_stats(result.run_id):
+                if stats.start_time and stats.end_time:
+                    outcome.step_seconds[stats.step_key] = stats.end_time - stats.start_time
             if not result.success:
                 break
     return outcome
 
 
 def _months_to_build() -> tuple[str, str]:
-    """Every month, or, when nothing in the landing folder is new, changed or gone, the
-    months its rows span: far fewer partitions to track than since 2020."""
+    """The months the landing folder's rows span (the month spine can hold no other), or
+    every month when a loaded file has gone: far fewer partitions to track than since
+    2020."""
     settings = load_settings()
-    span = loaded_span(settings.landing_dir, settings.warehouse)
+    today = datetime.now(ZoneInfo(LOCAL_ZONE)).date()
+    span = landed_span(settings.landing_dir, settings.warehouse, today)
     if span is None:
         return monthly.get_first_partition_key(), monthly.get_last_partition_key()
     return month_key(span[0]), month_key(span[1])

@@ -1,0 +1,149 @@
+"""Scale: the scaled sample and its known pattern, the benchmark's floor, Parquet loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.landing.loader import load_source
+from dagster_project.landing.sources import SOURCES_BY_NAME
+from dagster_project.sample.scale import expected_availability
+from dagster_project.settings import serving_copy_of
+from tests.helpers import REPO_ROOT, driftsstatus, pipeline_env, query
+
+FLOOR_SQL = REPO_ROOT / "benchmarks" / "floor.sql"
+FIGURES = ("service_seconds", "downtime_seconds", "red_seconds", "yellow_seconds")
+
+
+def test_scaled_sample_writes_every_check_of_its_pattern(tmp_path: Path):
+    landing = tmp_path / "landing"
+    result = driftsstatus(
+        "sample", "--out", str(landing), "--services", "3", "--probes", "3", "--months", "2",
+        "--format", "csv.gz",
+    )  # fmt: skip
+    # January and February 2024: 86,400 minutes, 3 services x 3 probes; service i is
+    # silent i minutes a day (0 + 1 + 2 minutes x 60 days x 3 probes = 540 checks).
+    assert f"{86_400 * 9 - 540:,} probe checks (3 services x 3 probes x 2 months)" in result.stdout
+    files = sorted(p.name for p in (landing / "probe_checks").iterdir())
+    assert files == ["probe_checks-2024-01.csv.gz", "probe_checks-2024-02.csv.gz"]
+    with duckdb.connect() as con:
+        checks = f"read_csv('{landing}/probe_checks/*.csv.gz', header = true, all_varchar = true)"
+        assert con.execute(f"select count(*) from {checks}").fetchone() == (86_400 * 9 - 540,)
+        assert con.execute(f"select checked_at from {checks} limit 1").fetchone() == (
+            "2023-12-31T23:00:07Z",
+        )
+    services = (tmp_path / "reference" / "services.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in services] == [
+        "service_id", "svc0001", "svc0002", "svc0003",
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory) -> Path:
+    """A real `driftsstatus run` over 4 services x 3 probes x 1 month of Parquet checks."""
+    folder = tmp_path_factory.mktemp("scaled")
+    driftsstatus(
+        "sample", "--out", str(folder / "landing"), "--services", "4", "--probes", "3",
+        "--months", "1",
+    )  # fmt: skip
+    env = pipeline_env(folder / "landing", folder / "warehouse.duckdb")
+    env["DRIFTSSTATUS_REFERENCE_DIR"] = str(folder / "reference")
+    (folder / "services.before").write_bytes((folder / "reference" / "services.csv").read_bytes())
+    result = driftsstatus("run", env=env)
+    assert "Run succeeded." in result.stdout
+    return folder
+
+
+def test_r4_r8_a_scaled_sample_builds_to_its_known_pattern(scaled: Path):
+    rows = query(
+        serving_copy_of(scaled / "warehouse.duckdb"),
+        f"select service_id, month, {', '.join(FIGURES)}, probe_coverage, availability_pct "
+        "from marts.fct_monthly_availability order by service_id, month",
+    )
+    expected = [
+        (e.service_id, e.month, *(getattr(e, f) for f in FIGURES), e.probe_coverage,
+         e.availability_pct)
+        for e in expected_availability(4, 1)
+    ]  # fmt: skip
+    assert [r[:2] for r in rows] == [e[:2] for e in expected]
+    for row, want in zip(rows, expected, strict=True):
+        assert row[2:] == pytest.approx(want[2:], abs=1e-9), row[0]
+    # svc0004: 3 down and 3 degraded minutes a day, degraded at half weight (R5).
+    assert rows[3][2:6] == (2_678_400, 31 * (180 + 90), 31 * 180, 31 * 180)
+
+
+def test_scaled_reference_data_is_read_not_written(scaled: Path):
+    services = (scaled / "reference" / "services.csv").read_bytes()
+    assert services == (scaled / "services.before").read_bytes()
+
+
+def test_floor_script_agrees_with_the_pipeline(scaled: Path):
+    script = (
+        FLOOR_SQL.read_text()
+        .replace("{checks}", f"read_parquet('{scaled}/landing/probe_checks/*.parquet')")
+        .replace("{reference}", str(scaled / "reference"))
+    )
+    columns = (
+        "service_id, month, service_seconds, downtime_seconds, red_seconds, yellow_seconds, "
+        "probe_coverage, error_budget_seconds, availability_display, sla_met, status_colour"
+    )
+    with duckdb.connect() as con:
+        con.execute(script)
+        floor = con.execute(f"select {columns} from floor_availability order by 1, 2").fetchall()
+    pipeline = query(
+        serving_copy_of(scaled / "warehouse.duckdb"),
+        f"select {columns} from marts.fct_monthly_availability order by 1, 2",
+    )
+    assert len(floor) == len(pipeline) == 4
+    for mine, theirs in zip(pipeline, floor, strict=True):
+        assert mine[:2] + mine[8:] == theirs[:2] + theirs[8:]  # keys, display, met, colour
+        assert mine[2:8] == pytest.approx(theirs[2:8], abs=1e-9)
+
+
+def _parquet(con: duckdb.DuckDBPyConnection, path: Path, rows_sql: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"copy ({rows_sql}) to '{path}' (format parquet)")
+
+
+def test_r1_typed_parquet_rows_are_checked_as_typed(tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("set TimeZone = 'UTC'")
+        _parquet(
+            con,
+            tmp_path / "landing" / "probe_checks" / "typed.parquet",
+            "select * from (values "
+            "(timestamptz '2024-01-05 10:00:07+00', 'ko_app', 'p1', 'up', 12), "
+            "(null, 'ko_app', 'p1', 'up', 12), "
+            "(timestamptz '2024-01-05 10:01:07+00', 'nope', 'p1', 'down', -3), "
+            "(timestamptz '2024-01-05 10:02:07+00', 'ko_app', 'p2', 'degraded', null)"
+            ") t(checked_at, service_id, probe_id, status, response_ms)",
+        )
+        summary = load_source(con, tmp_path / "landing", SOURCES_BY_NAME["probe_checks"])
+        assert (summary.rows_loaded, summary.rows_rejected) == (2, 2)
+        assert con.execute(
+            "select line_number, reason from audit.rejected_rows order by 1"
+        ).fetchall() == [
+            (2, "checked_at: missing"),
+            (3, "service_id: unknown service 'nope'; response_ms: below 0 in '-3'"),
+        ]
+        assert con.execute(
+            "select strftime(checked_at, '%H:%M:%S'), status, response_ms, _line "
+            "from raw.probe_checks order by _line"
+        ).fetchall() == [("10:00:07", "up", 12, 1), ("10:02:07", "degraded", None, 4)]
+
+
+def test_r1_a_parquet_timestamp_without_time_zone_is_rejected(tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        _parquet(
+            con,
+            tmp_path / "landing" / "probe_checks" / "naive.parquet",
+            "select timestamp '2024-01-05 10:00:00' as checked_at, 'ko_app' as service_id, "
+            "'p1' as probe_id, 'up' as status",
+        )
+        summary = load_source(con, tmp_path / "landing", SOURCES_BY_NAME["probe_checks"])
+        assert (summary.rows_loaded, summary.rows_rejected) == (0, 1)
+        assert con.execute("select reason from audit.rejected_rows").fetchall() == [
+            ("checked_at: no UTC offset in '2024-01-05 10:00:00'",)
+        ]
