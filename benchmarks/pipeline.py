@@ -255,7 +255,10 @@ def run_floor(folder: Path, file_format: str) -> Measured:
     """floor.sql in a process of its own, into floor.duckdb next to the warehouse."""
     database = folder / "floor.duckdb"
     database.unlink(missing_ok=True)
-    script = "import duckdb, sys; con = duckdb.connect(sys.argv[1]); con.execute(sys.stdin.read())"
+    script = (
+        "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
+        "con.execute('set enable_progress_bar = false'); con.execute(sys.stdin.read())"
+    )
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-c", script, str(database)], stdin=subprocess.PIPE, text=True
@@ -274,7 +277,8 @@ def floor_load(folder: Path, file_format: str) -> float:
     """A bare load of the same files into a DuckDB table: the floor's load figure."""
     database = folder / "floor-load.duckdb"
     database.unlink(missing_ok=True)
-    with duckdb.connect(str(database), config={"enable_progress_bar": False}) as con:
+    with duckdb.connect(str(database)) as con:
+        con.execute("set enable_progress_bar = false")
         started = time.perf_counter()
         con.execute(f"create table checks as select * from {files_sql(folder, file_format)}")
         seconds = time.perf_counter() - started

@@ -174,33 +174,37 @@ def _load_file(
         # instant cannot be read is a reject in every window.
         time_column = next(c for c in source.columns if c.name == source.time_columns[0])
         instant = _typed(time_column, time_column.name in native)
-        checked = _checked_rows_sql(source, services, native)
+        start, end = (f"timestamptz '{bound.isoformat()}'" for bound in bounds)
+        in_window = f"({instant} >= {start} and {instant} < {end})"
+        # A Parquet file is read in place: its rows are checked as they stream into the
+        # tables. Text is staged as text already: its checks are computed once and kept.
+        kind = "view" if path.name.endswith(".parquet") else "table"
+        _drop_temp(con, "checked")
         con.execute(
-            "create or replace temp table checked as "
-            f"select *, {instant} as _at, _at >= $1 and _at < $2 as _in from ({checked})",
-            list(bounds),
+            f"create temp {kind} checked as select *, {instant} as _at, {in_window} as _in "
+            f"from ({_checked_rows_sql(source, services, native)})"
         )
         columns = ", ".join(c.name for c in source.columns)
         typed = ", ".join(_typed(c, c.name in native) for c in source.columns)
-        con.execute(
+        (loaded,) = con.execute(
             f"insert into {source.table} ({columns}, _file, _line) "
             f"select {typed}, ?, _line from checked where _reason is null and _in",
             [name],
-        )
-        con.execute(
+        ).fetchone()
+        (rejected,) = con.execute(
             "insert into audit.rejected_rows (source, file, line_number, reason, raw_line, row_at) "
             "select ?, ?, _line, _reason, _raw, _at from checked "
             "where _reason is not null and (_in or _at is null)",
             [source.name, name],
-        )
-        loaded, rejected, in_window, data_rows, first_at, last_at = con.execute(
-            "select count(*) filter (_reason is null and _in), "
-            "count(*) filter (_reason is not null and (_in or _at is null)), "
-            "count(*) filter (_in or _at is null), count(*), min(_at), max(_at) from checked"
         ).fetchone()
-        _record_load(con, source, name, sha, bounds, data_rows, in_window, (first_at, last_at))
-        con.execute("drop table checked")
-        _drop_staged(con)
+        # The file's rows and instants need its time column alone.
+        rows_in_window, data_rows, first_at, last_at = con.execute(
+            f"select count(*) filter ({in_window} or {instant} is null), count(*), "
+            f"min({instant}), max({instant}) from staged"
+        ).fetchone()
+        _record_load(con, source, name, sha, bounds, data_rows, rows_in_window, (first_at, last_at))
+        _drop_temp(con, "checked")
+        _drop_temp(con, "staged")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -251,7 +255,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> fr
     read in place (a view) and a column already of its kind's type (TIMESTAMPTZ, an
     integer) stays typed: it is checked as such, with no round trip through text.
     """
-    _drop_staged(con)
+    _drop_temp(con, "staged")
     quoted = str(path).replace("'", "''")
     if path.name.endswith(".parquet"):
         reader = f"read_parquet('{quoted}', file_row_number = true)"
@@ -310,14 +314,15 @@ def stage_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> fr
     return frozenset()
 
 
-def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the previous file's `staged`, a view or a table."""
+def _drop_temp(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop a previous file's temp view or table `name`, whichever it is."""
     found = con.execute(
-        "select 'view' from duckdb_views() where view_name = 'staged' and temporary "
-        "union all select 'table' from duckdb_tables() where table_name = 'staged' and temporary"
+        "select 'view' from duckdb_views() where view_name = $name and temporary union all "
+        "select 'table' from duckdb_tables() where table_name = $name and temporary",
+        {"name": name},
     ).fetchone()
     if found:
-        con.execute(f"drop {found[0]} staged")
+        con.execute(f"drop {found[0]} {name}")
 
 
 def _present(con: duckdb.DuckDBPyConnection, source: Source) -> list[Column]:

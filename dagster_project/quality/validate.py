@@ -29,7 +29,7 @@ from dagster_project.quality.results import save_outcome
 from dagster_project.quality.suites import gx_suite, suite_parameters
 
 CHUNK_ROWS = 500_000
-SAMPLE_ABOVE = 250_000
+SAMPLE_ABOVE = 100_000
 VECTOR_ROWS = 2048  # DuckDB's vector size: fetch_df_chunk counts in vectors
 MAX_EXAMPLES = 5
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
