@@ -108,6 +108,10 @@ class Scale:
     def load_seconds(self) -> float:
         return self.steps["daily_raw_tables"]
 
+    @property
+    def gx_seconds(self) -> float:
+        return sum(sec for name, sec in self.steps.items() if name.endswith("_gx_suite"))
+
 
 def main() -> None:
     args = parse_args()
@@ -298,7 +302,8 @@ def measure_one_day(scale: Scale, folder: Path, file_format: str) -> dict[str, M
     if "Run succeeded." not in pipeline.output:
         raise SystemExit(f"the one-day run failed:\n{pipeline.output}")
     check_agreement(scale, folder)  # the history is as it was
-    print(f"One day ({day}, {rows:,} checks): pipeline {pipeline.seconds:.1f} s")
+    steps = ", ".join(f"{name} {sec:.1f} s" for name, sec in step_times(pipeline.output).items())
+    print(f"One day ({day}, {rows:,} checks): pipeline {pipeline.seconds:.1f} s ({steps})")
     return {"pipeline": pipeline, "floor": run_floor(folder, file_format)}
 
 
@@ -364,7 +369,8 @@ def rows_by_key(con: duckdb.DuckDBPyConnection, relation: str) -> dict[tuple, di
 def print_scale(scale: Scale) -> None:
     print(
         f"{scale.label} ({scale.rows:,} checks): run {scale.pipeline.seconds:.1f} s "
-        f"(load {scale.load_seconds:.1f} s, build {scale.build_seconds:.1f} s), "
+        f"(load {scale.load_seconds:.1f} s, GX {scale.gx_seconds:.1f} s, "
+        f"build {scale.build_seconds:.1f} s), "
         f"peak {scale.pipeline.peak_mb:,.0f} MB; floor {scale.floor.seconds:.1f} s, "
         f"peak {scale.floor.peak_mb:,.0f} MB"
     )
@@ -383,14 +389,13 @@ def exponent(points: list[tuple[float, float]]) -> float:
 def print_summary(series: list[Scale], one_day: dict[str, Measured], render_ms: float) -> None:
     scale = series[-1]
     pipeline, floor = scale.pipeline, scale.floor
-    gx = sum(s for name, s in scale.steps.items() if name.endswith("_gx_suite"))
     day, floor_day = one_day["pipeline"], one_day["floor"]
     rows = [
         ("load throughput (rows/s)", f"{scale.rows / scale.load_seconds:,.0f}",
          f"{scale.rows / scale.floor_load_seconds:,.0f}"),
         ("full build (s)", f"{scale.build_seconds:.1f}", f"{floor.seconds:.1f}"),
         ("  whole run: load + GX + build (s)", f"{pipeline.seconds:.1f}", f"{floor.seconds:.1f}"),
-        ("  of which GX checks (s)", f"{gx:.1f}", "-"),
+        ("  of which GX checks (s)", f"{scale.gx_seconds:.1f}", "-"),
         ("one-day run (s)", f"{day.seconds:.1f}", f"{floor_day.seconds:.1f}"),
         ("peak memory, whole run (MB)", f"{pipeline.peak_mb:,.0f}", f"{floor.peak_mb:,.0f}"),
         ("report render (s)", f"{render_ms / 1000:.2f}", "-"),

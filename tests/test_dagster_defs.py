@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import dagster as dg
 
 from tests.helpers import REPO_ROOT
+
+YAML_FILES = sorted((REPO_ROOT / "dbt" / "models").rglob("*.yml"))
 
 
 def test_dg_check_defs_passes():
@@ -73,5 +76,10 @@ def test_dbt_runs_on_its_own_for_model_development(warehouse, tmp_path):
     built = dbt_command("build", "--select", "fct_monthly_availability")
     assert "Completed successfully" in built
     assert "unit_test" in built  # the rules' unit tests ran with the model
+    # Production builds leave them out; here every one of them runs and passes.
+    unit_tests = dbt_command("test", "--select", "test_type:unit")
+    assert re.search(r"Done\. PASS=(\d+) WARN=0 ERROR=0", unit_tests)[1] == str(
+        sum(path.read_text().count("\n  - name: test_") for path in YAML_FILES)
+    )
     dbt_command("docs", "generate")
     assert (tmp_path / "target" / "catalog.json").exists()
