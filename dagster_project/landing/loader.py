@@ -357,9 +357,9 @@ def _quote(expr: str) -> str:
 
 
 def _column_checks(column: Column, known: str, native: bool) -> list[str]:
-    v = column.name
     if native:
         return _native_checks(column)
+    v = column.name
     present = f"nullif(trim({v}), '') is not null"
     checks = []
     if column.required:

@@ -18,13 +18,12 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 
+from dagster_project.sample.scenario import CPH
 from dagster_project.settings import DBT_PROJECT_DIR
 
-CPH = ZoneInfo("Europe/Copenhagen")
 FIRST_MONTH = date(2024, 1, 1)
 FORMATS = ("parquet", "csv.gz")
 # Extra probes per service beyond two are silent spares: seconds past the minute.
@@ -108,7 +107,7 @@ def write_scaled_sample(
         _pattern_tables(con, patterns, probes)
         for start, end in month_spans(months):
             target = folder / f"probe_checks-{start.astimezone(CPH):%Y-%m}.{file_format}"
-            written += _write_month(con, target, start, end, probes > 1)
+            written += _write_checks(con, target, start, end, probes > 1)
     return written
 
 
@@ -121,13 +120,13 @@ def write_day(out: Path, services: int, probes: int, day: date, file_format: str
     target = out / "probe_checks" / f"probe_checks-{day:%Y-%m-%d}.{file_format}"
     with duckdb.connect() as con:
         _pattern_tables(con, [Pattern(i) for i in range(services)], probes)
-        return _write_month(con, target, start, end, probes > 1)
+        return _write_checks(con, target, start, end, probes > 1)
 
 
-def _write_month(
+def _write_checks(
     con: duckdb.DuckDBPyConnection, target: Path, start: datetime, end: datetime, lone: bool
 ) -> int:
-    """One month of checks, every service and probe, streamed to `target`."""
+    """The checks of [start, end), every service and probe, streamed to `target`."""
     parquet = target.name.endswith(".parquet")
     instant = "to_timestamp(m * 60 + second)"
     checked_at = instant if parquet else f"strftime({instant}, '%Y-%m-%dT%H:%M:%SZ')"
@@ -165,7 +164,7 @@ def _write_month(
 
 
 def _pattern_tables(con: duckdb.DuckDBPyConnection, patterns: list[Pattern], probes: int) -> None:
-    """Tables `pattern` (one row per service) and `probes` that _write_month reads."""
+    """Tables `pattern` (one row per service) and `probes` that _write_checks reads."""
     con.execute("set TimeZone = 'UTC'")
     con.execute(
         "create table pattern (service_id varchar, n integer, down_from integer, "
