@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="Driftsstatus", layout="wide")
+# The tab icon, inline: without one Streamlit makes the page's :material/...: icon the
+# favicon and fetches it from fonts.gstatic.com, which an offline site cannot reach (the
+# icons in the navigation come from the font Streamlit serves itself).
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    '<rect x="1" y="2" width="14" height="3" rx="1" fill="#006100"/>'
+    '<rect x="1" y="6.5" width="14" height="3" rx="1" fill="#9c5700"/>'
+    '<rect x="1" y="11" width="14" height="3" rx="1" fill="#9c0006"/>'
+    "</svg>"
+)
+
+st.set_page_config(page_title="Driftsstatus", page_icon=FAVICON, layout="wide")
 
 page = st.navigation(
     [

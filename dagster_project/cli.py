@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import os
 import shlex
 import sys
+import tempfile
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dagster_project.landing.sources import SOURCES_BY_NAME
 from dagster_project.report.render import FORMATS
 from dagster_project.settings import REPO_ROOT, Settings, load_settings, parse_instant
 
@@ -24,7 +29,38 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["DRIFTSSTATUS_AS_OF"] = parse_instant(args.as_of).isoformat()
         except ValueError as problem:
             parser.error(str(problem))
-    return args.handler(args, extra)
+    if getattr(args, "allow_empty", None):
+        # The settings carry it to the load (the variable the scheduled runs are given).
+        unknown = set(args.allow_empty.split(",")) - set(SOURCES_BY_NAME)
+        if unknown:
+            parser.error(f"--allow-empty: not a landing source: {', '.join(sorted(unknown))}")
+        os.environ["DRIFTSSTATUS_ALLOW_EMPTY"] = args.allow_empty
+    try:
+        return args.handler(args, extra)
+    except KeyboardInterrupt:
+        print(f"driftsstatus {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as crash:  # a user gets one line, never a traceback
+        print(f"driftsstatus {args.command}: {_describe(crash)}", file=sys.stderr)
+        return 1
+
+
+def _describe(crash: BaseException) -> str:
+    """'<Type>: <message>' on one line, of the real cause.
+
+    DuckDB's failed rollback ("cannot rollback - no transaction is active") hides the
+    write error it was handling: an I/O error in the chain (e.g. No space left on
+    device) is what a user can act on.
+    """
+    import duckdb
+
+    chain, seen = [], set()
+    while crash is not None and id(crash) not in seen:
+        seen.add(id(crash))
+        chain.append(crash)
+        crash = crash.__cause__ or crash.__context__
+    shown = next((e for e in chain if isinstance(e, OSError | duckdb.IOException)), chain[0])
+    return f"{type(shown).__name__}: {' '.join(str(shown).split())}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,10 +95,16 @@ def _parser() -> argparse.ArgumentParser:
         type=_month_range,
         help="build only these months, as one run: YYYY-MM..YYYY-MM (default: every month)",
     )
+    run.add_argument(
+        "--allow-empty",
+        metavar="SOURCE[,SOURCE]",
+        help="remove the rows of these sources although their landing folders are empty "
+        "(without it an emptied folder fails the run and keeps its rows)",
+    )
     run.set_defaults(handler=_run)
 
     report = commands.add_parser("report", help="print the report of a month")
-    report.add_argument("--month", required=True, help="report month, YYYY-MM")
+    report.add_argument("--month", type=_month, required=True, help="report month, YYYY-MM")
     report.add_argument("--format", default="text", choices=FORMATS)
     report.add_argument("--output", type=Path, help="write to this file instead of stdout")
     frozen = report.add_mutually_exclusive_group()
@@ -77,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     report.set_defaults(handler=_report)
 
     publish = commands.add_parser("publish", help="freeze a month's report (R14)")
-    publish.add_argument("--month", help="report month, YYYY-MM")
+    publish.add_argument("--month", type=_month, help="report month, YYYY-MM")
     publish.add_argument("--as-of", help="compute as of this instant (default: now)")
     publish.add_argument(
         "--supersede", action="store_true", help="publish a month that is already published"
@@ -114,8 +156,19 @@ def _sample(args: argparse.Namespace, _extra: list[str]) -> int:
     return 0
 
 
+def _month(text: str) -> str:
+    """A report month, checked before any work (and any lock)."""
+    try:
+        datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"month must look like YYYY-MM: {text!r}") from None
+    return text
+
+
 def _month_range(text: str) -> tuple[str, str]:
     """'2023-11..2024-01' -> the partition keys ('2023-11-01', '2024-01-01')."""
+    from dagster_project.defs.partitions import monthly
+
     first, _, last = text.partition("..")
     try:
         months = [datetime.strptime(m, "%Y-%m").date() for m in (first, last or first)]
@@ -125,7 +178,14 @@ def _month_range(text: str) -> tuple[str, str]:
         ) from None
     if months[0] > months[1]:
         raise argparse.ArgumentTypeError(f"the first month comes after the last: {text!r}")
-    return f"{months[0]:%Y-%m}-01", f"{months[1]:%Y-%m}-01"
+    keys = f"{months[0]:%Y-%m}-01", f"{months[1]:%Y-%m}-01"
+    # Only partitions exist: from the contract's first month to the month in progress.
+    earliest, latest = monthly.get_first_partition_key(), monthly.get_last_partition_key()
+    if keys[0] < earliest or keys[1] > latest:
+        raise argparse.ArgumentTypeError(
+            f"months must lie between {earliest[:7]} and {latest[:7]}: {text!r}"
+        )
+    return keys
 
 
 def _run(args: argparse.Namespace, _extra: list[str]) -> int:
@@ -134,34 +194,94 @@ def _run(args: argparse.Namespace, _extra: list[str]) -> int:
 
     settings = load_settings()
     try:
+        _check_writable(settings.warehouse)
+    except OSError as problem:
+        reason = problem.strerror or str(problem)
+        return _fail_run(
+            settings, f"driftsstatus run: cannot write the warehouse {settings.warehouse}: {reason}"
+        )
+    try:
         with warehouse_lock(settings.warehouse, settings.lock_timeout, _command_line()):
             return _run_locked(settings, args.months)
     except WarehouseLocked as problem:
         print(problem, file=sys.stderr)
         _alert(settings, failure_payload(str(problem), settings.warehouse))
         return 2
+    except Exception as crash:  # the pipeline's own steps report theirs in the outcome
+        summary = f"driftsstatus run crashed: {_describe(crash)}"
+        return _fail_run(settings, summary, _log_crash(_log_file(settings), crash), code=1)
+
+
+def _check_writable(warehouse: Path) -> None:
+    """Raise OSError unless the warehouse's folder takes new files (WAL, lock, copies,
+    log) and the warehouse itself can be written: before any work is done."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=warehouse.parent):
+        pass
+    if warehouse.exists() and not os.access(warehouse, os.W_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(warehouse))
+
+
+def _log_file(settings: Settings) -> Path:
+    return settings.warehouse.parent / "logs" / "last-run.log"
+
+
+def _log_crash(log_file: Path, crash: BaseException) -> str:
+    """Append the traceback to the run's log; the line that tells the user where it is."""
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        with log_file.open("a", encoding="utf-8") as log:
+            log.write(f"\ndriftsstatus run crashed at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n")
+            log.writelines(traceback.format_exception(crash))
+    except OSError as problem:
+        return f"The stack trace could not be written to {log_file}: {_describe(problem)}"
+    return f"The stack trace is in {log_file}"
+
+
+def _fail_run(settings: Settings, summary: str, detail: str = "", code: int = 2) -> int:
+    """Say why the run failed (one line, then where to look), alert, and exit `code`."""
+    from dagster_project.pipeline.alerts import failure_payload
+
+    print(summary, file=sys.stderr)
+    if detail:
+        print(detail, file=sys.stderr)
+    _alert(settings, failure_payload(summary, settings.warehouse))
+    return code
 
 
 def _run_locked(settings: Settings, months: tuple[str, str] | None) -> int:
-    from dagster_project.pipeline.alerts import failure_payload, outcome_payload
+    from dagster_project.pipeline.alerts import outcome_payload
     from dagster_project.pipeline.run import run_pipeline
 
     print(f"Landing folder: {settings.landing_dir}\nWarehouse:      {settings.warehouse}")
     if months:
         print(f"Months built: {months[0][:7]} .. {months[1][:7]} (one run)")
-    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    log_file = settings.warehouse.parent / "logs" / "last-run.log"
-    try:
+    log_file = _log_file(settings)
+    # Dagster reports a failed step with its stack trace on stderr: into the log with
+    # dbt's output (the summary names the step and its error).
+    with contextlib.redirect_stderr(_StderrIntoLog()):
         outcome = run_pipeline(log_file, months)
-    except Exception as crash:
-        summary = f"driftsstatus run crashed: {type(crash).__name__}: {crash}"
-        _alert(settings, failure_payload(summary, settings.warehouse))
-        raise
     print("\n".join(outcome.lines()))
     print(f"dbt log: {log_file}")
     if not outcome.success:
         _alert(settings, outcome_payload(outcome, settings.warehouse))
     return 0 if outcome.success else 1
+
+
+class _StderrIntoLog:
+    """stderr that goes where stdout goes while the pipeline sends that to its log."""
+
+    def __init__(self) -> None:
+        self.stdout, self.stderr = sys.stdout, sys.stderr
+
+    def _target(self):
+        return self.stderr if sys.stdout is self.stdout else sys.stdout
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)
+
+    def __getattr__(self, name: str):  # flush, isatty, encoding, ...
+        return getattr(self._target(), name)
 
 
 def _command_line() -> str:
@@ -177,7 +297,12 @@ def _alert(settings: Settings, payload: dict) -> None:
 
 
 def _report(args: argparse.Namespace, _extra: list[str]) -> int:
-    from dagster_project.publish.reports import PublishError, published_report, report_as_of
+    from dagster_project.publish.reports import (
+        BlockingChecksFailed,
+        PublishError,
+        published_report,
+        report_as_of,
+    )
     from dagster_project.report.model import ReportMonthError, build_report
     from dagster_project.report.render import render
 
@@ -192,10 +317,23 @@ def _report(args: argparse.Namespace, _extra: list[str]) -> int:
             if args.recompute:
                 # From the serving copy: a reader never touches the file the pipeline writes.
                 report = report_as_of(
-                    serving, args.month, publication.as_of, publication.published_at
+                    serving,
+                    args.month,
+                    publication.as_of,
+                    publication.published_at,
+                    dbt_env=settings.dbt_env(),
                 )
         else:
             report = build_report(serving, args.month)
+    except BlockingChecksFailed as problem:
+        # The data no longer passes the checks the published figures passed: a
+        # recomputation from it proves nothing; the frozen figures are still there.
+        print(
+            f"driftsstatus report: cannot recompute {publication.report_id}: {problem}; "
+            "its figures as published: --as-published",
+            file=sys.stderr,
+        )
+        return 2
     except (ReportMonthError, PublishError) as problem:
         print(f"driftsstatus report: {problem}", file=sys.stderr)
         return 2
@@ -220,6 +358,21 @@ def _publish(args: argparse.Namespace, _extra: list[str]) -> int:
     from dagster_project.pipeline.lock import WarehouseLocked, warehouse_lock
 
     settings = load_settings()
+    if args.list:  # a reader of the serving copy: never waits for a writer
+        return _list_publications(settings)
+    if not args.month:
+        print("driftsstatus publish: --month is required (or --list)", file=sys.stderr)
+        return 2
+    if args.supersede != bool(args.reason):
+        print("driftsstatus publish: --supersede and --reason go together", file=sys.stderr)
+        return 2
+    if not settings.warehouse.exists():
+        print(
+            f"driftsstatus publish: no warehouse at {settings.warehouse}: "
+            "run `driftsstatus run` first.",
+            file=sys.stderr,
+        )
+        return 2
     try:
         with warehouse_lock(settings.warehouse, settings.lock_timeout, _command_line()):
             return _publish_locked(args, settings)
@@ -228,31 +381,37 @@ def _publish(args: argparse.Namespace, _extra: list[str]) -> int:
         return 2
 
 
+def _list_publications(settings: Settings) -> int:
+    from dagster_project.publish.reports import publications
+
+    source = settings.serving_copy if settings.serving_copy.exists() else None
+    for p in publications(source) if source else []:
+        superseding = f"  supersedes {p.supersedes}: {p.reason}" if p.supersedes else ""
+        print(
+            f"{p.report_id:<10} as of {p.as_of.isoformat()}  published "
+            f"{p.published_at:%Y-%m-%d %H:%M} by {p.published_by}  "
+            f"sha256 {p.content_hash[:12]}{superseding}"
+        )
+    return 0
+
+
 def _publish_locked(args: argparse.Namespace, settings: Settings) -> int:
-    from dagster_project.publish.reports import PublishError, publications, publish_report
+    from dagster_project.publish.reports import BlockingChecksFailed, PublishError, publish_report
     from dagster_project.publish.serving import publish_serving_copy
 
-    if args.list:
-        source = settings.serving_copy if settings.serving_copy.exists() else None
-        for p in publications(source) if source else []:
-            superseding = f"  supersedes {p.supersedes}: {p.reason}" if p.supersedes else ""
-            print(
-                f"{p.report_id:<10} as of {p.as_of.isoformat()}  published "
-                f"{p.published_at:%Y-%m-%d %H:%M} by {p.published_by}  "
-                f"sha256 {p.content_hash[:12]}{superseding}"
-            )
-        return 0
-    if not args.month:
-        print("driftsstatus publish: --month is required (or --list)", file=sys.stderr)
-        return 2
-    if args.supersede != bool(args.reason):
-        print("driftsstatus publish: --supersede and --reason go together", file=sys.stderr)
-        return 2
     as_of = settings.as_of or datetime.now(UTC)  # --as-of is in the settings by now
     try:
         publication, new = publish_report(
-            settings.warehouse, args.month, as_of, settings.publisher, args.reason
+            settings.warehouse,
+            args.month,
+            as_of,
+            settings.publisher,
+            args.reason,
+            dbt_env=settings.dbt_env(),
         )
+    except BlockingChecksFailed as problem:
+        print(f"driftsstatus publish refused: {problem}", file=sys.stderr)
+        return 2
     except PublishError as problem:
         print(f"driftsstatus publish: {problem}", file=sys.stderr)
         return 2

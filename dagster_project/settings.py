@@ -31,6 +31,9 @@ class Settings:
     # brings its own.
     reference_dir: Path
     memory_limit: str  # DuckDB's, per process (loader, dbt): beyond it DuckDB spills to disk
+    # Sources whose landing folder may be empty although the warehouse holds rows from
+    # it: their rows are removed on purpose (`driftsstatus run --allow-empty SOURCE`).
+    allow_empty: frozenset[str] = frozenset()
 
     @property
     def serving_copy(self) -> Path:
@@ -90,6 +93,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         alert_webhook=env.get("DRIFTSSTATUS_ALERT_WEBHOOK") or None,
         reference_dir=_path(env.get("DRIFTSSTATUS_REFERENCE_DIR"), "dbt/seeds"),
         memory_limit=env.get("DRIFTSSTATUS_MEMORY_LIMIT") or "3GB",
+        allow_empty=frozenset(
+            name.strip()
+            for name in (env.get("DRIFTSSTATUS_ALLOW_EMPTY") or "").split(",")
+            if name.strip()
+        ),
     )
 
 

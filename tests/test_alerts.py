@@ -46,9 +46,12 @@ def webhook() -> Iterator[Webhook]:
     server.posts = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Webhook(f"http://127.0.0.1:{server.server_port}/hooks/driftsstatus", server.posts)
-    server.shutdown()
-    server.server_close()
+    try:
+        yield Webhook(f"http://127.0.0.1:{server.server_port}/hooks/driftsstatus", server.posts)
+    finally:  # pass or fail, the server stops and lets go of its port
+        server.shutdown()
+        thread.join()
+        server.server_close()
 
 
 @dataclass

@@ -244,6 +244,8 @@ def test_quality_page_shows_rows_loaded_rejects_and_coverage(served, monkeypatch
     assert metrics["Rækker indlæst"] == f"{rows:,}".replace(",", ".")
     assert metrics["Rækker afvist"] == "0"
     assert metrics["Fejlede forventninger"] == "0"
+    assert metrics["Filer fjernet"] == "0"
     coverage = at.dataframe[0].value
     assert coverage.loc["KO - applikation", "jun-23"] == pytest.approx(0.999769, abs=1e-6)
     assert "Ingen afviste rækker." in [m.value for m in at.markdown]
+    assert "Ingen filer fjernet." in [m.value for m in at.markdown]

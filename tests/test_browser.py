@@ -16,14 +16,16 @@ import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from dagster_project.report.render_html import PALETTE
 from dagster_project.settings import REPO_ROOT
 from tests.helpers import GOLDEN
+from tests.processes import running
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's (`make test` installs it); never a download
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -31,6 +33,8 @@ SCREENSHOTS = REPO_ROOT / "test-output" / "browser"
 CELLS_JS = """els => els.map(e => ({
     service: e.parentElement.dataset.service, month: e.dataset.month, text: e.innerText,
     colour: e.dataset.colour, background: getComputedStyle(e).backgroundColor}))"""
+# Generous for every browser step: a busy machine is slow, and a wait only ends early on success.
+TIMEOUT_MS = 180_000
 
 
 def _free_port() -> int:
@@ -39,17 +43,18 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
+def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise AssertionError(f"streamlit exited with {server.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=30) as answer:
                 if answer.status == 200:
                     return
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     raise AssertionError(f"streamlit did not answer on {url} within {timeout} s")
 
 
@@ -59,39 +64,42 @@ def app_url(served: Path) -> Iterator[str]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")}
     env["DRIFTSSTATUS_WAREHOUSE"] = str(served)
-    server = subprocess.Popen(
+    url = f"http://127.0.0.1:{port}"
+    with running(
         [sys.executable, "-m", "dagster_project.cli", "app", "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false"],
         cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
+    ) as server:  # fmt: skip
         _wait_until_healthy(url, server)
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert CHROMIUM.exists(), "Debian chromium missing: run `make test` (installs it)"
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
+        )
+        try:
+            yield launched
+        finally:  # a failing test must not leave chromium running
+            launched.close()
 
 
 @pytest.fixture(scope="module")
 def page(browser: Browser, app_url: str) -> Iterator[Page]:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1600, "height": 1100}, accept_downloads=True)
-    opened = context.new_page()
-    opened.goto(f"{app_url}/?maaned=2024-01")
-    opened.wait_for_selector("table.ds-sla >> nth=1", timeout=60_000)
-    yield opened
-    context.close()
+    try:
+        context.set_default_timeout(TIMEOUT_MS)  # navigation, clicks, waits and downloads
+        opened = context.new_page()
+        opened.goto(f"{app_url}/?maaned=2024-01")
+        opened.wait_for_selector("table.ds-sla >> nth=1")
+        yield opened
+    finally:
+        context.close()
 
 
 def _rgb(hex_colour: str) -> str:
@@ -129,7 +137,7 @@ def test_r9_r10_browser_shows_all_120_figures_with_their_colours(page: Page):
 def test_r7_clicking_a_figure_opens_its_explanation(page: Page):
     page.locator('tr[data-service="sp_m1"] td[data-month="2023-11"] a').click()
     total = page.get_by_text("Intervallernes nedetid i alt: 430.776,0 s = cellens nedetid")
-    total.wait_for(timeout=60_000)
+    total.wait_for()
     assert "celle=sp_m1%3A2023-11" in page.url or "celle=sp_m1:2023-11" in page.url
     explanation = page.locator('[data-testid="stMetric"]')
     assert "83,38%" in explanation.first.inner_text()
@@ -139,8 +147,8 @@ def test_r7_clicking_a_figure_opens_its_explanation(page: Page):
 
 def test_r15_the_xlsx_download_holds_the_figures(page: Page):
     button = page.get_by_role("button", name="Excel (XLSX)")
-    button.wait_for(timeout=60_000)
-    with page.expect_download(timeout=60_000) as started:
+    button.wait_for()
+    with page.expect_download() as started:
         button.click()
     download = started.value
     assert download.suggested_filename == "driftsstatus-2024-01.xlsx"
@@ -151,3 +159,49 @@ def test_r15_the_xlsx_download_holds_the_figures(page: Page):
     assert rows["SP produktionsmiljø m1"][-1] == float(Decimal("89.98") / 100)
     assert rows["KO - applikation"][4] == float(Decimal("99.82") / 100)  # apr-23
     assert rows["Antal servicekald i runde tal"][-1] == 198_196_122
+
+
+# Each page and what shows that it has rendered.
+PAGES = {
+    "?maaned=2024-01": "table.ds-sla",
+    "trends": "[data-testid='stVegaLiteChart']",
+    "incidents": "h1",
+    "quality": "h1",
+    "published": "h1",
+}
+ICON_FONT_LOADED = """[...document.fonts].some(
+    f => f.family.replaceAll('"', '') === 'Material Symbols Rounded' && f.status === 'loaded')"""
+
+
+def test_app_every_page_loads_with_its_icons_from_the_app_alone(browser: Browser, app_url: str):
+    """A site without internet access sees the same app: every request to another host is
+    refused and recorded, and the icons still draw from the font the app serves."""
+    outside: list[str] = []
+
+    def only_the_app(route: Route) -> None:
+        if urlsplit(route.request.url).netloc == urlsplit(app_url).netloc:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context = browser.new_context(viewport={"width": 1600, "height": 1100})
+    try:
+        context.set_default_timeout(TIMEOUT_MS)
+        context.route("**/*", only_the_app)
+        page = context.new_page()
+        for path, rendered in PAGES.items():
+            page.goto(f"{app_url}/{path}")
+            page.wait_for_selector(rendered)
+            page.wait_for_timeout(1000)  # late requests (favicon, fonts) go out too
+            icons = page.eval_on_selector_all(
+                "[data-testid='stIconMaterial']", "els => els.map(e => e.innerText)"
+            )
+            assert {"monitoring", "trending_up", "history"} <= set(icons), path
+            # The icons are ligatures of the font the app serves: drawn, not spelled out.
+            assert page.evaluate(ICON_FONT_LOADED), path
+            favicon = page.eval_on_selector("link[rel='shortcut icon']", "e => e.href")
+            assert favicon.startswith("data:image/svg+xml"), path
+    finally:
+        context.close()
+    assert outside == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.helpers import REPO_ROOT
+from tests.processes import running
 
 QUERY = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
   schedules { name scheduleState { status } }
@@ -31,17 +31,23 @@ def _graphql(url: str) -> dict:
         data=json.dumps({"query": QUERY}).encode(),
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=5) as answer:
+    with urllib.request.urlopen(request, timeout=30) as answer:
         return json.load(answer)
 
 
-def _states(url: str, timeout: float = 120) -> dict[str, str]:
+def _states(url: str, server: subprocess.Popen, timeout: float = 300) -> dict[str, str]:
+    """The schedules' and sensors' states, once the UI has loaded the code location.
+
+    Starting the webserver, daemon and code server takes a while on a busy machine: poll,
+    with a deadline only for a server that never comes up.
+    """
     deadline = time.monotonic() + timeout
     while True:
         try:
             (repository,) = _graphql(url)["data"]["repositoriesOrError"]["nodes"]
             break
         except (OSError, KeyError, TypeError, ValueError):
+            assert server.poll() is None, f"dg dev exited with {server.returncode}"
             if time.monotonic() > deadline:
                 raise
             time.sleep(1)
@@ -61,16 +67,12 @@ def test_ops_dagster_ui_serves_the_schedules_and_sensors_running(tmp_path: Path)
         "DAGSTER_HOME": str(tmp_path / "home"),
     }
     dg_cli = Path(sys.executable).with_name("dg")
-    server = subprocess.Popen(
+    # Stopped with SIGINT, as Ctrl-C stops it, then killed: dg dev may ignore SIGTERM.
+    with running(
         [str(dg_cli), "dev", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        states = _states(f"http://127.0.0.1:{port}")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+    ) as server:  # fmt: skip
+        states = _states(f"http://127.0.0.1:{port}", server)
     assert states == {
         "nightly_load": "RUNNING",
         "monthly_report_draft": "RUNNING",

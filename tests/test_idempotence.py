@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REPO_ROOT, driftsstatus, pipeline_env, query
+from tests.processes import running
 
 AS_OF = "2024-03-01T00:00:00+01:00"
 
@@ -63,23 +64,24 @@ def test_a_run_killed_in_the_middle_of_a_load_then_rerun_gives_the_same_marts(
         **{k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")},
         **pipeline_env(quarter_landing, warehouse, as_of=AS_OF),
     }
-    run = subprocess.Popen(
+    # Whatever the run started is gone before the rerun opens the warehouse.
+    with running(
         [sys.executable, "-m", "dagster_project.cli", "run"],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )
-    # The write-ahead log appears when the first file's transaction writes.
-    wal = warehouse.with_name(warehouse.name + ".wal")
-    deadline = time.monotonic() + 120
-    while not wal.exists():
-        assert run.poll() is None, "the run ended before it loaded anything"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(1.0)
-    run.send_signal(signal.SIGKILL)
-    run.wait()
+    ) as run:
+        # The write-ahead log appears when the first file's transaction writes.
+        wal = warehouse.with_name(warehouse.name + ".wal")
+        deadline = time.monotonic() + 300  # only for a run that never starts loading
+        while not wal.exists():
+            assert run.poll() is None, "the run ended before it loaded anything"
+            assert time.monotonic() < deadline, "no write-ahead log within 300 s"
+            time.sleep(0.05)
+        time.sleep(1.0)  # into the middle of the load
+        run.send_signal(signal.SIGKILL)
+        run.wait()
     assert run.returncode == -signal.SIGKILL
     driftsstatus("run", env=pipeline_env(quarter_landing, warehouse, as_of=AS_OF))
     assert _marts(warehouse) == uninterrupted[1]

@@ -100,14 +100,24 @@ def test_unchanged_file_is_skipped_and_changed_file_replaces_its_rows(tmp_path, 
     ]
 
 
-def test_removed_file_takes_its_rows_with_it(tmp_path, con):
-    path = _write(tmp_path, "e.csv", HEADER + "2024-01-05T10:00:00Z,ko_app,p1,up,5\n")
+def test_removed_file_takes_its_rows_with_it_and_is_reported(tmp_path, con):
+    path = _write(
+        tmp_path, "e.csv", HEADER + "2024-01-05T10:00:00Z,ko_app,p1,up,5\nbad,ko_app,p1,up,5\n"
+    )
+    _write(tmp_path, "kept.csv", HEADER + "2024-01-05T11:00:00Z,ko_app,p1,up,5\n")
     load_source(con, tmp_path, PROBES)
     path.unlink()
     summary = load_source(con, tmp_path, PROBES)
-    assert summary.files_removed == 1
-    assert _rows(con, "select count(*) from raw.probe_checks") == [(0,)]
-    assert _rows(con, "select count(*) from audit.loaded_files") == [(0,)]
+    assert (summary.files_removed, summary.rows_removed) == (1, 2)
+    assert summary.removed_files == [("probe_checks/e.csv", 2)]
+    assert _rows(con, "select _file, count(*) from raw.probe_checks group by all") == [
+        ("probe_checks/kept.csv", 1)
+    ]
+    assert _rows(con, "select count(*) from audit.rejected_rows") == [(0,)]
+    assert _rows(con, "select file from audit.loaded_files") == [("probe_checks/kept.csv",)]
+    assert _rows(con, "select source, file, rows_removed from audit.removed_files") == [
+        ("probe_checks", "probe_checks/e.csv", 2)
+    ]
 
 
 def test_file_missing_a_required_column_is_rejected_whole_and_changes_nothing(tmp_path, con):

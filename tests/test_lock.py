@@ -9,11 +9,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from dagster_project.pipeline.lock import lock_file_of, warehouse_lock
 from tests.helpers import REPO_ROOT, driftsstatus, pipeline_env
+from tests.processes import running
 
 HOLDER_COMMAND = "driftsstatus publish --month 2024-01"
 # Holds the lock as another writer would, until the test closes its stdin.
@@ -38,19 +39,19 @@ sys.stdin.read()
 @contextmanager
 def holding(code: str, warehouse: Path) -> Iterator[subprocess.Popen]:
     """A separate process that holds the warehouse until the block ends."""
-    holder = subprocess.Popen(
+    with running(
         [sys.executable, "-c", code, str(warehouse)],
         cwd=REPO_ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
+    ) as holder:
         assert holder.stdout.readline() == "held\n"
-        yield holder
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
+        try:
+            yield holder
+        finally:
+            holder.stdin.close()  # lets go of the warehouse and ends
+            holder.wait(timeout=300)
 
 
 def small_run_env(tmp_path: Path, lock_timeout: str) -> dict[str, str]:
@@ -81,18 +82,23 @@ def test_ops_a_waiting_run_proceeds_once_the_holder_releases(tmp_path):
     env = small_run_env(tmp_path, lock_timeout="120")
     warehouse = tmp_path / "warehouse.duckdb"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")}
-    with holding(HOLD_LOCK, warehouse) as holder:
-        run = subprocess.Popen(
-            [sys.executable, "-m", "dagster_project.cli", "run"],
-            cwd=REPO_ROOT,
-            env={**clean, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        waiting = run.stderr.readline()  # said once the run finds the lock taken
-        assert f"locked by PID {holder.pid} ({HOLDER_COMMAND}, since " in waiting
-    stdout, stderr = run.communicate(timeout=300)
+    # The run starts while the lock is held and outlives the holder: stopped at the very end.
+    with ExitStack() as stop_the_run:
+        with holding(HOLD_LOCK, warehouse) as holder:
+            run = stop_the_run.enter_context(
+                running(
+                    [sys.executable, "-m", "dagster_project.cli", "run"],
+                    cwd=REPO_ROOT,
+                    env={**clean, **env},
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
+            waiting = run.stderr.readline()  # said once the run finds the lock taken
+            assert f"locked by PID {holder.pid} ({HOLDER_COMMAND}, since " in waiting
+        # A deadline only against a hang: the small run takes seconds, even on a busy machine.
+        stdout, stderr = run.communicate(timeout=900)
     assert run.returncode == 0, stdout + stderr
     assert stdout.rstrip().splitlines()[-2] == "Run succeeded."
     assert lock_file_of(warehouse).read_text() == "", "a released lock names no holder"
@@ -102,11 +108,12 @@ def test_ops_a_duckdb_connection_outside_driftsstatus_blocks_writers_naming_its_
     warehouse = tmp_path / "warehouse.duckdb"
     env = {"DRIFTSSTATUS_WAREHOUSE": str(warehouse), "DRIFTSSTATUS_LOCK_TIMEOUT": "2"}
     with holding(HOLD_DUCKDB, warehouse) as holder:
-        result = driftsstatus("publish", "--list", env=env, check=False)
+        result = driftsstatus("publish", "--month", "2024-01", env=env, check=False)
     assert result.returncode == 2
     last = result.stderr.splitlines()[-1]
     assert last.startswith(
-        f"driftsstatus publish --list: the warehouse {warehouse} is locked by PID {holder.pid} ("
+        f"driftsstatus publish --month 2024-01: the warehouse {warehouse} is locked by "
+        f"PID {holder.pid} ("
     )
     assert last.endswith(", holding the file open in DuckDB); gave up after 2 s")
 

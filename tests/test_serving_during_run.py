@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dagster_project.settings import REPO_ROOT, serving_copy_of
+from tests.processes import running
 from tests.report_html import sla_cells
 
 APP = REPO_ROOT / "app" / "streamlit_app.py"
@@ -31,7 +32,7 @@ AFTER = "Der har i perioden været gennemført 11 ændringer/rettelser på Produ
 def _render(monkeypatch: pytest.MonkeyPatch, warehouse: Path) -> tuple[str, dict]:
     """One request for the January 2024 report: (the Serviceplatformen count, all figures)."""
     monkeypatch.setenv("DRIFTSSTATUS_WAREHOUSE", str(warehouse))
-    at = AppTest.from_file(str(APP), default_timeout=60)
+    at = AppTest.from_file(str(APP), default_timeout=300)  # a busy machine renders slowly
     at.query_params["maaned"] = "2024-01"
     at.run()
     assert not at.exception, at.exception
@@ -57,15 +58,15 @@ def test_app_serves_the_last_good_copy_during_a_run_and_the_new_one_after(
     assert count == BEFORE
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")}
     env.update(DRIFTSSTATUS_LANDING_DIR=str(landing), DRIFTSSTATUS_WAREHOUSE=str(warehouse))
-    run = subprocess.Popen(
+    log = tmp_path / "run.log"  # a file, not a pipe: the run never waits on a full pipe
+    with log.open("w") as output, running(
         [sys.executable, "-m", "dagster_project.cli", "run"],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    seen = []
-    while run.poll() is None:
-        seen.append(_render(monkeypatch, warehouse))
-    output = run.stdout.read()
-    assert run.returncode == 0, output[-3000:]
+        cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+    ) as run:  # fmt: skip
+        seen = []
+        while run.poll() is None:
+            seen.append(_render(monkeypatch, warehouse))
+    assert run.returncode == 0, log.read_text()[-3000:]
     assert len(seen) >= 3  # the page really was served while the run went on
     # Every render showed one whole copy: the old count or the new, never a mix or a gap.
     assert {count for count, _ in seen} <= {BEFORE, AFTER}

@@ -16,6 +16,8 @@ COLUMNS = {
     "reason": "Årsag", "rejected_at": "Afvist (UTC)", "line_number": "Linje",
     "raw_line": "Rå linje", "data_rows": "Datarækker", "rows_loaded": "Indlæst",
     "rows_rejected": "Afvist", "loaded_at": "Indlæst (UTC)",
+    "rows_pending": "Venter (dage ikke indlæst)", "rows_removed": "Rækker fjernet",
+    "removed_at": "Fjernet (UTC)",
 }  # fmt: skip
 
 
@@ -42,12 +44,14 @@ def main() -> None:
     path, version = shared.serving_copy()
     tables = shared.quality_tables(path, version)
     files, checks = tables["files"], tables["checks"]
-    figures = st.columns(5)
+    removed = tables["removed_files"]
+    figures = st.columns(6)
     figures[0].metric("Filer indlæst", danish.integer(len(files)))
     figures[1].metric("Rækker indlæst", danish.integer(int(files["rows_loaded"].sum())))
     figures[2].metric("Rækker afvist", danish.integer(len(tables["rejected_rows"])))
     figures[3].metric("Filer afvist", danish.integer(len(tables["rejected_files"])))
-    figures[4].metric("Fejlede forventninger", danish.integer(int(checks["failed"].sum())))
+    figures[4].metric("Filer fjernet", danish.integer(len(removed)))
+    figures[5].metric("Fejlede forventninger", danish.integer(int(checks["failed"].sum())))
 
     st.subheader("Probernes dækning")
     st.caption("Andel af den aftalte servicetid med probe-målinger; gul under 99%.")
@@ -61,6 +65,9 @@ def main() -> None:
     show(tables["rejected_rows"], "Ingen afviste rækker.")
     st.subheader("Indlæste filer")
     show(files, "Ingen filer indlæst.")
+    st.subheader("Fjernede filer")
+    st.caption("Filer fjernet fra modtagemappen; deres rækker er fjernet med dem.")
+    show(removed, "Ingen filer fjernet.")
 
 
 main()

@@ -13,7 +13,12 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.partitions import daily
 from dagster_project.defs.resources import LandingFolder
-from dagster_project.landing.loader import Window, load_source, unaccounted_files
+from dagster_project.landing.loader import (
+    Window,
+    check_landing,
+    load_source,
+    unaccounted_files,
+)
 from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME, Source
 
 ACCOUNTED = "every_row_accounted_for"
@@ -47,9 +52,14 @@ def _raw_tables(name: str, sources: list[Source], **partitioning) -> dg.AssetsDe
     def load(context: dg.AssetExecutionContext, duckdb: DuckDBResource, landing: LandingFolder):
         """Load new and changed files, one transaction per file (one writer at a time)."""
         window = _window(context) if partitioning else None
+        keys = sorted(context.selected_asset_keys, key=lambda k: k.path[-1])
+        allow_empty = frozenset(landing.allow_empty)
         with duckdb.get_connection() as con:
-            for key in sorted(context.selected_asset_keys, key=lambda k: k.path[-1]):
-                yield from _load(context, con, Path(landing.path), key, window)
+            # An unmounted share or an emptied folder stops the load before any source.
+            selected = [SOURCES_BY_NAME[key.path[-1]] for key in keys]
+            check_landing(con, Path(landing.path), selected, allow_empty)
+            for key in keys:
+                yield from _load(context, con, Path(landing.path), key, window, allow_empty)
 
     return load
 
@@ -59,11 +69,13 @@ def _window(context: dg.AssetExecutionContext) -> Window:
     return span.start.astimezone(UTC), span.end.astimezone(UTC)
 
 
-def _load(context, con, landing_dir: Path, key: dg.AssetKey, window: Window):
+def _load(context, con, landing_dir: Path, key: dg.AssetKey, window: Window, allow_empty):
     source = SOURCES_BY_NAME[key.path[-1]]
-    summary = load_source(con, landing_dir, source, window)
+    summary = load_source(con, landing_dir, source, window, allow_empty)
     for name, reason in summary.rejected_files:
         context.log.warning(f"rejected file {name}: {reason}")
+    for name, rows in summary.removed_files:
+        context.log.warning(f"removed file {name}: its {rows:,} rows went with it")
     yield dg.MaterializeResult(asset_key=key, metadata=summary.as_metadata())
     if dg.AssetCheckKey(key, ACCOUNTED) in context.selected_asset_check_keys:
         missing = unaccounted_files(con, source)

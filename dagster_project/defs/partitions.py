@@ -12,9 +12,8 @@ from datetime import date, datetime
 
 import dagster as dg
 
-LOCAL_ZONE = "Europe/Copenhagen"
-# The data contract's reference targets are valid from 2020-01-01: no earlier month is reported.
-FIRST_MONTH = "2020-01-01"
+from dagster_project.timeline import FIRST_MONTH, LOCAL_ZONE
+
 # Dagster's run tags for a partition range (one run over many partitions).
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import pydantic
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
@@ -35,6 +36,8 @@ class LandingFolder(dg.ConfigurableResource):
     """The landing folder the sources are loaded from."""
 
     path: str
+    # Sources whose folder may be empty although the warehouse holds rows from it.
+    allow_empty: list[str] = pydantic.Field(default_factory=list)
 
 
 @dg.definitions
@@ -50,7 +53,9 @@ def resources() -> dg.Definitions:
                 lock_timeout=settings.lock_timeout,
                 connection_config={"memory_limit": settings.memory_limit},
             ),
-            "landing": LandingFolder(path=str(settings.landing_dir)),
+            "landing": LandingFolder(
+                path=str(settings.landing_dir), allow_empty=sorted(settings.allow_empty)
+            ),
             "dbt": DbtCliResource(project_dir=DBT_PROJECT),
         },
         # DuckDB allows one writing process: run every step in the run's own process.

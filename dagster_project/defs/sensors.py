@@ -22,6 +22,7 @@ from dagster_project.defs.partitions import (
 )
 from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.changes import landing_changes, months_touched
+from dagster_project.landing.loader import LandingUnavailable
 from dagster_project.settings import load_settings
 
 
@@ -37,7 +38,14 @@ def landing_files(context: dg.SensorEvaluationContext, landing: LandingFolder):
     start a run, and the run key is the batch's names and hashes.
     """
     cursor = json.loads(context.cursor) if context.cursor else {}
-    found = landing_changes(Path(landing.path), cursor)
+    if not Path(landing.path).is_dir():
+        # An unmounted share is not every file removed: wait for it, keep the cursor (the
+        # nightly load fails and alerts meanwhile).
+        return dg.SkipReason(f"the landing folder {landing.path} is missing")
+    try:
+        found = landing_changes(Path(landing.path), cursor)
+    except LandingUnavailable as problem:
+        return dg.SkipReason(str(problem))
     if not found.any:
         return dg.SkipReason("no new, changed or removed files in the landing folder")
     today = datetime.now(ZoneInfo(LOCAL_ZONE)).date()

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from dagster_project.landing.loader import FileRejected, file_hash, landed_files, stage_file
+from dagster_project.landing.checks import TimeLimits
+from dagster_project.landing.loader import file_hash, is_loadable, landed_files
+from dagster_project.landing.reading import FileRejected, stage_file
 from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME, Source
-
-LOCAL_ZONE = "Europe/Copenhagen"
+from dagster_project.timeline import LOCAL_ZONE
 
 # name -> [size, mtime_ns, sha256]: the sensor's cursor, JSON-ready.
 FileStates = dict[str, list]
@@ -75,15 +76,21 @@ def months_touched(
     if not bounds:
         return None
     first, last = _local_month(min(bounds)), _local_month(max(bounds))
-    return first, max(last, today.replace(day=1)) if open_ended else last
+    # A window planned ahead bears on no month reported yet.
+    this_month = today.replace(day=1)
+    return min(first, this_month), this_month if open_ended else min(last, this_month)
 
 
 def _span_sql(
     source: Source, table: str, where: str = "", native: frozenset[str] = frozenset()
 ) -> str:
-    """The earliest and latest instant in the source's time columns of `table`."""
+    """The earliest and latest placeable instant in the source's time columns of `table`
+    (rows the load must reject bear on no month)."""
+    limits = TimeLimits.now()
+    columns = {c.name: c for c in source.columns}
     instants = " union all ".join(
-        f"select {c if c in native else _as_instant(c)} as t from {table} {where}"
+        f"select {limits.placeable(c if c in native else _as_instant(c), columns[c])} as t "
+        f"from {table} {where}"
         for c in source.time_columns
     )
     return f"select min(t), max(t) from ({instants})"
@@ -94,7 +101,7 @@ def _as_instant(column: str) -> str:
 
 
 def _new_bounds(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> list[datetime]:
-    if not path.exists():
+    if not path.exists() or not is_loadable(source, path):
         return []
     try:
         native = stage_file(con, source, path)
@@ -148,7 +155,7 @@ def landed_span(landing_dir: Path, warehouse: Path, today: date) -> tuple[date, 
         bounds += [_month_start(month) for month in touched]
     if not bounds:
         return None
-    return _local_month(min(bounds)), _local_month(max(bounds))
+    return _local_month(min(bounds)), min(_local_month(max(bounds)), today.replace(day=1))
 
 
 def _month_start(month: date) -> datetime:

@@ -1,38 +1,41 @@
 """Load landing files into the raw tables: one transaction per file.
 
-A file is known by its path and content hash (audit.loaded_files): an
-unchanged file is skipped, a changed file replaces the rows it gave before, a
-file gone from the landing folder takes its rows with it. Every data row ends
-up either in its raw table or in audit.rejected_rows with a reason; a file
-that cannot be read at all is recorded in audit.rejected_files and leaves the
-warehouse as it was.
+A file is known by its path and content hash (audit.loaded_files): an unchanged
+file is skipped, a changed file replaces the rows it gave before, a file gone
+from the landing folder takes its rows with it (audit.removed_files). Every data
+row ends up in its raw table or in audit.rejected_rows with a reason; a file that
+cannot be read at all is recorded in audit.rejected_files and leaves the warehouse
+as it was. A landing or source folder that is missing, unreadable or suddenly empty
+while the warehouse holds rows from it stops the load (`LandingUnavailable`): an
+unmounted share must not look like every file removed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import hashlib
-import re
+import os
+import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from dagster_project.landing.sources import Column, Source
+from dagster_project.landing.checks import TimeLimits, checked_rows_sql, typed
+from dagster_project.landing.reading import FileRejected, drop_temp, explain, stage_file
+from dagster_project.landing.sources import Source
 from dagster_project.settings import load_settings
 
 RAW_SCHEMA = (Path(__file__).with_name("raw_schema.sql")).read_text()
 # [start, end) of a partition load; None loads whole files.
 Window = tuple[datetime, datetime] | None
 WHOLE = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
-OFFSET_PATTERN = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
-# Parquet column types that already are what a column of the kind must be.
-NATIVE_TYPES = {
-    "timestamp": ("TIMESTAMP WITH TIME ZONE",),
-    "int": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"),
-}
+# DuckDB errors that say the machine, not the file, failed: they fail the load.
+_MACHINE_PROBLEMS = (duckdb.OutOfMemoryException, duckdb.InterruptException)
+_OUR_SQL_PROBLEMS = (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException)
 
 
 @dataclass
@@ -44,7 +47,9 @@ class LoadSummary:
     files_removed: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    rows_removed: int = 0
     rejected_files: list[tuple[str, str]] = field(default_factory=list)
+    removed_files: list[tuple[str, int]] = field(default_factory=list)  # (file, rows)
 
     def as_metadata(self) -> dict[str, int]:
         return {
@@ -54,11 +59,23 @@ class LoadSummary:
             "files_removed": self.files_removed,
             "rows_loaded": self.rows_loaded,
             "rows_rejected": self.rows_rejected,
+            "rows_removed": self.rows_removed,
         }
 
 
-class FileRejected(Exception):
-    """The file as a whole breaks the contract (unreadable, missing column, ...)."""
+class LandingUnavailable(Exception):
+    """The landing folder cannot be trusted to show what landed: nothing is changed."""
+
+
+@dataclass(frozen=True)
+class _File:
+    """One landing file to load over a window."""
+
+    source: Source
+    path: Path
+    name: str  # relative to the landing folder
+    sha: str
+    bounds: tuple[datetime, datetime]
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -75,12 +92,75 @@ def file_hash(path: Path) -> str:
 
 
 def landed_files(landing_dir: Path, source: Source) -> list[Path]:
+    """Every file under <landing_dir>/<source>/ (symlinks followed, hidden files and
+    folders skipped: partial uploads); [] when the folder does not exist.
+
+    Raises LandingUnavailable when the folder or a subfolder cannot be read.
+    """
     folder = landing_dir / source.name
-    if not folder.is_dir():
+    if not os.path.lexists(folder):
         return []
-    return sorted(
-        p for p in folder.rglob("*") if p.is_file() and p.name.endswith(source.file_types)
-    )
+    try:
+        status = os.stat(folder)
+    except OSError as problem:  # a symlink loop, a dead mount
+        raise LandingUnavailable(f"{source.name}/ in {landing_dir}: {problem.strerror}") from None
+    if not stat.S_ISDIR(status.st_mode) or not os.access(folder, os.R_OK | os.X_OK):
+        raise LandingUnavailable(f"{source.name}/ in {landing_dir} is not a readable folder")
+    found, seen = [], set()
+
+    def unreadable(problem: OSError) -> None:
+        raise LandingUnavailable(f"{problem.filename}: {problem.strerror}")
+
+    for top, folders, files in os.walk(folder, onerror=unreadable, followlinks=True):
+        here = os.stat(top)
+        if (here.st_dev, here.st_ino) in seen:  # a symlink back up the tree
+            folders.clear()
+            continue
+        seen.add((here.st_dev, here.st_ino))
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        found += [Path(top) / f for f in files if not f.startswith(".")]
+    return sorted(p for p in found if p.is_file())
+
+
+def is_loadable(source: Source, path: Path) -> bool:
+    return path.name.lower().endswith(source.file_types)
+
+
+def check_landing(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    sources: list[Source],
+    allow_empty: frozenset[str] = frozenset(),
+) -> None:
+    """Refuse to load when the landing folder looks unmounted or a source folder looks
+    emptied by accident: missing, unreadable, or without one loadable file while the
+    warehouse holds rows from it (unless the source is in `allow_empty`)."""
+    if not landing_dir.is_dir():
+        raise LandingUnavailable(
+            f"the landing folder {landing_dir} is missing or not a folder (an unmounted "
+            "share?); nothing was loaded or removed"
+        )
+    ensure_raw_schema(con)
+    problems = []
+    for source in sources:
+        if any(is_loadable(source, p) for p in landed_files(landing_dir, source)):
+            continue
+        files, rows = con.execute(
+            "select count(*), coalesce(sum(rows_loaded + rows_rejected), 0) "
+            "from audit.loaded_files where source = ?",
+            [source.name],
+        ).fetchone()
+        if files and source.name not in allow_empty:
+            problems.append(
+                f"{source.name}/ holds no loadable file while the warehouse holds {rows:,} "
+                f"rows from {files} file(s) of it"
+            )
+    if problems:
+        raise LandingUnavailable(
+            f"{'; '.join(problems)} (in {landing_dir}); nothing was loaded or removed. "
+            "To remove them on purpose: driftsstatus run --allow-empty "
+            + ",".join(p.split("/", 1)[0] for p in problems)
+        )
 
 
 def known_service_ids() -> list[str]:
@@ -90,139 +170,197 @@ def known_service_ids() -> list[str]:
 
 
 def load_source(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Source, window: Window = None
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    source: Source,
+    window: Window = None,
+    allow_empty: frozenset[str] = frozenset(),
 ) -> LoadSummary:
     """Bring raw.<source> in line with the files in <landing_dir>/<source>/.
 
     With a `window` (a daily partition range), only rows whose instant lies in it are
     replaced: every other day keeps what it had.
     """
+    check_landing(con, landing_dir, [source], allow_empty)
     bounds = window or WHOLE
-    ensure_raw_schema(con)
+    limits = TimeLimits.now()
     summary = LoadSummary(source.name)
     services = known_service_ids()
     present = set()
     for path in landed_files(landing_dir, source):
         name = path.relative_to(landing_dir).as_posix()
         present.add(name)
-        sha = file_hash(path)
-        seen = con.execute(
-            "select sha256, first_at, last_at from audit.loaded_files "
-            "where source = ? and file = ?",
-            [source.name, name],
-        ).fetchone()
-        if seen and seen[0] == sha and _nothing_to_do(con, source, name, seen, bounds):
+        landed = _File(source, path, name, file_hash(path), bounds)
+        if _nothing_to_do(con, landed, limits):
             summary.files_skipped += 1
             continue
-        known_reason = con.execute(
-            "select reason from audit.rejected_files where source = ? and file = ? and sha256 = ?",
-            [source.name, name, sha],
-        ).fetchone()
         try:
-            if known_reason:  # rejected before with this content: say so again, once
-                raise FileRejected(known_reason[0])
-            loaded, rejected = _load_file(con, source, path, name, sha, services, bounds)
+            loaded, rejected = _load_or_reject(con, landed, services, limits)
         except FileRejected as problem:
-            if not known_reason:
-                _reject_file(con, source, name, sha, str(problem))
             summary.files_rejected += 1
-            summary.rejected_files.append((name, str(problem)))
+            summary.rejected_files.append((landed.name, str(problem)))
             continue
         summary.files_loaded += 1
         summary.rows_loaded += loaded
         summary.rows_rejected += rejected
-    summary.files_removed = _forget_missing(con, source, present, bounds)
+    summary.removed_files = _forget_missing(con, source, present, bounds)
+    summary.files_removed = len(summary.removed_files)
+    summary.rows_removed = sum(rows for _, rows in summary.removed_files)
     return summary
 
 
-def _nothing_to_do(
-    con: duckdb.DuckDBPyConnection, source: Source, name: str, seen: tuple, bounds: tuple
-) -> bool:
-    """This content of the file has no rows in the window, or was loaded over it."""
-    sha, first_at, last_at = seen
-    if first_at is None or first_at >= bounds[1] or last_at < bounds[0]:
+def _nothing_to_do(con: duckdb.DuckDBPyConnection, landed: _File, limits: TimeLimits) -> bool:
+    """This content of the file was loaded over the window (or has no rows in it), and no
+    row it had to reject as lying ahead of the day in progress may be placeable now."""
+    seen = con.execute(
+        "select first_at, last_at, rows_beyond > 0 and horizon < ? from audit.loaded_files "
+        "where source = ? and file = ? and sha256 = ?",
+        [limits.horizon, landed.source.name, landed.name, landed.sha],
+    ).fetchone()
+    if seen is None or seen[2]:
+        return False
+    first_at, last_at, _ = seen
+    start, end = landed.bounds
+    if first_at is None or first_at >= end or last_at < start:
         return True
     return (
         con.execute(
             "select 1 from audit.loaded_windows where source = ? and file = ? and sha256 = ? "
             "and start_at <= ? and end_at >= ?",
-            [source.name, name, sha, *bounds],
+            [landed.source.name, landed.name, landed.sha, start, end],
         ).fetchone()
         is not None
     )
 
 
+def _load_or_reject(
+    con: duckdb.DuckDBPyConnection, landed: _File, services: list[str], limits: TimeLimits
+) -> tuple[int, int]:
+    """Load the file in one transaction, or record why it cannot be read at all (once per
+    content) and leave the warehouse as it was."""
+    known = con.execute(
+        "select reason from audit.rejected_files where source = ? and file = ? and sha256 = ?",
+        [landed.source.name, landed.name, landed.sha],
+    ).fetchone()
+    if known:  # rejected before with this content: say so again, record it once
+        raise FileRejected(known[0])
+    try:
+        if not is_loadable(landed.source, landed.path):
+            raise FileRejected(
+                f"not a file type of {landed.source.name}/ (the contract reads "
+                f"{', '.join(landed.source.file_types)})"
+            )
+        return _load_file(con, landed, services, limits)
+    except FileRejected as problem:
+        con.execute(
+            "insert into audit.rejected_files values (?, ?, ?, ?, now())",
+            [landed.source.name, landed.name, landed.sha, str(problem)],
+        )
+        raise
+
+
 def _load_file(
-    con: duckdb.DuckDBPyConnection,
-    source: Source,
-    path: Path,
-    name: str,
-    sha: str,
-    services: list[str],
-    bounds: tuple[datetime, datetime],
+    con: duckdb.DuckDBPyConnection, landed: _File, services: list[str], limits: TimeLimits
 ) -> tuple[int, int]:
     con.execute("begin transaction")
     try:
-        if _is_empty(path):
-            raise FileRejected("empty file")
-        try:
-            native = stage_file(con, source, path)
-        except duckdb.Error as error:
-            raise FileRejected(_explain(error)) from error
-        _delete_rows_of(con, source, name, bounds)
-        # A row's instant (its first time column) places it in a window; a row whose
-        # instant cannot be read is a reject in every window.
-        time_column = next(c for c in source.columns if c.name == source.time_columns[0])
-        instant = _typed(time_column, time_column.name in native)
-        start, end = (f"timestamptz '{bound.isoformat()}'" for bound in bounds)
-        in_window = f"({instant} >= {start} and {instant} < {end})"
-        # A Parquet file is read in place: its rows are checked as they stream into the
-        # tables. Text is staged as text already: its checks are computed once and kept.
-        kind = "view" if path.name.endswith(".parquet") else "table"
-        _drop_temp(con, "checked")
-        con.execute(
-            f"create temp {kind} checked as select *, {instant} as _at, {in_window} as _in "
-            f"from ({_checked_rows_sql(source, services, native)})"
-        )
-        columns = ", ".join(c.name for c in source.columns)
-        typed = ", ".join(_typed(c, c.name in native) for c in source.columns)
-        (loaded,) = con.execute(
-            f"insert into {source.table} ({columns}, _file, _line) "
-            f"select {typed}, ?, _line from checked where _reason is null and _in",
-            [name],
-        ).fetchone()
-        (rejected,) = con.execute(
-            "insert into audit.rejected_rows (source, file, line_number, reason, raw_line, row_at) "
-            "select ?, ?, _line, _reason, _raw, _at from checked "
-            "where _reason is not null and (_in or _at is null)",
-            [source.name, name],
-        ).fetchone()
-        # The file's rows and instants need its time column alone.
-        rows_in_window, data_rows, first_at, last_at = con.execute(
-            f"select count(*) filter ({in_window} or {instant} is null), count(*), "
-            f"min({instant}), max({instant}) from staged"
-        ).fetchone()
-        _record_load(con, source, name, sha, bounds, data_rows, rows_in_window, (first_at, last_at))
-        _drop_temp(con, "checked")
-        _drop_temp(con, "staged")
+        counts = _replace_rows(con, landed, services, limits)
+        _record_load(con, landed, limits, counts)
         con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
+    except BaseException as error:
+        _rollback(con)
+        if isinstance(error, duckdb.Error) and not isinstance(
+            error, _MACHINE_PROBLEMS + _OUR_SQL_PROBLEMS
+        ):
+            if "No space left" in str(error):
+                raise
+            # Reading the file failed halfway (a damaged Parquet page, a value no column holds).
+            raise FileRejected(explain(error)) from error
         raise
-    return loaded, rejected
+    finally:
+        for name in ("checked", "staged"):
+            drop_temp(con, name)
+    return counts["loaded"], counts["rejected"]
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the file's transaction, if a failed commit has not ended it already."""
+    with contextlib.suppress(duckdb.TransactionException):
+        con.execute("rollback")
+
+
+def _replace_rows(
+    con: duckdb.DuckDBPyConnection, landed: _File, services: list[str], limits: TimeLimits
+) -> dict:
+    """Replace the file's rows and rejects in the window; the counts of what it holds."""
+    source, path = landed.source, landed.path
+    if _is_empty(path):
+        raise FileRejected("empty file")
+    native = stage_file(con, source, path)
+    _delete_rows_of(con, source, landed.name, landed.bounds)
+    # A row's instant (its first time column) places it in a window; a row whose instant
+    # cannot be read or placed is a reject in every window.
+    time_column = next(c for c in source.columns if c.name == source.time_columns[0])
+    instant = limits.placeable(typed(time_column, time_column.name in native), time_column)
+    start, end = (f"timestamptz '{bound.isoformat()}'" for bound in landed.bounds)
+    in_window = f"({instant} >= {start} and {instant} < {end})"
+    # A Parquet file is read in place: its rows are checked as they stream into the
+    # tables. Text is staged as text already: its checks are computed once and kept.
+    kind = "view" if path.name.lower().endswith(".parquet") else "table"
+    con.execute(
+        f"create temp {kind} checked as select *, {instant} as _at, {in_window} as _in "
+        f"from ({checked_rows_sql(source, services, native, limits)})"
+    )
+    columns = ", ".join(c.name for c in source.columns)
+    values = ", ".join(typed(c, c.name in native) for c in source.columns)
+    (loaded,) = con.execute(
+        f"insert into {source.table} ({columns}, _file, _line) "
+        f"select {values}, ?, _line from checked where _reason is null and _in",
+        [landed.name],
+    ).fetchone()
+    (rejected,) = con.execute(
+        "insert into audit.rejected_rows (source, file, line_number, reason, raw_line, row_at) "
+        "select ?, ?, _line, _reason, _raw, _at from checked "
+        "where _reason is not null and (_in or _at is null)",
+        [source.name, landed.name],
+    ).fetchone()
+    beyond = " or ".join(
+        limits.beyond(typed(c, c.name in native), c)
+        for c in source.columns
+        if c.kind == "timestamp"
+    )
+    # The file's counts and instants need its time columns alone.
+    counts = con.execute(
+        f"select count(*) filter ({in_window} or {instant} is null) as in_window, "
+        f"count(*) as data_rows, min({instant}) as first_at, max({instant}) as last_at, "
+        f"count(*) filter ({beyond}) as beyond, "
+        f"count(*) filter ({instant} is not null and not ({_covered(con, landed, instant)})) "
+        "as pending from staged"
+    ).fetchone()
+    keys = ("in_window", "data_rows", "first_at", "last_at", "beyond", "pending")
+    return {"loaded": loaded, "rejected": rejected, **dict(zip(keys, counts, strict=True))}
+
+
+def _covered(con: duckdb.DuckDBPyConnection, landed: _File, instant: str) -> str:
+    """SQL: the instant lies in a window this content of the file has been loaded over
+    (this one included). Rows outside every such window wait for a later load."""
+    windows = con.execute(
+        "select start_at, end_at from audit.loaded_windows where source = ? and file = ? "
+        "and sha256 = ?",
+        [landed.source.name, landed.name, landed.sha],
+    ).fetchall()
+    return " or ".join(
+        f"({instant} >= timestamptz '{start.isoformat()}' and "
+        f"{instant} < timestamptz '{end.isoformat()}')"
+        for start, end in [*windows, landed.bounds]
+    )
 
 
 def _record_load(
-    con: duckdb.DuckDBPyConnection,
-    source: Source,
-    name: str,
-    sha: str,
-    bounds: tuple[datetime, datetime],
-    data_rows: int,
-    in_window: int,
-    span: tuple[datetime | None, datetime | None],
+    con: duckdb.DuckDBPyConnection, landed: _File, limits: TimeLimits, counts: dict
 ) -> None:
     """The file's registry entry (totals now in the tables) and the window just loaded."""
+    source, name = landed.source, landed.name
     rows_loaded = con.execute(
         f"select count(*) from {source.table} where _file = ?", [name]
     ).fetchone()[0]
@@ -232,262 +370,117 @@ def _record_load(
     ).fetchone()[0]
     con.execute(
         "insert or replace into audit.loaded_files (source, file, sha256, data_rows, "
-        "rows_loaded, rows_rejected, loaded_at, first_at, last_at) "
-        "values (?, ?, ?, ?, ?, ?, now(), ?, ?)",
-        [source.name, name, sha, data_rows, rows_loaded, rows_rejected, *span],
+        "rows_loaded, rows_rejected, loaded_at, first_at, last_at, horizon, rows_beyond, "
+        "rows_pending) values (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?)",
+        [
+            source.name,
+            name,
+            landed.sha,
+            counts["data_rows"],
+            rows_loaded,
+            rows_rejected,
+            counts["first_at"],
+            counts["last_at"],
+            limits.horizon,
+            counts["beyond"],
+            counts["pending"],
+        ],
     )
     # Windows of another content, or inside this one, no longer describe the tables.
     con.execute(
         "delete from audit.loaded_windows where source = ? and file = ? "
         "and (sha256 != ? or (start_at >= ? and end_at <= ?))",
-        [source.name, name, sha, *bounds],
+        [source.name, name, landed.sha, *landed.bounds],
     )
     con.execute(
         "insert into audit.loaded_windows values (?, ?, ?, ?, ?, ?)",
-        [source.name, name, sha, *bounds, in_window],
+        [source.name, name, landed.sha, *landed.bounds, counts["in_window"]],
     )
-
-
-def stage_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> frozenset[str]:
-    """Make `staged` hold the file's rows, plus _line and _raw; returns the native columns.
-
-    Text files are read into a temp table with every field as text. A Parquet file is
-    read in place (a view) and a column already of its kind's type (TIMESTAMPTZ, an
-    integer) stays typed: it is checked as such, with no round trip through text.
-    """
-    _drop_temp(con, "staged")
-    quoted = str(path).replace("'", "''")
-    if path.name.endswith(".parquet"):
-        reader = f"read_parquet('{quoted}', file_row_number = true)"
-        con.execute(f"create temp view staged as select * from {reader}")
-        _require_columns(con, source)
-        types = dict(
-            con.execute("select column_name, column_type from (describe staged)").fetchall()
-        )
-        present = _present(con, source)
-        native = frozenset(c.name for c in present if types[c.name] in NATIVE_TYPES.get(c.kind, ()))
-        fields = [
-            c.name if c.name in native else f"cast({c.name} as varchar) as {c.name}"
-            for c in present
-        ]
-        fields += [f"null::varchar as {c.name}" for c in source.columns if c not in present]
-        con.execute(
-            f"create or replace temp view staged as select {', '.join(fields)}, "
-            f"file_row_number + 1 as _line, null::varchar as _raw from {reader}"
-        )
-        return native
-    if source.name == "incidents":
-        # One JSON document per line, read as text so that one bad line is one reject.
-        reader = (
-            f"read_csv('{quoted}', header = false, columns = {{'doc': 'varchar'}}, "
-            "delim = chr(31), quote = '', escape = '', auto_detect = false) "
-            "with ordinality as t(doc, _line)"
-        )
-        fields = ", ".join(
-            f"case when json_valid(doc) then json_extract(doc, '$.{c.name}')::varchar end "
-            f"as {c.name}"
-            if c.kind == "id_list"
-            else f"case when json_valid(doc) then json_extract_string(doc, '$.{c.name}') end "
-            f"as {c.name}"
-            for c in source.columns
-        )
-        con.execute(
-            f"create temp table staged as "
-            f"select {fields}, _line, doc as _raw from {reader} where trim(doc) <> ''"
-        )
-        return frozenset()
-    reader = (
-        f"read_csv('{quoted}', all_varchar = true, header = true, delim = ',', "
-        f"quote = '\"', escape = '\"', null_padding = true) with ordinality as t"
-    )
-    con.execute(f"create temp table staged as select * from {reader}")
-    _require_columns(con, source)
-    present = _present(con, source)
-    fields = ", ".join(c.name for c in present)
-    raw = " || ',' || ".join(f"coalesce({c.name}, '')" for c in present)
-    missing = ", ".join(f"null::varchar as {c.name}" for c in source.columns if c not in present)
+    # The file reads now: an earlier verdict on another content of it is history.
     con.execute(
-        f"create or replace temp table staged as select {fields}"
-        f"{', ' + missing if missing else ''}, ordinality + 1 as _line, {raw} as _raw "
-        f"from staged"
+        "delete from audit.rejected_files where source = ? and file = ?", [source.name, name]
     )
-    return frozenset()
-
-
-def _drop_temp(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Drop a previous file's temp view or table `name`, whichever it is."""
-    found = con.execute(
-        "select 'view' from duckdb_views() where view_name = $name and temporary union all "
-        "select 'table' from duckdb_tables() where table_name = $name and temporary",
-        {"name": name},
-    ).fetchone()
-    if found:
-        con.execute(f"drop {found[0]} {name}")
-
-
-def _present(con: duckdb.DuckDBPyConnection, source: Source) -> list[Column]:
-    header = {row[0] for row in con.execute("describe staged").fetchall()}
-    return [c for c in source.columns if c.name in header]
-
-
-def _require_columns(con: duckdb.DuckDBPyConnection, source: Source) -> None:
-    present = {c.name for c in _present(con, source)}
-    missing = [c.name for c in source.columns if c.required and c.name not in present]
-    if missing:
-        raise FileRejected(f"missing required column(s): {', '.join(missing)}")
-
-
-def _checked_rows_sql(source: Source, services: list[str], native: frozenset[str]) -> str:
-    known = ", ".join(f"'{s}'" for s in services)
-    checks = [check for c in source.columns for check in _column_checks(c, known, c.name in native)]
-    typed_columns = {c.name: _typed(c, c.name in native) for c in source.columns}
-    for condition, reason in source.row_rules:
-        typed = re.sub(r"\b\w+\b", lambda m: typed_columns.get(m[0], m[0]), condition)
-        checks.append(f"case when not coalesce({typed}, true) then '{reason}' end")
-    reason = f"nullif(concat_ws('; ', {', '.join(checks)}), '')"
-    if source.readable:
-        condition, message = source.readable
-        reason = f"case when not coalesce({condition}, false) then '{message}' else {reason} end"
-    return f"select *, {reason} as _reason from staged"
-
-
-def _quote(expr: str) -> str:
-    """SQL for the text `'<value>'` inside a reject reason."""
-    return f"'''' || {expr} || ''''"
-
-
-def _column_checks(column: Column, known: str, native: bool) -> list[str]:
-    if native:
-        return _native_checks(column)
-    v = column.name
-    present = f"nullif(trim({v}), '') is not null"
-    checks = []
-    if column.required:
-        checks.append(f"case when not {present} then '{v}: missing' end")
-    if column.kind == "timestamp":
-        checks.append(
-            f"case when {present} and not regexp_matches(trim({v}), '{OFFSET_PATTERN}') "
-            f"then '{v}: no UTC offset in ' || {_quote(v)} "
-            f"when {present} and try_cast(trim({v}) as timestamptz) is null "
-            f"then '{v}: not a timestamp ' || {_quote(v)} end"
-        )
-    elif column.kind == "enum":
-        allowed = ", ".join(f"'{a}'" for a in column.allowed)
-        checks.append(
-            f"case when {present} and trim({v}) not in ({allowed}) "
-            f"then '{v}: ' || {_quote(v)} || ' not one of {', '.join(column.allowed)}' end"
-        )
-    elif column.kind in ("int", "number"):
-        sql_type = "bigint" if column.kind == "int" else "double"
-        checks.append(
-            f"case when {present} and try_cast(trim({v}) as {sql_type}) is null "
-            f"then '{v}: not a{'n integer' if column.kind == 'int' else ' number'} ' || "
-            f"{_quote(v)} end"
-        )
-        if column.minimum is not None:
-            checks.append(
-                f"case when try_cast(trim({v}) as {sql_type}) < {column.minimum} "
-                f"then '{v}: below {column.minimum:g} in ' || {_quote(v)} end"
-            )
-    elif column.kind == "service_id":
-        checks.append(
-            f"case when {present} and trim({v}) not in ({known}) "
-            f"then '{v}: unknown service ' || {_quote(v)} end"
-        )
-    elif column.kind == "id_list":
-        ids = f"try_cast({v} as varchar[])"
-        checks.append(
-            f"case when {present} and (json_type({v}) != 'ARRAY' or len({ids}) = 0) "
-            f"then '{v}: not a non-empty list in ' || {_quote(v)} "
-            f"when {present} and len(list_filter({ids}, lambda x: x not in ({known}))) > 0 "
-            f"then '{v}: unknown service in ' || {_quote(v)} end"
-        )
-    return checks
-
-
-def _native_checks(column: Column) -> list[str]:
-    """The checks of a column that is already of its kind's type: present, in range."""
-    v = column.name
-    checks = [f"case when {v} is null then '{v}: missing' end"] if column.required else []
-    if column.minimum is not None:
-        checks.append(
-            f"case when {v} < {column.minimum} "
-            f"then '{v}: below {column.minimum:g} in ' || {_quote(f'{v}::varchar')} end"
-        )
-    return checks
-
-
-def _typed(column: Column, native: bool = False) -> str:
-    if native:
-        return column.name
-    v = f"nullif(trim({column.name}), '')"
-    return {
-        "timestamp": f"try_cast({v} as timestamptz)",
-        "int": f"try_cast({v} as bigint)",
-        "number": f"try_cast({v} as double)",
-        "id_list": f"try_cast({column.name} as varchar[])",
-    }.get(column.kind, v)
 
 
 def _delete_rows_of(
     con: duckdb.DuckDBPyConnection, source: Source, name: str, bounds: tuple
-) -> None:
-    """The file's rows and rejects in the window (undated rejects belong to every window)."""
+) -> int:
+    """The file's rows and rejects in the window (undated rejects belong to every window);
+    how many there were."""
     at = source.time_columns[0]
-    con.execute(
+    (rows,) = con.execute(
         f"delete from {source.table} where _file = ? and {at} >= ? and {at} < ?",
         [name, *bounds],
-    )
-    con.execute(
+    ).fetchone()
+    (rejects,) = con.execute(
         "delete from audit.rejected_rows where source = ? and file = ? "
         "and (row_at is null or (row_at >= ? and row_at < ?))",
         [source.name, name, *bounds],
-    )
-
-
-def _reject_file(
-    con: duckdb.DuckDBPyConnection, source: Source, name: str, sha: str, reason: str
-) -> None:
-    con.execute(
-        "insert into audit.rejected_files values (?, ?, ?, ?, now())",
-        [source.name, name, sha, reason],
-    )
+    ).fetchone()
+    return rows + rejects
 
 
 def _forget_missing(
     con: duckdb.DuckDBPyConnection, source: Source, present: set[str], bounds: tuple
-) -> int:
+) -> list[tuple[str, int]]:
     """Files gone from the landing folder lose their rows in the window; once a file has
-    no rows left anywhere, its registry entry goes too."""
+    no rows left anywhere, its registry entry goes too. Returns (file, rows removed)."""
     known = {
         row[0]
         for row in con.execute(
-            "select file from audit.loaded_files where source = ?", [source.name]
+            "select file from audit.loaded_files where source = ? union "
+            "select file from audit.rejected_files where source = ?",
+            [source.name, source.name],
         ).fetchall()
     }
-    gone = sorted(known - present)
-    for name in gone:
+    removed = []
+    for name in sorted(known - present):
         con.execute("begin transaction")
-        _delete_rows_of(con, source, name, bounds)
-        # Its windows describe a file that is no more.
+        rows = _delete_rows_of(con, source, name, bounds)
+        sha = con.execute(
+            "select sha256 from audit.loaded_files where source = ? and file = ?",
+            [source.name, name],
+        ).fetchone()
+        # Its windows, and any verdict on it, describe a file that is no more.
+        for table in ("loaded_windows", "rejected_files"):
+            con.execute(
+                f"delete from audit.{table} where source = ? and file = ?", [source.name, name]
+            )
+        # Rows outside the window stay until a load covers them: the registry describes
+        # what is left (nothing pending: the file is gone), or the file goes from it.
         con.execute(
-            "delete from audit.loaded_windows where source = ? and file = ?", [source.name, name]
-        )
-        con.execute(
-            "delete from audit.loaded_files where source = $source and file = $file "
-            f"and not exists (select 1 from {source.table} where _file = $file) "
-            "and not exists (select 1 from audit.rejected_rows "
-            "where source = $source and file = $file)",
+            f"""
+            update audit.loaded_files set
+                rows_loaded = left_over.raw, rows_rejected = left_over.rejected,
+                data_rows = left_over.raw + left_over.rejected, rows_pending = 0
+            from (
+                select
+                    (select count(*) from {source.table} where _file = $file) as raw,
+                    (select count(*) from audit.rejected_rows
+                        where source = $source and file = $file) as rejected
+            ) as left_over
+            where source = $source and file = $file
+            """,
             {"source": source.name, "file": name},
         )
+        con.execute(
+            "delete from audit.loaded_files where source = ? and file = ? and data_rows = 0",
+            [source.name, name],
+        )
+        if sha:
+            con.execute(
+                "insert into audit.removed_files values (?, ?, ?, ?, now())",
+                [source.name, name, sha[0], rows],
+            )
+            removed.append((name, rows))
         con.execute("commit")
-    return len(gone)
+    return removed
 
 
 def _is_empty(path: Path) -> bool:
     if path.stat().st_size == 0:
         return True
-    if path.name.endswith(".gz"):
+    if path.name.lower().endswith(".gz"):
         with gzip.open(path, "rb") as handle:
             try:
                 return not handle.read(1)
@@ -496,30 +489,13 @@ def _is_empty(path: Path) -> bool:
     return False
 
 
-# DuckDB's words for file-level problems, and what they mean to the sender.
-_EXPLANATIONS = (
-    ("not utf-8 encoded", "not UTF-8 encoded"),
-    ("Error when sniffing file", "not a CSV file"),
-    ("GZIP", "truncated or corrupt gzip file"),
-    ("Malformed JSON", "not JSON Lines"),
-)
-
-
-def _explain(error: Exception) -> str:
-    """A clear reason for a file that cannot be read, with DuckDB's own first line."""
-    text = str(error).strip()
-    first = text.splitlines()[0]
-    for needle, meaning in _EXPLANATIONS:
-        if needle in text:
-            return f"{meaning} ({first})"
-    return first
-
-
 def unaccounted_files(con: duckdb.DuckDBPyConnection, source: Source) -> list[tuple]:
     """Loads whose rows are not all accounted for: (file, data rows, in raw, in rejects).
 
     For every window a file was loaded over, each of its data rows there is either in the
-    raw table or in audit.rejected_rows, and the two counts add up to the rows read.
+    raw table or in audit.rejected_rows, and the two counts add up to the rows read. Over
+    the whole file, rows loaded + rejected + not yet loaded (outside every window loaded)
+    = its data rows.
     """
     at = source.time_columns[0]
     return con.execute(
@@ -540,13 +516,28 @@ def unaccounted_files(con: duckdb.DuckDBPyConnection, source: Source) -> list[tu
                 on r.source = $source and r.file = w.file
                 and (r.row_at is null or (r.row_at >= w.start_at and r.row_at < w.end_at))
             group by all
+        ),
+        by_window as (
+            select w.file, w.data_rows, in_raw.n as loaded, in_rejects.n as rejected,
+                w.start_at
+            from windows as w
+            join in_raw using (file, start_at)
+            join in_rejects using (file, start_at)
+            where w.data_rows != in_raw.n + in_rejects.n
+        ),
+        files as (
+            select f.file, f.data_rows, f.rows_pending,
+                (select count(*) from {source.table} as r where r._file = f.file) as loaded,
+                (select count(*) from audit.rejected_rows as r
+                    where r.source = $source and r.file = f.file) as rejected
+            from audit.loaded_files as f where f.source = $source
         )
-        select w.file, w.data_rows, in_raw.n, in_rejects.n
-        from windows as w
-        join in_raw using (file, start_at)
-        join in_rejects using (file, start_at)
-        where w.data_rows != in_raw.n + in_rejects.n
-        order by w.file, w.start_at
+        select file, data_rows, loaded, rejected from by_window
+        union all
+        select file, data_rows, loaded, rejected from files
+        where data_rows != loaded + rejected + coalesce(rows_pending, 0)
+            and file not in (select file from by_window)
+        order by 1
         """,
         {"source": source.name},
     ).fetchall()

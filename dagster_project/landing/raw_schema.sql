@@ -108,3 +108,19 @@ create table if not exists audit.rejected_files (
     reason varchar not null,
     rejected_at timestamptz not null
 );
+
+-- Rows of a file that cannot be placed until a later day (an instant after the day in
+-- progress, as of `horizon`) are re-read once the day has moved on; rows in days no
+-- load has covered yet are pending (the accounting counts them).
+alter table audit.loaded_files add column if not exists horizon timestamptz;
+alter table audit.loaded_files add column if not exists rows_beyond bigint;
+alter table audit.loaded_files add column if not exists rows_pending bigint;
+
+-- Files removed from the landing folder, with the rows that went with them.
+create table if not exists audit.removed_files (
+    source varchar not null,
+    file varchar not null,
+    sha256 varchar not null,
+    rows_removed bigint not null,
+    removed_at timestamptz not null
+);

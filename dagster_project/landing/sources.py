@@ -17,6 +17,10 @@ class Column:
     required: bool = True
     allowed: tuple[str, ...] = ()
     minimum: float | None = None
+    maximum: int | None = None  # the raw column's type bound (an INTEGER holds no more)
+    # A timestamp of something planned (a service window) may lie ahead of today, up to
+    # timeline.PLANNED_AHEAD; every other timestamp has happened by the day in progress.
+    planned: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Source:
 
 
 TS = "timestamp"
+INTEGER_MAX = 2**31 - 1
 
 SOURCES = (
     Source(
@@ -50,7 +55,7 @@ SOURCES = (
             Column("service_id", "service_id"),
             Column("probe_id", "text"),
             Column("status", "enum", allowed=("up", "degraded", "down")),
-            Column("response_ms", "int", required=False, minimum=0),
+            Column("response_ms", "int", required=False, minimum=0, maximum=INTEGER_MAX),
         ),
         time_columns=("checked_at",),
         daily=True,
@@ -77,7 +82,10 @@ SOURCES = (
             ("impact is null or (impact > 0 and impact <= 1)", "impact: not in (0, 1]"),
             ("ended_at is null or ended_at >= started_at", "ended_at: before started_at"),
         ),
-        readable=("json_valid(_raw)", "line: not a JSON object"),
+        readable=(
+            "case when json_valid(_raw) then json_type(_raw) = 'OBJECT' else false end",
+            "line: not a JSON object",
+        ),
         time_columns=("started_at", "ended_at"),
         open_ended=True,
     ),
@@ -87,8 +95,8 @@ SOURCES = (
         (
             Column("window_id", "text"),
             Column("service_id", "service_id"),
-            Column("starts_at", TS),
-            Column("ends_at", TS),
+            Column("starts_at", TS, planned=True),
+            Column("ends_at", TS, planned=True),
             Column("announced_at", TS),
             Column("description", "text", required=False),
         ),

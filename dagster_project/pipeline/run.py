@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from dagster_project.defs.partitions import (
     range_tags,
 )
 from dagster_project.landing.changes import landed_span
+from dagster_project.landing.loader import LandingUnavailable
 from dagster_project.landing.sources import SOURCES
 from dagster_project.settings import load_settings
 
@@ -28,6 +30,7 @@ class RunOutcome:
     loads: dict[str, dict[str, int]] = field(default_factory=dict)
     failed_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
+    step_errors: dict[str, str] = field(default_factory=dict)  # step -> what went wrong
     warnings: list[str] = field(default_factory=list)
     checks_passed: int = 0
     step_seconds: dict[str, float] = field(default_factory=dict)  # wall-clock per step
@@ -35,16 +38,22 @@ class RunOutcome:
     def lines(self) -> list[str]:
         out = ["Loaded per source (files loaded/skipped/rejected, rows loaded/rejected):"]
         for source, m in self.loads.items():
+            removed = m.get("files_removed", 0)
             out.append(
                 f"  {source:<16} files {m['files_loaded']}/{m['files_skipped']}/"
                 f"{m['files_rejected']}  rows {m['rows_loaded']:,}/{m['rows_rejected']:,}"
+                + (f"  removed {removed} file(s), {m['rows_removed']:,} rows" if removed else "")
             )
         out.append(
             f"Checks passed: {self.checks_passed}, failed: {len(self.failed_checks)}, "
             f"warnings: {len(self.warnings)}"
         )
         out.extend(f"  FAILED check {name}" for name in self.failed_checks)
-        out.extend(f"  FAILED step {step}" for step in self.failed_steps)
+        out.extend(
+            f"  FAILED step {step}"
+            + (f": {self.step_errors[step]}" if step in self.step_errors else "")
+            for step in self.failed_steps
+        )
         out.extend(f"  WARNING {warning}" for warning in self.warnings)
         out.append(
             "Step times: "
@@ -99,7 +108,10 @@ def _months_to_build() -> tuple[str, str]:
     2020."""
     settings = load_settings()
     today = datetime.now(ZoneInfo(LOCAL_ZONE)).date()
-    span = landed_span(settings.landing_dir, settings.warehouse, today)
+    try:
+        span = landed_span(settings.landing_dir, settings.warehouse, today)
+    except LandingUnavailable:
+        span = None  # the load says why, and stops
     if span is None:
         return monthly.get_first_partition_key(), monthly.get_last_partition_key()
     return month_key(span[0]), month_key(span[1])
@@ -127,3 +139,14 @@ def _collect(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> None:
         else:
             outcome.failed_checks.append(name)
     outcome.failed_steps += list(result.get_failed_step_keys())
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            # The cause a user can act on (e.g. the landing folder is missing), not
+            # Dagster's wrapper around it.
+            while error.cause is not None and "dagster" in error.cls_name.lower():
+                error = error.cause
+            message = (error.message or error.cls_name).strip().splitlines()[0]
+            # Its first line repeats the exception's qualified name: the user wants the words.
+            message = re.sub(rf"^[\w.]*\b{re.escape(error.cls_name or '')}: ", "", message)
+            outcome.step_errors[event.step_key] = message

@@ -1,7 +1,8 @@
 """R14: published reports, frozen and immutable, and their reproduction as of T.
 
 Publishing computes the month's report as of an instant T (the dbt models
-rebuilt in a scratch copy with `as_of` = T), freezes every figure and sentence
+rebuilt in a scratch copy with `as_of` = T, and refused unless every blocking
+check of that build passed), freezes every figure and sentence
 as canonical JSON with its hash, who published it and when, and appends it to
 the `published` schema. Nothing here updates or deletes a published report;
 publishing a month again needs a reason and keeps the earlier report.
@@ -14,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.publish.frozen import content_hash, freeze, thaw
+from dagster_project.publish.scratch import scratch_folder
 from dagster_project.report.model import Report, build_report, parse_month
 from dagster_project.settings import DBT_PROJECT_DIR
 
@@ -52,6 +53,17 @@ class PublishError(Exception):
     """Publishing was refused (e.g. the month is published and no reason was given)."""
 
 
+class BlockingChecksFailed(PublishError):
+    """The figures as of T failed blocking checks: nothing of them may be frozen."""
+
+    def __init__(self, as_of: datetime, checks: list[str]) -> None:
+        self.checks = checks
+        count = f"{len(checks)} blocking check{'s' if len(checks) != 1 else ''}"
+        super().__init__(
+            f"{count} failed in the build as of {as_of.isoformat()}: {', '.join(checks)}"
+        )
+
+
 @dataclass(frozen=True)
 class Publication:
     report_id: str
@@ -69,36 +81,96 @@ def report_as_of(
     month: str | date,
     as_of: datetime,
     published_before: datetime | None = None,
+    dbt_env: dict[str, str] | None = None,
 ) -> Report:
     """The month's report computed from the raw data as of `as_of` (R6), in a scratch copy.
 
-    Restatement marks compare with the reports published before `published_before`
-    (all of them when not given).
+    The copy is built with the blocking checks (`dbt build`: models and data tests),
+    and a report is only made of figures that passed all of them, the raw tables'
+    checks included; otherwise `BlockingChecksFailed` names the failing ones.
+    `dbt_env` is the settings' dbt environment (`Settings.dbt_env()`). Restatement
+    marks compare with the reports published before `published_before` (all of them
+    when not given).
     """
-    with tempfile.TemporaryDirectory(prefix="driftsstatus-as-of-") as scratch:
-        copy = Path(scratch) / "warehouse.duckdb"
+    with scratch_folder() as scratch:
+        copy = scratch / "warehouse.duckdb"
         shutil.copyfile(source, copy)  # the warehouse or its serving copy
+        if failed := raw_check_failures(copy):
+            # As in a run: a failed raw check blocks every model that reads the table.
+            raise BlockingChecksFailed(as_of, failed)
         result = subprocess.run(
             [
                 str(Path(sys.executable).with_name("dbt")),
-                "run",
+                "build",
+                # The rules' unit tests pin SQL, not data; the seeds are in the copy.
+                "--exclude-resource-type",
+                "unit_test",
+                "--exclude-resource-type",
+                "seed",
                 "--vars",
                 json.dumps({"as_of": as_of.isoformat()}),
                 "--profiles-dir",
                 str(DBT_PROJECT_DIR),
                 "--target-path",
-                str(Path(scratch) / "target"),
+                str(scratch / "target"),
                 "--log-path",
-                str(Path(scratch) / "logs"),
+                str(scratch / "logs"),
             ],
             cwd=DBT_PROJECT_DIR,
-            env={**os.environ, "DRIFTSSTATUS_WAREHOUSE": str(copy)},
+            env={**os.environ, **(dbt_env or {}), "DRIFTSSTATUS_WAREHOUSE": str(copy)},
             capture_output=True,
             text=True,
         )
+        if failed := failed_tests(scratch / "target" / "run_results.json"):
+            raise BlockingChecksFailed(as_of, failed)
         if result.returncode != 0:
             raise PublishError(f"computing as of {as_of.isoformat()} failed:\n{result.stdout}")
         return build_report(copy, month, published_before)
+
+
+def raw_check_failures(warehouse: Path) -> list[str]:
+    """The raw tables' blocking checks that fail now: the loader's accounting and GX."""
+    from dagster_project.defs.landing import ACCOUNTED
+    from dagster_project.landing.loader import unaccounted_files
+    from dagster_project.landing.sources import SOURCES
+    from dagster_project.quality import current_failures
+
+    failed = []
+    # A scratch copy: current_failures may create its (empty) results table in it.
+    with duckdb.connect(str(warehouse)) as con:
+        for source in SOURCES:
+            if missing := unaccounted_files(con, source):
+                file, rows, raw, rejected = missing[0]
+                found = f"{file}: {rows} rows read, {raw} loaded, {rejected} rejected"
+                failed.append(f"raw/{source.name}:{ACCOUNTED} ({found}{_more(missing)})")
+            if expectations := current_failures(con, source.name):
+                file, expectation, column, *_ = expectations[0]
+                found = f"{file}: {expectation}" + (f" on {column}" if column else "")
+                failed.append(f"raw/{source.name}:gx_suite ({found}{_more(expectations)})")
+    return failed
+
+
+def failed_tests(run_results: Path) -> list[str]:
+    """The dbt tests of severity error that failed or errored in a build (not warnings)."""
+    if not run_results.exists():  # dbt stopped before running anything
+        return []
+    results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    failed = []
+    for result in results:
+        kind, _project, name, *_ = result["unique_id"].split(".")
+        if kind != "test" or result["status"] not in ("fail", "error"):
+            continue
+        rows = result.get("failures")
+        failed.append(
+            f"{name} ({rows} failing row{'s' if rows != 1 else ''})"
+            if result["status"] == "fail"
+            else f"{name} (error: {' '.join(str(result.get('message')).split())})"
+        )
+    return failed
+
+
+def _more(found: list) -> str:
+    return f" and {len(found) - 1} more" if len(found) > 1 else ""
 
 
 def publish_report(
@@ -107,13 +179,15 @@ def publish_report(
     as_of: datetime,
     published_by: str,
     reason: str | None = None,
+    dbt_env: dict[str, str] | None = None,
 ) -> tuple[Publication, bool]:
     """Freeze the report of `month` as of `as_of`; (publication, whether it is new).
 
-    Publishing the same figures as of the same instant again changes nothing.
+    Publishing the same figures as of the same instant again changes nothing; figures
+    that failed a blocking check are never frozen (`BlockingChecksFailed`).
     """
     month = parse_month(month)
-    report = report_as_of(warehouse, month, as_of)
+    report = report_as_of(warehouse, month, as_of, dbt_env=dbt_env)
     frozen = freeze(report)
     digest = content_hash(frozen)
     with duckdb.connect(str(warehouse)) as con:

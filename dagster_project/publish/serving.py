@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import tempfile
@@ -14,13 +15,17 @@ def publish_serving_copy(warehouse: Path, target: Path) -> Path:
     """Copy the warehouse to `target` atomically (write aside, then rename over).
 
     Readers of `target` see either the previous copy or the new one, never a
-    half-written file, and never hold a lock on the file the pipeline writes.
+    half-written file, and never hold a lock on the file the pipeline writes. The
+    caller holds the warehouse's write lock.
     """
     with duckdb.connect(str(warehouse)) as con:
         con.execute("checkpoint")
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
+    prefix, suffix = f".{target.name}.", ".tmp"
+    # Copies left by a killed writer: every writer holds the warehouse lock, so none
+    # of them is still being written.
+    for stale in target.parent.glob(f"{glob.escape(prefix)}*{suffix}"):
+        stale.unlink(missing_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=suffix)
     os.close(handle)
     try:
         shutil.copyfile(warehouse, temporary)

@@ -110,8 +110,12 @@ def incidents(source: Source) -> pd.DataFrame:
 
 _QUALITY_SQL = {
     "files": """
-        select source, file, data_rows, rows_loaded, rows_rejected, loaded_at
+        select source, file, data_rows, rows_loaded, rows_rejected, rows_pending, loaded_at
         from audit.loaded_files order by loaded_at desc, source, file
+    """,
+    "removed_files": """
+        select source, file, rows_removed, removed_at from audit.removed_files
+        order by removed_at desc, source, file
     """,
     "rejected_files": """
         select source, file, reason, rejected_at from audit.rejected_files

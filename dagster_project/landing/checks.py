@@ -1,0 +1,197 @@
+"""The data contract's row checks, as SQL over the staged text of a file.
+
+Every check yields a reject reason naming the column and the rule (e.g.
+``calls: not an integer '1.5'``); a row's reasons are joined with '; '. Values are
+read strictly: an integer is digits, a number is decimal notation, a timestamp has an
+offset of at most 14 hours and lies where the warehouse can place it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from dagster_project.landing.sources import Column, Source
+from dagster_project.timeline import (
+    FIRST_MONTH,
+    PLANNED_AHEAD,
+    end_of_day,
+    first_instant,
+    local_today,
+)
+
+# 'Z' or +hh[:mm] up to 14 hours (the widest zone in use), minutes below 60.
+OFFSET_PATTERN = r"(Z|z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)$"
+INTEGER_PATTERN = r"^[+-]?[0-9]+$"
+NUMBER_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+@dataclass(frozen=True)
+class TimeLimits:
+    """Where the warehouse can place an instant: [first, horizon), planned things up to
+    `planned_until`. Rows outside are rejected, never dropped."""
+
+    first: datetime
+    today: date  # the Copenhagen day in progress
+    horizon: datetime  # its end: the last daily partition ends here
+    planned_until: datetime
+
+    @classmethod
+    def now(cls) -> TimeLimits:
+        today = local_today()
+        horizon = end_of_day(today)
+        return cls(first_instant(), today, horizon, horizon + PLANNED_AHEAD)
+
+    def upper(self, column: Column) -> datetime:
+        return self.planned_until if column.planned else self.horizon
+
+    def placeable(self, expr: str, column: Column) -> str:
+        """SQL: the instant `expr` where it can be placed, else NULL."""
+        return (
+            f"case when {expr} >= {_literal(self.first)} and {expr} < "
+            f"{_literal(self.upper(column))} then {expr} end"
+        )
+
+    def beyond(self, expr: str, column: Column) -> str:
+        """SQL: the instant lies after the upper limit (it may be placeable another day)."""
+        return f"coalesce({expr} >= {_literal(self.upper(column))}, false)"
+
+
+def _literal(instant: datetime) -> str:
+    return f"timestamptz '{instant.isoformat()}'"
+
+
+def checked_rows_sql(
+    source: Source, services: list[str], native: frozenset[str], limits: TimeLimits
+) -> str:
+    """`staged` with `_reason`: NULL for a good row, else every broken rule."""
+    known = ", ".join(_string(s) for s in services)
+    checks = [
+        check
+        for c in source.columns
+        for check in _column_checks(c, known, c.name in native, limits)
+    ]
+    typed_columns = {c.name: typed(c, c.name in native) for c in source.columns}
+    for condition, reason in source.row_rules:
+        condition = re.sub(r"\b\w+\b", lambda m: typed_columns.get(m[0], m[0]), condition)
+        checks.append(f"case when not coalesce({condition}, true) then '{reason}' end")
+    reason = f"nullif(concat_ws('; ', {', '.join(checks)}), '')"
+    if source.readable:
+        condition, message = source.readable
+        reason = f"case when not coalesce({condition}, false) then '{message}' else {reason} end"
+    # A record DuckDB could not split into fields carries its reason from the reader.
+    return f"select *, coalesce(_error, {reason}) as _reason from staged"
+
+
+def typed(column: Column, native: bool = False) -> str:
+    """SQL: the column's value in its raw table's type (NULL where unreadable)."""
+    if native:
+        return column.name
+    v = f"nullif(trim({column.name}), '')"
+    return {
+        "timestamp": f"try_cast({v} as timestamptz)",
+        "int": f"try_cast({v} as bigint)",
+        "number": f"try_cast({v} as double)",
+        "id_list": f"try_cast({column.name} as varchar[])",
+    }.get(column.kind, v)
+
+
+def _string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _quote(expr: str) -> str:
+    """SQL for the text `'<value>'` inside a reject reason."""
+    return f"'''' || {expr} || ''''"
+
+
+def _column_checks(column: Column, known: str, native: bool, limits: TimeLimits) -> list[str]:
+    if native:
+        return _native_checks(column, limits)
+    v = column.name
+    present = f"nullif(trim({v}), '') is not null"
+    checks = [f"case when contains({v}, chr(0)) then '{v}: contains a NUL byte' end"]
+    if column.required:
+        checks.append(f"case when not {present} then '{v}: missing' end")
+    if column.kind == "timestamp":
+        checks.append(
+            f"case when {present} and not regexp_matches(trim({v}), '{OFFSET_PATTERN}') "
+            f"then '{v}: no UTC offset in ' || {_quote(v)} "
+            f"when {present} and {typed(column)} is null "
+            f"then '{v}: not a timestamp ' || {_quote(v)} end"
+        )
+        checks.append(_range_check(column, typed(column), _quote(v), limits))
+    elif column.kind == "enum":
+        allowed = ", ".join(_string(a) for a in column.allowed)
+        checks.append(
+            f"case when {present} and trim({v}) not in ({allowed}) "
+            f"then '{v}: ' || {_quote(v)} || ' not one of {', '.join(column.allowed)}' end"
+        )
+    elif column.kind in ("int", "number"):
+        integer = column.kind == "int"
+        pattern = INTEGER_PATTERN if integer else NUMBER_PATTERN
+        checks.append(
+            f"case when {present} and not regexp_matches(trim({v}), '{pattern}') "
+            f"then '{v}: not a{'n integer' if integer else ' number'} ' || {_quote(v)} "
+            f"when {present} and {typed(column)} is null "
+            f"then '{v}: out of range ' || {_quote(v)} end"
+        )
+        checks += _bounds_checks(column, typed(column), _quote(v))
+    elif column.kind == "service_id":
+        checks.append(
+            f"case when {present} and trim({v}) not in ({known}) "
+            f"then '{v}: unknown service ' || {_quote(v)} end"
+        )
+    elif column.kind == "id_list":
+        ids = f"try_cast({v} as varchar[])"
+        checks.append(
+            f"case when {present} and (json_type({v}) != 'ARRAY' or len({ids}) = 0) "
+            f"then '{v}: not a non-empty list in ' || {_quote(v)} "
+            f"when {present} and len(list_filter({ids}, lambda x: x is null or x not in "
+            f"({known}))) > 0 "
+            f"then '{v}: unknown service in ' || {_quote(v)} end"
+        )
+    return checks
+
+
+def _native_checks(column: Column, limits: TimeLimits) -> list[str]:
+    """The checks of a column that is already of its kind's type: present, in range."""
+    v = column.name
+    checks = [f"case when {v} is null then '{v}: missing' end"] if column.required else []
+    shown = _quote(f"{v}::varchar")
+    if column.kind == "timestamp":
+        checks.append(_range_check(column, v, shown, limits))
+    return checks + _bounds_checks(column, v, shown)
+
+
+def _bounds_checks(column: Column, value: str, shown: str) -> list[str]:
+    v = column.name
+    checks = []
+    if column.minimum is not None:
+        checks.append(
+            f"case when {value} < {column.minimum} then '{v}: below {column.minimum:g} in ' "
+            f"|| {shown} end"
+        )
+    if column.maximum is not None:
+        checks.append(
+            f"case when {value} > {column.maximum} then '{v}: above {column.maximum} in ' "
+            f"|| {shown} end"
+        )
+    return checks
+
+
+def _range_check(column: Column, value: str, shown: str, limits: TimeLimits) -> str:
+    """Instants before the first reported month, or after the day in progress (a planned
+    one: after PLANNED_AHEAD), cannot be placed in any partition."""
+    v = column.name
+    late = (
+        f"more than {PLANNED_AHEAD.days} days ahead"
+        if column.planned
+        else f"after the day in progress ({limits.today:%Y-%m-%d})"
+    )
+    return (
+        f"case when {value} < {_literal(limits.first)} "
+        f"then '{v}: before the first reported month ({FIRST_MONTH[:7]}) in ' "
+        f"|| {shown} when {limits.beyond(value, column)} then '{v}: {late} in ' || {shown} end"
+    )

@@ -1,0 +1,411 @@
+"""Bad input a hostile sender could land: nothing is lost, nothing crashes (data contract,
+"Bad input"). Each test lands one kind of damage beside good rows and checks that the
+good rows load, each bad row is rejected with its file, line and a reason naming the
+column and value, and rows loaded + rejected = data rows for every file."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.landing.changes import landed_span, months_touched
+from dagster_project.landing.loader import LandingUnavailable, load_source, unaccounted_files
+from dagster_project.landing.sources import SOURCES_BY_NAME
+from dagster_project.timeline import local_today
+
+PROBES = SOURCES_BY_NAME["probe_checks"]
+HEADER = "checked_at,service_id,probe_id,status,response_ms\n"
+GOOD = "2024-01-05T10:00:00Z,ko_app,p1,up,12\n"
+TODAY = local_today()
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        yield connection
+
+
+def _land(landing: Path, name: str, data: str | bytes) -> Path:
+    path = landing / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path.write_bytes(data)
+    return path
+
+
+def _rejects(con) -> list[tuple]:
+    return con.execute(
+        "select file, line_number, reason from audit.rejected_rows order by file, line_number"
+    ).fetchall()
+
+
+def _accounted(con, source) -> None:
+    assert unaccounted_files(con, source) == []
+    for file, data_rows, loaded, rejected, pending in con.execute(
+        "select file, data_rows, rows_loaded, rows_rejected, rows_pending from audit.loaded_files "
+        "where source = ?",
+        [source.name],
+    ).fetchall():
+        assert data_rows == loaded + rejected + pending, file
+
+
+def test_contract_instants_the_warehouse_cannot_place_are_rejected_never_dropped(tmp_path, con):
+    """Before the first reported month, after the day in progress, or beyond any calendar:
+    a reason each, and months_touched/landed_span still work on the folder."""
+    stamps = [
+        "9999-12-31T23:59:59Z",
+        "10000-01-01T00:00:00Z",
+        "-0001-01-01T00:00:00Z",
+        "0001-01-01T00:00:00Z",
+        "2019-12-31T22:59:59Z",
+        "2100-01-01T00:00:00Z",
+    ]
+    _land(
+        tmp_path,
+        "probe_checks/far.csv",
+        HEADER + GOOD + "".join(f"{s},ko_app,p1,down,1\n" for s in stamps),
+    )
+    summary = load_source(con, tmp_path, PROBES)
+    assert (summary.files_rejected, summary.rows_loaded, summary.rows_rejected) == (0, 1, 6)
+    late = f"after the day in progress ({TODAY:%Y-%m-%d})"
+    early = "before the first reported month (2020-01)"
+    assert _rejects(con) == [
+        ("probe_checks/far.csv", 3, f"checked_at: {late} in '9999-12-31T23:59:59Z'"),
+        ("probe_checks/far.csv", 4, f"checked_at: {late} in '10000-01-01T00:00:00Z'"),
+        ("probe_checks/far.csv", 5, f"checked_at: {early} in '-0001-01-01T00:00:00Z'"),
+        ("probe_checks/far.csv", 6, f"checked_at: {early} in '0001-01-01T00:00:00Z'"),
+        ("probe_checks/far.csv", 7, f"checked_at: {early} in '2019-12-31T22:59:59Z'"),
+        ("probe_checks/far.csv", 8, f"checked_at: {late} in '2100-01-01T00:00:00Z'"),
+    ]
+    _accounted(con, PROBES)
+    names = ("probe_checks/far.csv",)
+    assert months_touched(tmp_path, names, None, TODAY) == (date(2024, 1, 1), date(2024, 1, 1))
+    january = (date(2024, 1, 1), date(2024, 1, 1))
+    assert landed_span(tmp_path, tmp_path / "not-built.duckdb", TODAY) == january
+
+
+def test_contract_rows_outside_every_day_partition_are_rejected_in_a_day_load(tmp_path, con):
+    """A day load rejects the unplaceable rows too (they belong to no day), so the file's
+    rows add up: loaded + rejected + rows of days not loaded yet = data rows."""
+    from datetime import UTC, datetime
+
+    _land(
+        tmp_path,
+        "probe_checks/days.csv",
+        HEADER
+        + GOOD
+        + "2024-01-06T10:00:00Z,ko_app,p1,up,1\n2100-01-01T00:00:00Z,ko_app,p1,up,1\n",
+    )
+    window = (datetime(2024, 1, 4, 23, tzinfo=UTC), datetime(2024, 1, 5, 23, tzinfo=UTC))
+    summary = load_source(con, tmp_path, PROBES, window)
+    assert (summary.rows_loaded, summary.rows_rejected) == (1, 1)
+    assert con.execute(
+        "select data_rows, rows_loaded, rows_rejected, rows_pending from audit.loaded_files"
+    ).fetchall() == [(3, 1, 1, 1)]
+    _accounted(con, PROBES)
+
+
+def test_contract_other_sources_reject_instants_they_cannot_place(tmp_path, con):
+    _land(
+        tmp_path,
+        "changes/c.csv",
+        "change_id,area,environment,kind,deployed_at,summary\n"
+        "C1,stoettesystemer,production,change,2019-06-01T10:00:00Z,old\n"
+        "C2,stoettesystemer,production,change,2024-01-10T10:00:00Z,good\n",
+    )
+    incident = {
+        "incident_id": "I1",
+        "recorded_at": "2024-01-05T10:00:00Z",
+        "service_ids": ["ko_app"],
+        "severity": "red",
+        "started_at": "2024-01-05T09:00:00Z",
+        "ended_at": "9999-12-31T00:00:00Z",
+        "status": "resolved",
+    }
+    _land(tmp_path, "incidents/i.jsonl", json.dumps(incident) + "\n")
+    _land(
+        tmp_path,
+        "service_windows/w.csv",
+        "window_id,service_id,starts_at,ends_at,announced_at,description\n"
+        "W1,ko_app,2100-01-01T10:00:00Z,2100-01-01T11:00:00Z,2024-01-01T10:00:00Z,far\n"
+        f"W2,ko_app,{TODAY.year + 1}-01-01T10:00:00Z,{TODAY.year + 1}-01-01T11:00:00Z,"
+        "2024-01-01T10:00:00Z,planned next year\n",
+    )
+    for name in ("changes", "incidents", "service_windows"):
+        load_source(con, tmp_path, SOURCES_BY_NAME[name])
+        _accounted(con, SOURCES_BY_NAME[name])
+    ahead = "more than 731 days ahead"
+    assert _rejects(con) == [
+        (
+            "changes/c.csv",
+            2,
+            "deployed_at: before the first reported month (2020-01) in '2019-06-01T10:00:00Z'",
+        ),
+        (
+            "incidents/i.jsonl",
+            1,
+            f"ended_at: after the day in progress ({TODAY:%Y-%m-%d}) in '9999-12-31T00:00:00Z'",
+        ),
+        (
+            "service_windows/w.csv",
+            2,
+            f"starts_at: {ahead} in '2100-01-01T10:00:00Z'; "
+            f"ends_at: {ahead} in '2100-01-01T11:00:00Z'",
+        ),
+    ]
+    assert con.execute("select window_id from raw.service_windows").fetchall() == [("W2",)]
+    # A window planned for next year bears on no month reported yet.
+    names = ("service_windows/w.csv",)
+    month = TODAY.replace(day=1)
+    assert months_touched(tmp_path, names, None, TODAY) == (month, month)
+
+
+def test_contract_a_value_no_raw_column_holds_is_one_rejected_row(tmp_path, con):
+    _land(
+        tmp_path,
+        "probe_checks/big.csv",
+        HEADER + GOOD + "2024-01-05T10:01:00Z,ko_app,p1,up,3000000000\n",
+    )
+    summary = load_source(con, tmp_path, PROBES)
+    assert (summary.rows_loaded, summary.rows_rejected) == (1, 1)
+    assert _rejects(con) == [
+        ("probe_checks/big.csv", 3, "response_ms: above 2147483647 in '3000000000'")
+    ]
+
+
+def test_contract_integers_are_digits_never_coerced(tmp_path, con):
+    calls = SOURCES_BY_NAME["service_calls"]
+    rows = ["1.5", "1.000", "0x10", "1e3", " 7 ", "99999999999999999999"]
+    _land(
+        tmp_path,
+        "service_calls/c.csv",
+        "period_start,environment,service_code,calls,failed_calls\n"
+        + "".join(f"2024-01-05T{h:02d}:00:00Z,m1,SF1601,{v},0\n" for h, v in enumerate(rows)),
+    )
+    summary = load_source(con, tmp_path, calls)
+    assert (summary.rows_loaded, summary.rows_rejected) == (1, 5)
+    assert con.execute("select calls from raw.service_calls").fetchall() == [(7,)]
+    assert [reason for *_, reason in _rejects(con)] == [
+        "calls: not an integer '1.5'",
+        "calls: not an integer '1.000'",
+        "calls: not an integer '0x10'",
+        "calls: not an integer '1e3'",
+        "calls: out of range '99999999999999999999'",
+    ]
+
+
+def test_contract_a_damaged_parquet_file_is_rejected_whole_and_the_rest_loads(tmp_path, con):
+    folder = tmp_path / "probe_checks"
+    folder.mkdir()
+    with duckdb.connect() as scratch:
+        scratch.execute(
+            "copy (select timestamptz '2024-01-05 00:00:00+00' + to_minutes(range) as checked_at, "
+            "'ko_app' as service_id, 'p' || (range % 7) as probe_id, 'up' as status, "
+            "(range % 1000)::integer as response_ms from range(200000)) "
+            f"to '{folder / 'good.parquet'}' (compression snappy)"
+        )
+    data = bytearray((folder / "good.parquet").read_bytes())
+    for i in range(len(data) // 3, len(data) // 3 + 2000):
+        data[i] ^= 0x5A
+    (folder / "damaged.parquet").write_bytes(bytes(data))
+    _land(tmp_path, "probe_checks/text.csv", HEADER + GOOD)
+    summary = load_source(con, tmp_path, PROBES)
+    (name, reason), *_ = summary.rejected_files
+    assert (summary.files_loaded, summary.files_rejected, name) == (
+        2,
+        1,
+        "probe_checks/damaged.parquet",
+    )
+    assert reason.startswith("not a readable Parquet file (")
+    assert con.execute("select count(*) from raw.probe_checks").fetchone() == (200_001,)
+    _accounted(con, PROBES)
+
+
+def test_contract_quoted_line_breaks_are_one_field_and_lines_stay_right(tmp_path, con):
+    changes = SOURCES_BY_NAME["changes"]
+    _land(
+        tmp_path,
+        "changes/multi.csv",
+        "change_id,area,environment,kind,deployed_at,summary\n"
+        'C1,stoettesystemer,production,change,2024-01-10T10:00:00Z,"Opgradering af KO\nTrin 2"\n'
+        "C2,stoettesystemer,production,sideways,2024-01-10T11:00:00Z,bad kind\n"
+        "\n"
+        "C3,stoettesystemer,production,fix,2024-01-10T12:00:00Z,good\n"
+        "C4,stoettesystemer,production,fix,2024-01-10T12:00:00Z\n",
+    )
+    summary = load_source(con, tmp_path, changes)
+    assert (summary.files_rejected, summary.rows_loaded, summary.rows_rejected) == (0, 2, 2)
+    assert con.execute(
+        "select change_id, summary, _line from raw.changes order by 1"
+    ).fetchall() == [
+        ("C1", "Opgradering af KO\nTrin 2", 2),
+        ("C3", "good", 6),
+    ]
+    assert _rejects(con) == [
+        ("changes/multi.csv", 4, "kind: 'sideways' not one of change, fix"),
+        ("changes/multi.csv", 7, "row: 5 fields where the header has 6"),
+    ]
+    _accounted(con, changes)
+
+
+def test_contract_a_long_line_or_a_control_byte_is_one_row_not_the_file(tmp_path, con):
+    incidents = SOURCES_BY_NAME["incidents"]
+    base = {
+        "recorded_at": "2024-01-05T10:00:00Z",
+        "service_ids": ["ko_app"],
+        "severity": "red",
+        "started_at": "2024-01-05T09:00:00Z",
+        "ended_at": "2024-01-05T09:30:00Z",
+        "status": "resolved",
+    }
+    long = json.dumps({**base, "incident_id": "LONG", "description": "x" * 3_000_000})
+    control = json.dumps({**base, "incident_id": "CTRL"}).replace('"CTRL"', '"CT\x1fRL"')
+    lines = [long, control, json.dumps({**base, "incident_id": "OK"}), "[1, 2]", "42"]
+    _land(tmp_path, "incidents/i.jsonl", "\n".join(lines) + "\n")
+    summary = load_source(con, tmp_path, incidents)
+    assert (summary.files_rejected, summary.rows_loaded, summary.rows_rejected) == (0, 2, 3)
+    assert con.execute(
+        "select incident_id, length(description) from raw.incidents order by 1"
+    ).fetchall() == [("LONG", 3_000_000), ("OK", None)]
+    assert _rejects(con) == [
+        ("incidents/i.jsonl", 2, "line: not a JSON object (holds a raw control character)"),
+        ("incidents/i.jsonl", 4, "line: not a JSON object"),
+        ("incidents/i.jsonl", 5, "line: not a JSON object"),
+    ]
+    _accounted(con, incidents)
+
+
+def test_contract_strict_fields_offsets_nulls_nul_bytes_and_extra_fields(tmp_path, con):
+    _land(
+        tmp_path,
+        "probe_checks/strict.csv",
+        HEADER
+        + GOOD
+        + "2024-01-05T10:01:00+25:00,ko_app,p1,up,1\n"
+        + "2024-01-05T10:02:00+99:99,ko_app,p1,up,1\n"
+        + "2024-01-05T10:03:00+14:00,ko_app,p1,up,1\n"
+        + "2024-01-05T10:04:00Z,ko_app,p\x001,up,1\n"
+        + "2024-01-05T10:05:00Z,ko_app,p1,up,1,surplus\n",
+    )
+    summary = load_source(con, tmp_path, PROBES)
+    assert (summary.rows_loaded, summary.rows_rejected) == (2, 4)
+    assert _rejects(con) == [
+        ("probe_checks/strict.csv", 3, "checked_at: no UTC offset in '2024-01-05T10:01:00+25:00'"),
+        ("probe_checks/strict.csv", 4, "checked_at: no UTC offset in '2024-01-05T10:02:00+99:99'"),
+        ("probe_checks/strict.csv", 6, "probe_id: contains a NUL byte"),
+        ("probe_checks/strict.csv", 7, "row: 6 fields where the header has 5"),
+    ]
+    incident = {
+        "incident_id": "I1",
+        "recorded_at": "2024-01-05T10:00:00Z",
+        "service_ids": [None],
+        "severity": "red",
+        "started_at": "2024-01-05T09:00:00Z",
+        "ended_at": None,
+        "status": "open",
+    }
+    _land(tmp_path, "incidents/i.jsonl", json.dumps(incident) + "\n")
+    load_source(con, tmp_path, SOURCES_BY_NAME["incidents"])
+    assert _rejects(con)[0] == ("incidents/i.jsonl", 1, "service_ids: unknown service in '[null]'")
+
+
+def test_contract_files_the_contract_does_not_read_are_reported_not_ignored(tmp_path, con):
+    _land(tmp_path, "probe_checks/UPPER.CSV", HEADER + GOOD)
+    _land(tmp_path, "probe_checks/UPPER.CSV.GZ", gzip.compress((HEADER + GOOD).encode()))
+    _land(tmp_path, "probe_checks/notes.txt", "remember the milk\n")
+    _land(tmp_path, "probe_checks/.partial-upload.csv", HEADER)
+    _land(tmp_path, "probe_checks/twice.csv", HEADER.replace("probe_id", "status") + GOOD)
+    _land(tmp_path, "probe_checks/danish.csv", HEADER.replace(",", ";") + GOOD.replace(",", ";"))
+    summary = load_source(con, tmp_path, PROBES)
+    assert (summary.files_loaded, summary.rows_loaded) == (2, 2)
+    assert dict(summary.rejected_files) == {
+        "probe_checks/notes.txt": "not a file type of probe_checks/ (the contract reads "
+        ".csv, .csv.gz, .parquet)",
+        "probe_checks/twice.csv": "column(s) named twice in the header: status",
+        "probe_checks/danish.csv": "missing required column(s): checked_at, service_id, "
+        "probe_id, status; the header is separated by semicolons, the contract wants commas",
+    }
+
+
+def test_contract_a_fixed_or_removed_file_leaves_no_stale_verdict(tmp_path, con):
+    bad = _land(tmp_path, "probe_checks/bad.csv", b"")
+    gone = _land(tmp_path, "probe_checks/gone.txt", "x")
+    _land(tmp_path, "probe_checks/good.csv", HEADER + GOOD)
+    load_source(con, tmp_path, PROBES)
+    assert con.execute("select file from audit.rejected_files order by 1").fetchall() == [
+        ("probe_checks/bad.csv",),
+        ("probe_checks/gone.txt",),
+    ]
+    bad.write_text(HEADER + GOOD.replace("10:00", "10:01"))
+    gone.unlink()
+    load_source(con, tmp_path, PROBES)
+    assert con.execute("select count(*) from audit.rejected_files").fetchone() == (0,)
+
+
+def test_contract_a_missing_landing_folder_changes_nothing(tmp_path, con):
+    _land(tmp_path, "landing/probe_checks/a.csv", HEADER + GOOD)
+    load_source(con, tmp_path / "landing", PROBES)
+    with pytest.raises(LandingUnavailable) as missing:
+        load_source(con, tmp_path / "not-mounted", PROBES)
+    assert str(missing.value) == (
+        f"the landing folder {tmp_path / 'not-mounted'} is missing or not a folder "
+        "(an unmounted share?); nothing was loaded or removed"
+    )
+    assert con.execute("select count(*) from raw.probe_checks").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("damage", ["emptied", "deleted", "symlink loop", "unreadable"])
+def test_contract_a_source_folder_gone_or_emptied_keeps_its_rows(tmp_path, con, damage):
+    landing = tmp_path / "landing"
+    path = _land(landing, "probe_checks/a.csv", HEADER + GOOD + "bad,ko_app,p1,up,1\n")
+    load_source(con, landing, PROBES)
+    folder = landing / "probe_checks"
+    path.unlink()
+    if damage != "emptied":
+        folder.rmdir()
+    if damage == "symlink loop":
+        folder.symlink_to(folder)
+    if damage == "unreadable":
+        folder.write_text("a file where the folder was")
+    with pytest.raises(LandingUnavailable) as problem:
+        load_source(con, landing, PROBES)
+    expected = {
+        "emptied": f"probe_checks/ holds no loadable file while the warehouse holds 2 rows "
+        f"from 1 file(s) of it (in {landing}); nothing was loaded or removed. To remove "
+        "them on purpose: driftsstatus run --allow-empty probe_checks",
+        "symlink loop": f"probe_checks/ in {landing}: Too many levels of symbolic links",
+        "unreadable": f"probe_checks/ in {landing} is not a readable folder",
+    }
+    expected["deleted"] = expected["emptied"]
+    assert str(problem.value) == expected[damage]
+    assert con.execute("select count(*) from raw.probe_checks").fetchone() == (1,)
+    assert con.execute("select count(*) from audit.rejected_rows").fetchone() == (1,)
+
+
+def test_contract_emptying_a_source_on_purpose_removes_and_reports_its_rows(tmp_path, con):
+    path = _land(tmp_path, "probe_checks/a.csv", HEADER + GOOD)
+    load_source(con, tmp_path, PROBES)
+    path.unlink()
+    summary = load_source(con, tmp_path, PROBES, allow_empty=frozenset({"probe_checks"}))
+    assert (summary.files_removed, summary.rows_removed) == (1, 1)
+    assert con.execute("select count(*) from raw.probe_checks").fetchone() == (0,)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+def test_contract_an_unreadable_subfolder_stops_the_load(tmp_path, con):
+    _land(tmp_path, "probe_checks/a.csv", HEADER + GOOD)
+    locked = tmp_path / "probe_checks" / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        with pytest.raises(LandingUnavailable):
+            load_source(con, tmp_path, PROBES)
+    finally:
+        locked.chmod(0o755)
