@@ -409,3 +409,19 @@ def test_contract_an_unreadable_subfolder_stops_the_load(tmp_path, con):
             load_source(con, tmp_path, PROBES)
     finally:
         locked.chmod(0o755)
+
+
+def test_contract_a_row_after_the_day_in_progress_is_read_again_once_the_day_moves_on(
+    tmp_path, con
+):
+    """Unplaceable today is not unplaceable forever: the file is re-read, not skipped, once
+    the day in progress has moved on since the load (here: the load is made a day older)."""
+    ahead = f"{TODAY.year + 1}-06-01T10:00:00Z"
+    _land(tmp_path, "probe_checks/ahead.csv", HEADER + GOOD + f"{ahead},ko_app,p1,up,1\n")
+    load_source(con, tmp_path, PROBES)
+    assert con.execute("select rows_beyond from audit.loaded_files").fetchall() == [(1,)]
+    assert load_source(con, tmp_path, PROBES).files_skipped == 1  # the same day: nothing new
+    con.execute("update audit.loaded_files set horizon = horizon - interval 1 day")
+    again = load_source(con, tmp_path, PROBES)
+    assert (again.files_loaded, again.rows_loaded, again.rows_rejected) == (1, 1, 1)
+    _accounted(con, PROBES)
