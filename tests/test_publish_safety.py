@@ -190,7 +190,7 @@ def _killed_recompute(site: Site) -> Path:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # generous: a busy machine starts slowly
         while not (new := set(scratch_parent.glob(f"{PREFIX}*/warehouse.duckdb")) - before):
             assert process.poll() is None and time.monotonic() < deadline, "no scratch copy"
             time.sleep(0.1)
@@ -235,20 +235,18 @@ def test_ops_publish_removes_what_killed_runs_left_and_keeps_a_live_scratch_fold
 
 
 def test_ops_readers_answer_at_once_while_a_writer_holds_the_warehouse(published):
-    env = {**published.env, "DRIFTSSTATUS_LOCK_TIMEOUT": "30"}
+    # A reader that waited for the lock would give up after 1 s and exit 2.
+    env = {**published.env, "DRIFTSSTATUS_LOCK_TIMEOUT": "1"}
     shown = driftsstatus("report", "--month", "2024-02", env=env).stdout
     frozen = driftsstatus("report", "--month", "2024-02", "--as-published", env=env).stdout
     with warehouse_lock(published.warehouse, 0, "driftsstatus run"):
-        started = time.monotonic()
         listed = driftsstatus("publish", "--list", env=env, check=False)
         report = driftsstatus("report", "--month", "2024-02", env=env, check=False)
         as_published = driftsstatus(
             "report", "--month", "2024-02", "--as-published", env=env, check=False
         )
-        took = time.monotonic() - started
     assert (listed.returncode, listed.stderr) == (0, "")
     assert listed.stdout.startswith(f"2024-02#1  as of {AS_OF_UTC}  published ")
     assert len(listed.stdout.splitlines()) == 1
     assert (report.returncode, report.stdout) == (0, shown)
     assert (as_published.returncode, as_published.stdout) == (0, frozen)
-    assert took < 30, f"the readers took {took:.1f} s: they waited for the lock"
