@@ -207,5 +207,41 @@ def test_every_row_is_accounted_for_and_a_lost_row_is_caught(tmp_path, con):
         (2, 1, 1)
     ]
     assert unaccounted_files(con, PROBES) == []
-    con.execute("delete from raw.probe_checks")  # a row lost after loading
+    con.execute("delete from raw.probe_checks_rows")  # a row lost after loading
     assert unaccounted_files(con, PROBES) == [("probe_checks/f.csv", 2, 0, 1)]
+
+
+def test_a_kept_parquet_file_is_read_from_the_store_and_a_lost_row_is_caught(tmp_path, con):
+    """A Parquet file is kept as a copy beside the warehouse, not rewritten: raw reads the
+    copy (the landing file may go), leaves out its rejected lines, and the accounting
+    notices when the copy no longer holds what was loaded."""
+    from dagster_project.landing.loader import unaccounted_files
+    from dagster_project.landing.store import store_dir
+
+    landing = tmp_path / "landing"
+    path = landing / "probe_checks" / "f.parquet"
+    path.parent.mkdir(parents=True)
+    con.execute(
+        "copy (select * from (values (timestamptz '2024-01-05 10:00:00+00', 'ko_app', 'p1', "
+        "'up', 5), (timestamptz '2024-01-05 10:01:00+00', 'nope', 'p1', 'up', 5), "
+        "(timestamptz '2024-01-05 10:02:00+00', 'ko_app', 'p1', 'down', null)) "
+        "as t (checked_at, service_id, probe_id, status, response_ms)) "
+        f"to '{path}' (format parquet)"
+    )
+    summary = load_source(con, landing, PROBES)
+    assert (summary.rows_loaded, summary.rows_rejected) == (2, 1)
+    path.unlink()  # the landing file goes: raw keeps its rows
+    assert _rows(con, "select _file, _line, status from raw.probe_checks order by _line") == [
+        ("probe_checks/f.parquet", 1, "up"),
+        ("probe_checks/f.parquet", 3, "down"),
+    ]
+    assert _rows(con, "select line_number, reason from audit.rejected_rows") == [
+        (2, "service_id: unknown service 'nope'")
+    ]
+    assert _rows(con, "select count(*) from raw.probe_checks_rows") == [(0,)]
+    (copy,) = (store_dir(con) / "probe_checks").iterdir()
+    assert copy.parent.parent == tmp_path / "w.raw"
+    assert unaccounted_files(con, PROBES) == []
+    con.execute(f"copy (select * from '{copy}' limit 1) to '{copy}.new' (format parquet)")
+    copy.with_name(copy.name + ".new").replace(copy)  # a row lost from the copy
+    assert unaccounted_files(con, PROBES) == [("probe_checks/f.parquet", 3, 1, 1)]

@@ -85,7 +85,7 @@ def test_contract_clean_files_pass_every_expectation_and_are_recorded_with_their
 def test_negative_response_ms_that_slipped_past_the_loader_fails_with_its_line(landing, con):
     _load(con, landing, "probe_checks")
     con.execute(
-        "insert into raw.probe_checks values "
+        "insert into raw.probe_checks_rows values "
         "('2024-02-01T00:30:00Z', 'ko_app', 'p1', 'up', -1, ?, 99)",
         [PROBE_FILE],
     )
@@ -98,10 +98,41 @@ def test_negative_response_ms_that_slipped_past_the_loader_fails_with_its_line(l
     ]
 
 
+def test_files_validated_together_keep_a_failure_on_the_file_it_came_from(landing, con):
+    """The samples of several files are validated in one GX run; when that run fails, each
+    file is validated on its own, so the failure is recorded against its file only."""
+    from dagster_project.quality import validate_files
+
+    second = landing / "probe_checks" / "second.csv"
+    second.write_text(PROBE_HEADER + "2024-02-01T00:31:00Z,ko_app,p1,up,5\n", encoding="utf-8")
+    _load(con, landing, "probe_checks")
+    files = files_to_validate(con, "probe_checks")
+    assert sorted(files) == [PROBE_FILE, "probe_checks/second.csv"]
+    clean = validate_files(con, "probe_checks", files)
+    assert [o.success for o in clean] == [True, True]
+    assert (
+        sum(o.rows for o in clean)
+        == con.execute("select count(*) from raw.probe_checks").fetchone()[0]
+    )
+    con.execute(
+        "insert into raw.probe_checks_rows values "
+        "('2024-02-01T00:30:00Z', 'ko_app', 'p1', 'up', -1, 'probe_checks/second.csv', 99)"
+    )
+    outcomes = {o.file: o for o in validate_files(con, "probe_checks", files)}
+    assert outcomes[PROBE_FILE].success
+    assert _failed(outcomes["probe_checks/second.csv"]) == {
+        ("expect_column_values_to_be_between", "response_ms"): 1
+    }
+    assert _stored(con, "probe_checks", PROBE_FILE) == []
+    assert _stored(con, "probe_checks", "probe_checks/second.csv") == [
+        ("expect_column_values_to_be_between", "response_ms", 1, 2)
+    ]
+
+
 def test_service_id_outside_the_services_seed_fails_the_known_services_expectation(landing, con):
     _load(con, landing, "probe_checks")
     con.execute(
-        "insert into raw.probe_checks values "
+        "insert into raw.probe_checks_rows values "
         "('2024-02-01T00:30:00Z', 'no_such_service', 'p1', 'down', 5, ?, 99)",
         [PROBE_FILE],
     )
@@ -167,7 +198,7 @@ def _load_big_file(tmp_path: Path, con, bad_lines: tuple[int, int]) -> None:
     (folder / "big.csv").write_text(PROBE_HEADER + "".join(lines), encoding="utf-8")
     load_source(con, tmp_path / "big", SOURCES_BY_NAME["probe_checks"])
     con.execute(
-        "update raw.probe_checks set response_ms = -5 where _line in (?, ?)", list(bad_lines)
+        "update raw.probe_checks_rows set response_ms = -5 where _line in (?, ?)", list(bad_lines)
     )
 
 
@@ -250,7 +281,7 @@ def test_failing_gx_check_blocks_the_assets_downstream(landing, tmp_path):
     with duckdb.connect(str(warehouse)) as con:  # loaded before, then data slipped in
         _load(con, landing)
         con.execute(
-            "insert into raw.probe_checks values "
+            "insert into raw.probe_checks_rows values "
             "('2024-02-01T00:30:00Z', 'ko_app', 'p1', 'sideways', 5, ?, 99)",
             [PROBE_FILE],
         )

@@ -16,7 +16,7 @@ from dagster_project.quality import (
     current_failures,
     files_to_validate,
     forget_unloaded,
-    validate_file,
+    validate_files,
 )
 
 MAX_TABLE_ROWS = 20
@@ -35,11 +35,10 @@ def _gx_check(source_name: str) -> dg.AssetChecksDefinition:
             forget_unloaded(con, source_name)
             pending = files_to_validate(con, source_name)
             rows = 0
-            for file in pending:
-                outcome = validate_file(con, source_name, file)
+            for outcome in validate_files(con, source_name, pending):
                 rows += outcome.rows
                 context.log.info(
-                    f"{file}: {outcome.rows:,} of {outcome.rows_in_file:,} rows, "
+                    f"{outcome.file}: {outcome.rows:,} of {outcome.rows_in_file:,} rows, "
                     f"{len(outcome.failed)} failed "
                     f"expectation(s), {outcome.seconds:.2f} s"
                 )

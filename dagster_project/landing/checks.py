@@ -62,10 +62,33 @@ def _literal(instant: datetime) -> str:
     return f"timestamptz '{instant.isoformat()}'"
 
 
+@dataclass(frozen=True)
+class Check:
+    """One rule as (condition, reason) branches: the first true branch gives the reason."""
+
+    branches: tuple[tuple[str, str], ...]
+
+    @property
+    def sql(self) -> str:
+        return "case " + " ".join(f"when {c} then {r}" for c, r in self.branches) + " end"
+
+    @property
+    def fails(self) -> str:
+        return " or ".join(f"coalesce({c}, false)" for c, _ in self.branches)
+
+
+def _check(condition: str, reason: str) -> Check:
+    return Check(((condition, reason),))
+
+
 def checked_rows_sql(
     source: Source, services: list[str], native: frozenset[str], limits: TimeLimits
 ) -> str:
-    """`staged` with `_reason`: NULL for a good row, else every broken rule."""
+    """`staged` with `_reason`: NULL for a good row, else every broken rule.
+
+    The reasons (string work) are only built for rows that fail a condition: a cheap
+    test of every condition first, so a clean file of millions of rows costs one scan.
+    """
     known = ", ".join(_string(s) for s in services)
     checks = [
         check
@@ -75,13 +98,15 @@ def checked_rows_sql(
     typed_columns = {c.name: typed(c, c.name in native) for c in source.columns}
     for condition, reason in source.row_rules:
         condition = re.sub(r"\b\w+\b", lambda m: typed_columns.get(m[0], m[0]), condition)
-        checks.append(f"case when not coalesce({condition}, true) then '{reason}' end")
-    reason = f"nullif(concat_ws('; ', {', '.join(checks)}), '')"
+        checks.append(_check(f"not coalesce({condition}, true)", f"'{reason}'"))
+    reason = f"nullif(concat_ws('; ', {', '.join(c.sql for c in checks)}), '')"
+    fails = " or ".join(f"({c.fails})" for c in checks) or "false"
     if source.readable:
         condition, message = source.readable
         reason = f"case when not coalesce({condition}, false) then '{message}' else {reason} end"
+        fails = "true"  # a JSON line's checks read the document: no cheaper test
     # A record DuckDB could not split into fields carries its reason from the reader.
-    return f"select *, coalesce(_error, {reason}) as _reason from staged"
+    return f"select *, coalesce(_error, case when {fails} then {reason} end) as _reason from staged"
 
 
 def typed(column: Column, native: bool = False) -> str:
@@ -106,82 +131,108 @@ def _quote(expr: str) -> str:
     return f"'''' || {expr} || ''''"
 
 
-def _column_checks(column: Column, known: str, native: bool, limits: TimeLimits) -> list[str]:
+def _column_checks(column: Column, known: str, native: bool, limits: TimeLimits) -> list[Check]:
     if native:
         return _native_checks(column, limits)
     v = column.name
     present = f"nullif(trim({v}), '') is not null"
-    checks = [f"case when contains({v}, chr(0)) then '{v}: contains a NUL byte' end"]
+    checks = [_check(f"contains({v}, chr(0))", f"'{v}: contains a NUL byte'")]
     if column.required:
-        checks.append(f"case when not {present} then '{v}: missing' end")
+        checks.append(_check(f"not {present}", f"'{v}: missing'"))
     if column.kind == "timestamp":
         checks.append(
-            f"case when {present} and not regexp_matches(trim({v}), '{OFFSET_PATTERN}') "
-            f"then '{v}: no UTC offset in ' || {_quote(v)} "
-            f"when {present} and {typed(column)} is null "
-            f"then '{v}: not a timestamp ' || {_quote(v)} end"
+            Check(
+                (
+                    (
+                        f"{present} and not regexp_matches(trim({v}), '{OFFSET_PATTERN}')",
+                        f"'{v}: no UTC offset in ' || {_quote(v)}",
+                    ),
+                    (
+                        f"{present} and {typed(column)} is null",
+                        f"'{v}: not a timestamp ' || {_quote(v)}",
+                    ),
+                )
+            )
         )
         checks.append(_range_check(column, typed(column), _quote(v), limits))
     elif column.kind == "enum":
         allowed = ", ".join(_string(a) for a in column.allowed)
         checks.append(
-            f"case when {present} and trim({v}) not in ({allowed}) "
-            f"then '{v}: ' || {_quote(v)} || ' not one of {', '.join(column.allowed)}' end"
+            _check(
+                f"{present} and trim({v}) not in ({allowed})",
+                f"'{v}: ' || {_quote(v)} || ' not one of {', '.join(column.allowed)}'",
+            )
         )
     elif column.kind in ("int", "number"):
         integer = column.kind == "int"
         pattern = INTEGER_PATTERN if integer else NUMBER_PATTERN
         checks.append(
-            f"case when {present} and not regexp_matches(trim({v}), '{pattern}') "
-            f"then '{v}: not a{'n integer' if integer else ' number'} ' || {_quote(v)} "
-            f"when {present} and {typed(column)} is null "
-            f"then '{v}: out of range ' || {_quote(v)} end"
+            Check(
+                (
+                    (
+                        f"{present} and not regexp_matches(trim({v}), '{pattern}')",
+                        f"'{v}: not a{'n integer' if integer else ' number'} ' || {_quote(v)}",
+                    ),
+                    (
+                        f"{present} and {typed(column)} is null",
+                        f"'{v}: out of range ' || {_quote(v)}",
+                    ),
+                )
+            )
         )
         checks += _bounds_checks(column, typed(column), _quote(v))
     elif column.kind == "service_id":
         checks.append(
-            f"case when {present} and trim({v}) not in ({known}) "
-            f"then '{v}: unknown service ' || {_quote(v)} end"
+            _check(
+                f"{present} and trim({v}) not in ({known})",
+                f"'{v}: unknown service ' || {_quote(v)}",
+            )
         )
     elif column.kind == "id_list":
         ids = f"try_cast({v} as varchar[])"
         checks.append(
-            f"case when {present} and (json_type({v}) != 'ARRAY' or len({ids}) = 0) "
-            f"then '{v}: not a non-empty list in ' || {_quote(v)} "
-            f"when {present} and len(list_filter({ids}, lambda x: x is null or x not in "
-            f"({known}))) > 0 "
-            f"then '{v}: unknown service in ' || {_quote(v)} end"
+            Check(
+                (
+                    (
+                        f"{present} and (json_type({v}) != 'ARRAY' or len({ids}) = 0)",
+                        f"'{v}: not a non-empty list in ' || {_quote(v)}",
+                    ),
+                    (
+                        f"{present} and len(list_filter({ids}, lambda x: x is null or x not in "
+                        f"({known}))) > 0",
+                        f"'{v}: unknown service in ' || {_quote(v)}",
+                    ),
+                )
+            )
         )
     return checks
 
 
-def _native_checks(column: Column, limits: TimeLimits) -> list[str]:
+def _native_checks(column: Column, limits: TimeLimits) -> list[Check]:
     """The checks of a column that is already of its kind's type: present, in range."""
     v = column.name
-    checks = [f"case when {v} is null then '{v}: missing' end"] if column.required else []
+    checks = [_check(f"{v} is null", f"'{v}: missing'")] if column.required else []
     shown = _quote(f"{v}::varchar")
     if column.kind == "timestamp":
         checks.append(_range_check(column, v, shown, limits))
     return checks + _bounds_checks(column, v, shown)
 
 
-def _bounds_checks(column: Column, value: str, shown: str) -> list[str]:
+def _bounds_checks(column: Column, value: str, shown: str) -> list[Check]:
     v = column.name
     checks = []
     if column.minimum is not None:
         checks.append(
-            f"case when {value} < {column.minimum} then '{v}: below {column.minimum:g} in ' "
-            f"|| {shown} end"
+            _check(f"{value} < {column.minimum}", f"'{v}: below {column.minimum:g} in ' || {shown}")
         )
     if column.maximum is not None:
         checks.append(
-            f"case when {value} > {column.maximum} then '{v}: above {column.maximum} in ' "
-            f"|| {shown} end"
+            _check(f"{value} > {column.maximum}", f"'{v}: above {column.maximum} in ' || {shown}")
         )
     return checks
 
 
-def _range_check(column: Column, value: str, shown: str, limits: TimeLimits) -> str:
+def _range_check(column: Column, value: str, shown: str, limits: TimeLimits) -> Check:
     """Instants before the first reported month, or after the day in progress (a planned
     one: after PLANNED_AHEAD), cannot be placed in any partition."""
     v = column.name
@@ -190,8 +241,12 @@ def _range_check(column: Column, value: str, shown: str, limits: TimeLimits) -> 
         if column.planned
         else f"after the day in progress ({limits.today:%Y-%m-%d})"
     )
-    return (
-        f"case when {value} < {_literal(limits.first)} "
-        f"then '{v}: before the first reported month ({FIRST_MONTH[:7]}) in ' "
-        f"|| {shown} when {limits.beyond(value, column)} then '{v}: {late} in ' || {shown} end"
+    return Check(
+        (
+            (
+                f"{value} < {_literal(limits.first)}",
+                f"'{v}: before the first reported month ({FIRST_MONTH[:7]}) in ' || {shown}",
+            ),
+            (limits.beyond(value, column), f"'{v}: {late} in ' || {shown}"),
+        )
     )

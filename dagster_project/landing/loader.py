@@ -24,9 +24,10 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.landing import store
 from dagster_project.landing.checks import TimeLimits, checked_rows_sql, typed
 from dagster_project.landing.reading import FileRejected, drop_temp, explain, stage_file
-from dagster_project.landing.sources import Source
+from dagster_project.landing.sources import SOURCES, Source
 from dagster_project.settings import load_settings
 
 RAW_SCHEMA = (Path(__file__).with_name("raw_schema.sql")).read_text()
@@ -80,7 +81,26 @@ class _File:
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set TimeZone = 'UTC'")
+    for source in SOURCES:
+        # A warehouse from before the raw store held its Parquet-landed rows in a table:
+        # they are rows like any text-landed ones.
+        if source.stores_parquet and _exists(con, "duckdb_tables()", source.name):
+            con.execute(f"alter table {source.table} rename to {source.name}_rows")
     con.execute(RAW_SCHEMA)
+    for source in SOURCES:
+        if source.stores_parquet and not _exists(con, "duckdb_views()", source.name):
+            store.refresh_view(con, source)
+
+
+def _exists(con: duckdb.DuckDBPyConnection, catalog: str, name: str) -> bool:
+    kind = "table" if "tables" in catalog else "view"
+    return bool(
+        con.execute(
+            f"select 1 from {catalog} where schema_name = 'raw' and {kind}_name = ? "
+            "and database_name = current_database()",
+            [name],
+        ).fetchall()
+    )
 
 
 def file_hash(path: Path) -> str:
@@ -182,6 +202,8 @@ def load_source(
     replaced: every other day keeps what it had.
     """
     check_landing(con, landing_dir, [source], allow_empty)
+    if source.stores_parquet:
+        store.refresh_view(con, source)  # its copies' paths, wherever the warehouse is now
     bounds = window or WHOLE
     limits = TimeLimits.now()
     summary = LoadSummary(source.name)
@@ -206,6 +228,8 @@ def load_source(
     summary.removed_files = _forget_missing(con, source, present, bounds)
     summary.files_removed = len(summary.removed_files)
     summary.rows_removed = sum(rows for _, rows in summary.removed_files)
+    if source.stores_parquet:
+        store.sweep(con, source)
     return summary
 
 
@@ -296,6 +320,10 @@ def _replace_rows(
     source, path = landed.source, landed.path
     if _is_empty(path):
         raise FileRejected("empty file")
+    # A Parquet file is kept as it is (landing/store.py) and read from the kept copy.
+    parquet = path.name.lower().endswith(".parquet")
+    if parquet:
+        path = store.keep(con, source, path, landed.sha)
     native = stage_file(con, source, path)
     _delete_rows_of(con, source, landed.name, landed.bounds)
     # A row's instant (its first time column) places it in a window; a row whose instant
@@ -304,26 +332,33 @@ def _replace_rows(
     instant = limits.placeable(typed(time_column, time_column.name in native), time_column)
     start, end = (f"timestamptz '{bound.isoformat()}'" for bound in landed.bounds)
     in_window = f"({instant} >= {start} and {instant} < {end})"
-    # A Parquet file is read in place: its rows are checked as they stream into the
-    # tables. Text is staged as text already: its checks are computed once and kept.
-    kind = "view" if path.name.lower().endswith(".parquet") else "table"
+    # Parquet is read in place: its rows are checked as they stream through. Text is
+    # staged as text already: its checks are computed once and kept.
+    kind = "view" if parquet else "table"
     con.execute(
         f"create temp {kind} checked as select *, {instant} as _at, {in_window} as _in "
         f"from ({checked_rows_sql(source, services, native, limits)})"
     )
-    columns = ", ".join(c.name for c in source.columns)
-    values = ", ".join(typed(c, c.name in native) for c in source.columns)
-    (loaded,) = con.execute(
-        f"insert into {source.table} ({columns}, _file, _line) "
-        f"select {values}, ?, _line from checked where _reason is null and _in",
-        [landed.name],
-    ).fetchone()
     (rejected,) = con.execute(
-        "insert into audit.rejected_rows (source, file, line_number, reason, raw_line, row_at) "
-        "select ?, ?, _line, _reason, _raw, _at from checked "
+        "insert into audit.rejected_rows "
+        "(source, file, line_number, reason, raw_line, row_at, sha256) "
+        "select ?, ?, _line, _reason, _raw, _at, ? from checked "
         "where _reason is not null and (_in or _at is null)",
-        [source.name, landed.name],
+        [source.name, landed.name, landed.sha],
     ).fetchone()
+    if parquet:
+        store.record_types(con, source, landed.sha)
+        store.add_part(con, source, landed.name, landed.sha, landed.bounds)
+        store.refresh_view(con, source)
+        loaded = rows_of_file(con, source, landed.name, landed.bounds)
+    else:
+        columns = ", ".join(c.name for c in source.columns)
+        values = ", ".join(typed(c, c.name in native) for c in source.columns)
+        (loaded,) = con.execute(
+            f"insert into {source.rows_table} ({columns}, _file, _line) "
+            f"select {values}, ?, _line from checked where _reason is null and _in",
+            [landed.name],
+        ).fetchone()
     beyond = " or ".join(
         limits.beyond(typed(c, c.name in native), c)
         for c in source.columns
@@ -361,9 +396,7 @@ def _record_load(
 ) -> None:
     """The file's registry entry (totals now in the tables) and the window just loaded."""
     source, name = landed.source, landed.name
-    rows_loaded = con.execute(
-        f"select count(*) from {source.table} where _file = ?", [name]
-    ).fetchone()[0]
+    rows_loaded = rows_of_file(con, source, name)
     rows_rejected = con.execute(
         "select count(*) from audit.rejected_rows where source = ? and file = ?",
         [source.name, name],
@@ -408,16 +441,42 @@ def _delete_rows_of(
     """The file's rows and rejects in the window (undated rejects belong to every window);
     how many there were."""
     at = source.time_columns[0]
-    (rows,) = con.execute(
-        f"delete from {source.table} where _file = ? and {at} >= ? and {at} < ?",
+    rows = rows_of_file(con, source, name, bounds)
+    con.execute(
+        f"delete from {source.rows_table} where _file = ? and {at} >= ? and {at} < ?",
         [name, *bounds],
-    ).fetchone()
+    )
+    if source.stores_parquet:
+        store.clip_parts(con, source, name, bounds)
+        store.refresh_view(con, source)
     (rejects,) = con.execute(
         "delete from audit.rejected_rows where source = ? and file = ? "
         "and (row_at is null or (row_at >= ? and row_at < ?))",
         [source.name, name, *bounds],
     ).fetchone()
     return rows + rejects
+
+
+def rows_of_file(
+    con: duckdb.DuckDBPyConnection, source: Source, name: str, bounds: tuple | None = None
+) -> int:
+    """How many rows raw.<source> holds from the file (with an instant in `bounds`).
+
+    The name is a literal, not a parameter: DuckDB then drops the raw view's branches of
+    other files when planning, instead of reading every kept file to filter them out.
+    """
+    at = source.time_columns[0]
+    where = f"_file = {_sql_string(name)}"
+    if bounds:
+        where += f" and {at} >= ? and {at} < ?"
+    (rows,) = con.execute(
+        f"select count(*) from {source.table} where {where}", list(bounds or ())
+    ).fetchone()
+    return rows
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _forget_missing(
@@ -449,19 +508,17 @@ def _forget_missing(
         # Rows outside the window stay until a load covers them: the registry describes
         # what is left (nothing pending: the file is gone), or the file goes from it.
         con.execute(
-            f"""
+            """
             update audit.loaded_files set
-                rows_loaded = left_over.raw, rows_rejected = left_over.rejected,
-                data_rows = left_over.raw + left_over.rejected, rows_pending = 0
+                rows_loaded = $raw, rows_rejected = left_over.rejected,
+                data_rows = $raw + left_over.rejected, rows_pending = 0
             from (
-                select
-                    (select count(*) from {source.table} where _file = $file) as raw,
-                    (select count(*) from audit.rejected_rows
-                        where source = $source and file = $file) as rejected
+                select count(*) as rejected from audit.rejected_rows
+                where source = $source and file = $file
             ) as left_over
             where source = $source and file = $file
             """,
-            {"source": source.name, "file": name},
+            {"source": source.name, "file": name, "raw": rows_of_file(con, source, name)},
         )
         con.execute(
             "delete from audit.loaded_files where source = ? and file = ? and data_rows = 0",

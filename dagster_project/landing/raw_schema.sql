@@ -3,7 +3,9 @@
 create schema if not exists raw;
 create schema if not exists audit;
 
-create table if not exists raw.probe_checks (
+-- Probe checks landed as text; those landed as Parquet are kept as files, and
+-- raw.probe_checks is the view over both (landing/store.py).
+create table if not exists raw.probe_checks_rows (
     checked_at timestamptz not null,
     service_id varchar not null,
     probe_id varchar not null,
@@ -115,6 +117,25 @@ create table if not exists audit.rejected_files (
 alter table audit.loaded_files add column if not exists horizon timestamptz;
 alter table audit.loaded_files add column if not exists rows_beyond bigint;
 alter table audit.loaded_files add column if not exists rows_pending bigint;
+
+-- The raw store: which kept Parquet content gives a file's rows in [start_at, end_at),
+-- and which of a content's columns are typed already (the others are cast as text is).
+create table if not exists audit.parquet_parts (
+    source varchar not null,
+    file varchar not null,
+    sha256 varchar not null,
+    start_at timestamptz not null,
+    end_at timestamptz not null
+);
+create table if not exists audit.parquet_types (
+    source varchar not null,
+    sha256 varchar not null,
+    native varchar [] not null,
+    fields varchar not null,          -- the select list that reads the contract's columns
+    primary key (source, sha256)
+);
+-- The content a rejected row was read from: the view leaves out exactly its lines.
+alter table audit.rejected_rows add column if not exists sha256 varchar;
 
 -- Files removed from the landing folder, with the rows that went with them.
 create table if not exists audit.removed_files (

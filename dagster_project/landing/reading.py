@@ -68,10 +68,28 @@ def _path_literal(path: Path) -> str:
 def _stage_parquet(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> frozenset[str]:
     """Read in place (a view); a column already of its kind's type (TIMESTAMPTZ, an
     integer) stays typed and is checked as such, with no round trip through text."""
-    reader = f"read_parquet({_path_literal(path)}, file_row_number = true)"
+    fields, native = parquet_fields(con, source, path)
+    con.execute(
+        f"create temp view staged as select {fields}, "
+        f"file_row_number + 1 as _line, null::varchar as _raw, null::varchar as _error "
+        f"from {parquet_reader(path)}"
+    )
+    return native
+
+
+def parquet_reader(path: Path) -> str:
+    return f"read_parquet({_path_literal(path)}, file_row_number = true)"
+
+
+def parquet_fields(
+    con: duckdb.DuckDBPyConnection, source: Source, path: Path
+) -> tuple[str, frozenset[str]]:
+    """SQL: the contract's columns of a Parquet file, each natively typed or as text
+    (NULL where absent); and which are native."""
     try:
         types = {
-            row[0]: row[1] for row in con.execute(f"describe select * from {reader}").fetchall()
+            row[0]: row[1]
+            for row in con.execute(f"describe select * from {parquet_reader(path)}").fetchall()
         }
     except duckdb.Error as error:
         raise FileRejected(explain(error)) from error
@@ -81,12 +99,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -
         c.name if c.name in native else f"cast({c.name} as varchar) as {c.name}" for c in present
     ]
     fields += [f"null::varchar as {c.name}" for c in source.columns if c not in present]
-    con.execute(
-        f"create temp view staged as select {', '.join(fields)}, "
-        f"file_row_number + 1 as _line, null::varchar as _raw, null::varchar as _error "
-        f"from {reader}"
-    )
-    return native
+    return ", ".join(fields), native
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> None:

@@ -40,7 +40,18 @@ class Source:
 
     @property
     def table(self) -> str:
+        """What the models read: a table, or for a source that lands Parquet a view over
+        the text-landed rows and the kept Parquet files (landing/store.py)."""
         return f"raw.{self.name}"
+
+    @property
+    def stores_parquet(self) -> bool:
+        return ".parquet" in self.file_types
+
+    @property
+    def rows_table(self) -> str:
+        """Where the loader writes rows read from text."""
+        return f"raw.{self.name}_rows" if self.stores_parquet else self.table
 
 
 TS = "timestamp"

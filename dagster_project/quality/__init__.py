@@ -1,7 +1,7 @@
 """Data-quality validation of the raw tables with Great Expectations.
 
-Suites live as reviewed JSON in expectations/; `validate_file` runs one on the
-rows a landed file gave its raw table and records the outcome in
+Suites live as reviewed JSON in expectations/; `validate_files` runs one on the
+rows each landed file gave its raw table and records the outcome in
 audit.validation_results. The Dagster asset checks are in defs/quality.py.
 """
 
@@ -16,6 +16,7 @@ from dagster_project.quality.validate import (
     ExpectationOutcome,
     ValidationOutcome,
     validate_file,
+    validate_files,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "suite_document",
     "suite_parameters",
     "validate_file",
+    "validate_files",
 ]

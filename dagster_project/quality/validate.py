@@ -58,6 +58,11 @@ class ValidationOutcome:
     expectations: list[ExpectationOutcome] = field(default_factory=list)
 
     @property
+    def every(self) -> int:
+        """Every n-th line is validated: 1 up to SAMPLE_ABOVE rows."""
+        return max(1, -(-self.rows_in_file // SAMPLE_ABOVE))
+
+    @property
     def success(self) -> bool:
         return all(e.success for e in self.expectations)
 
@@ -66,42 +71,129 @@ class ValidationOutcome:
         return [e for e in self.expectations if not e.success]
 
 
-def validate_file(
-    con: duckdb.DuckDBPyConnection, source_name: str, file: str, *, save: bool = True
-) -> ValidationOutcome:
-    """Validate the rows `file` gave raw.<source_name>; store the outcome unless save=False."""
-    started = time.perf_counter()
+def validate_file(con: duckdb.DuckDBPyConnection, source_name: str, file: str) -> ValidationOutcome:
+    """Validate the rows `file` gave raw.<source_name> and store the outcome."""
+    return validate_files(con, source_name, [file])[0]
+
+
+def validate_files(
+    con: duckdb.DuckDBPyConnection, source_name: str, files: list[str]
+) -> list[ValidationOutcome]:
+    """Validate each file's rows and store each outcome.
+
+    GX costs about a second per validation whatever the rows, so the samples of many
+    files are validated together, up to CHUNK_ROWS rows at a time. A batch that passes
+    passes for each of its files; only a batch that fails is validated again file by
+    file, so that every failure is recorded against the file it came from.
+    """
     con.execute("set TimeZone = 'UTC'")
+    outcomes: list[ValidationOutcome] = []
+    batch: list[tuple[ValidationOutcome, list[pd.DataFrame]]] = []
+    for file in files:
+        started = time.perf_counter()
+        outcome = _new_outcome(con, source_name, file)
+        frames = list(_chunks(con, source_name, file, outcome.every))
+        outcome.seconds = time.perf_counter() - started
+        batch.append((outcome, frames))
+        if sum(len(f) for _, fs in batch for f in fs) >= CHUNK_ROWS:
+            outcomes += _validate_batch(con, batch)
+            batch = []
+    return outcomes + _validate_batch(con, batch)
+
+
+def _new_outcome(con: duckdb.DuckDBPyConnection, source_name: str, file: str) -> ValidationOutcome:
     found = con.execute(
         "select sha256 from audit.loaded_files where source = ? and file = ?",
         [source_name, file],
     ).fetchone()
+    outcome = ValidationOutcome(
+        source_name, file, found[0] if found else None, gx_suite(source_name).name
+    )
+    # A literal file name: DuckDB then reads only that file's part of a raw view.
+    (outcome.rows_in_file,) = con.execute(
+        f"select count(*) from raw.{source_name} where _file = {_literal(file)}"
+    ).fetchone()
+    return outcome
+
+
+def _validate_batch(
+    con: duckdb.DuckDBPyConnection, batch: list[tuple[ValidationOutcome, list[pd.DataFrame]]]
+) -> list[ValidationOutcome]:
+    if len(batch) > 1:
+        started = time.perf_counter()
+        frames = [f for _, fs in batch for f in fs]
+        together = _run_suite(batch[0][0].source, frames)
+        if all(e.success for e in together):
+            share = (time.perf_counter() - started) / len(batch)
+            for outcome, fs in batch:
+                outcome.expectations = _passed_for(together, sum(len(f) for f in fs))
+                outcome.rows, outcome.chunks = sum(len(f) for f in fs), len(fs)
+                outcome.seconds += share
+                save_outcome(con, outcome)
+            return [outcome for outcome, _ in batch]
+    for outcome, fs in batch:
+        started = time.perf_counter()
+        outcome.expectations = _run_suite(outcome.source, fs)
+        outcome.rows, outcome.chunks = sum(len(f) for f in fs), len(fs)
+        outcome.seconds += time.perf_counter() - started
+        save_outcome(con, outcome)
+    return [outcome for outcome, _ in batch]
+
+
+def _run_suite(source_name: str, frames: list[pd.DataFrame]) -> list[ExpectationOutcome]:
+    """The suite over the frames, one chunk of at most CHUNK_ROWS rows at a time."""
     suite = gx_suite(source_name)
-    outcome = ValidationOutcome(source_name, file, found[0] if found else None, suite.name)
-    outcome.expectations = [
+    totals = [
         ExpectationOutcome(e.expectation_type, _column_of(e.configuration.kwargs))
         for e in suite.expectations
     ]
     batch_definition = _batch_definition()
     parameters = suite_parameters()
-    outcome.rows_in_file = con.execute(
-        f"select count(*) from raw.{source_name} where _file = ?", [file]
-    ).fetchone()[0]
-    every = max(1, -(-outcome.rows_in_file // SAMPLE_ABOVE))  # 1: every line
-    for frame in _chunks(con, source_name, file, every):
+    for frame in _rechunked(frames):
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         with _quiet_pandas():
             result = batch.validate(
                 suite, result_format=RESULT_FORMAT, expectation_parameters=parameters
             )
         for chunk_result in result.results:
-            _add(outcome.expectations[int(chunk_result.expectation_config.id)], chunk_result, frame)
-        outcome.rows += len(frame)
-        outcome.chunks += 1
-    outcome.seconds = time.perf_counter() - started
-    if save:
-        save_outcome(con, outcome)
-    return outcome
+            _add(totals[int(chunk_result.expectation_config.id)], chunk_result, frame)
+    return totals
+
+
+def _rechunked(frames: list[pd.DataFrame]):
+    """Frames joined up to CHUNK_ROWS rows (an empty file still gives one empty frame)."""
+    pending: list[pd.DataFrame] = []
+    for frame in frames:
+        pending.append(frame)
+        if sum(len(f) for f in pending) >= CHUNK_ROWS:
+            yield _joined(pending)
+            pending = []
+    if pending:
+        yield _joined(pending)
+
+
+def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if len(frames) == 1:
+        return frames[0]
+    with _quiet_pandas():
+        return pd.concat(frames, ignore_index=True)
+
+
+def _passed_for(together: list[ExpectationOutcome], rows: int) -> list[ExpectationOutcome]:
+    """A file's share of a batch that passed: every expectation met on its rows."""
+    return [
+        ExpectationOutcome(
+            e.expectation_type,
+            e.column,
+            unexpected_count=None if e.unexpected_count is None else 0,
+            element_count=rows,
+        )
+        for e in together
+    ]
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 @cache
@@ -137,8 +229,8 @@ def _chunks(con: duckdb.DuckDBPyConnection, source_name: str, file: str, every: 
     lengths = "".join(f", len({name}) as {name}__length" for name in lists)
     result = con.execute(
         f"select * exclude (_file){lengths} from {table} "
-        "where _file = ? and _line % ? = 0 order by _line",
-        [file, every],
+        f"where _file = {_literal(file)} and _line % ? = 0 order by _line",
+        [every],
     )
     first = True
     while True:
