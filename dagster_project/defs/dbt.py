@@ -1,9 +1,10 @@
 """Stage -> intermediate -> marts: the dbt project as assets, its tests as asset checks."""
 
-import json
+import hashlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,5 +63,38 @@ def report_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     context.log.info(f"dbt build for {window['month_from']} .. {window['month_to']}")
     # Unit tests pin the rules' SQL: they run where it changes (`dbt build` while
     # developing, the test suite), not in every production build (dbt's advice).
-    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(window)]
-    yield from dbt.cli(args, context=context).stream()
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    with _environment(
+        DRIFTSSTATUS_MONTH_FROM=window["month_from"], DRIFTSSTATUS_MONTH_TO=window["month_to"]
+    ):
+        invocation = dbt.cli(args, context=context, target_path=_target_path())
+    yield from invocation.stream()
+
+
+def _target_path() -> Path:
+    """dbt's artifacts for this warehouse, kept from run to run: the next build of the
+    same warehouse parses only what changed (partial_parse.msgpack), where a fresh folder
+    per run would parse the whole project every time. Runs on one warehouse never overlap
+    (its write lock)."""
+    warehouse = os.environ.get("DRIFTSSTATUS_WAREHOUSE", "")
+    return (
+        DBT_PROJECT.project_dir
+        / "target"
+        / "warehouses"
+        / hashlib.sha256(warehouse.encode()).hexdigest()[:12]
+    )
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set variables for the dbt subprocess started inside, then put them back."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -6,8 +6,9 @@ is validated with one ephemeral GX context per process. Per expectation the
 chunk results are summed into one outcome for the file.
 
 A file of more than SAMPLE_ABOVE rows is validated on every n-th line, at most
-SAMPLE_ABOVE rows: pandas costs about a second per million rows, more than the
-whole SLA computation at hundreds of millions of checks. Every row has passed
+SAMPLE_ABOVE rows (fewer when many files are validated at once, see sample_size):
+pandas costs about a second per million rows, more than the whole SLA computation
+at hundreds of millions of checks. Every row has passed
 the loader's contract checks in SQL already; the suite is the second line.
 """
 
@@ -30,6 +31,8 @@ from dagster_project.quality.suites import gx_suite, suite_parameters
 
 CHUNK_ROWS = 500_000
 SAMPLE_ABOVE = 100_000
+RUN_SAMPLE = 500_000
+MIN_SAMPLE = 10_000
 VECTOR_ROWS = 2048  # DuckDB's vector size: fetch_df_chunk counts in vectors
 MAX_EXAMPLES = 5
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
@@ -58,11 +61,6 @@ class ValidationOutcome:
     expectations: list[ExpectationOutcome] = field(default_factory=list)
 
     @property
-    def every(self) -> int:
-        """Every n-th line is validated: 1 up to SAMPLE_ABOVE rows."""
-        return max(1, -(-self.rows_in_file // SAMPLE_ABOVE))
-
-    @property
     def success(self) -> bool:
         return all(e.success for e in self.expectations)
 
@@ -89,16 +87,24 @@ def validate_files(
     con.execute("set TimeZone = 'UTC'")
     outcomes: list[ValidationOutcome] = []
     batch: list[tuple[ValidationOutcome, list[pd.DataFrame]]] = []
+    sample = sample_size(len(files))
     for file in files:
         started = time.perf_counter()
         outcome = _new_outcome(con, source_name, file)
-        frames = list(_chunks(con, source_name, file, outcome.every))
+        every = max(1, -(-outcome.rows_in_file // sample))  # 1: every line
+        frames = list(_chunks(con, source_name, file, every))
         outcome.seconds = time.perf_counter() - started
         batch.append((outcome, frames))
         if sum(len(f) for _, fs in batch for f in fs) >= CHUNK_ROWS:
             outcomes += _validate_batch(con, batch)
             batch = []
     return outcomes + _validate_batch(con, batch)
+
+
+def sample_size(files: int) -> int:
+    """Rows validated at most per file: SAMPLE_ABOVE, less when many files come at once
+    (a reload of a year of daily files), so one run validates about RUN_SAMPLE rows."""
+    return min(SAMPLE_ABOVE, max(MIN_SAMPLE, RUN_SAMPLE // max(files, 1)))
 
 
 def _new_outcome(con: duckdb.DuckDBPyConnection, source_name: str, file: str) -> ValidationOutcome:
