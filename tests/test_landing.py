@@ -245,3 +245,34 @@ def test_a_kept_parquet_file_is_read_from_the_store_and_a_lost_row_is_caught(tmp
     con.execute(f"copy (select * from '{copy}' limit 1) to '{copy}.new' (format parquet)")
     copy.with_name(copy.name + ".new").replace(copy)  # a row lost from the copy
     assert unaccounted_files(con, PROBES) == [("probe_checks/f.parquet", 3, 1, 1)]
+
+
+def test_a_replaced_parquet_files_copy_stays_while_the_serving_copy_reads_it(tmp_path, con):
+    """A changed file gets a new copy; the old one goes once neither the warehouse nor
+    its serving copy (what the app and `report --recompute` read) refers to it."""
+    from dagster_project.landing.store import store_dir
+    from dagster_project.settings import serving_copy_of
+
+    path = tmp_path / "landing" / "probe_checks" / "f.parquet"
+    path.parent.mkdir(parents=True)
+
+    def land(status: str) -> None:
+        con.execute(
+            f"copy (select timestamptz '2024-01-05 10:00:00+00' as checked_at, 'ko_app' as "
+            f"service_id, 'p1' as probe_id, '{status}' as status) to '{path}' (format parquet)"
+        )
+        load_source(con, tmp_path / "landing", PROBES)
+
+    land("up")
+    (first,) = (store_dir(con) / "probe_checks").iterdir()
+    con.execute("checkpoint")
+    serving = serving_copy_of(tmp_path / "w.duckdb")
+    serving.write_bytes((tmp_path / "w.duckdb").read_bytes())
+    land("down")
+    assert _rows(con, "select status from raw.probe_checks") == [("down",)]
+    assert len(list(first.parent.iterdir())) == 2 and first.exists()
+    with duckdb.connect(str(serving), read_only=True) as served:
+        assert served.execute("select status from raw.probe_checks").fetchall() == [("up",)]
+    serving.unlink()
+    load_source(con, tmp_path / "landing", PROBES)
+    assert not first.exists() and len(list(first.parent.iterdir())) == 1

@@ -113,9 +113,10 @@ def _new_bounds(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> l
 
 def _old_bounds(con: duckdb.DuckDBPyConnection, source: Source, name: str) -> list[datetime]:
     try:
+        # A literal name: DuckDB then reads only that file's part of a raw view.
+        literal = "'" + name.replace("'", "''") + "'"
         row = con.execute(
-            _span_sql(source, f"landed.raw.{source.name}", "where _file = ?"),
-            [name] * len(source.time_columns),
+            _span_sql(source, f"landed.raw.{source.name}", f"where _file = {literal}")
         ).fetchone()
     except duckdb.CatalogException:
         return []  # nothing loaded yet

@@ -28,18 +28,23 @@ import duckdb
 from dagster_project.landing.checks import typed
 from dagster_project.landing.reading import parquet_fields, parquet_reader
 from dagster_project.landing.sources import Source
+from dagster_project.settings import serving_copy_of
 
 Part = tuple[str, datetime, datetime]  # (sha256, start_at, end_at)
 
 
-def store_dir(con: duckdb.DuckDBPyConnection) -> Path:
-    """The folder beside the connection's warehouse file where its copies live."""
+def _warehouse(con: duckdb.DuckDBPyConnection) -> Path:
     (path,) = con.execute(
         "select path from duckdb_databases() where database_name = current_database()"
     ).fetchone()
     if not path:
         raise RuntimeError("the raw store needs a warehouse file, not an in-memory database")
-    warehouse = Path(path).resolve()
+    return Path(path).resolve()
+
+
+def store_dir(con: duckdb.DuckDBPyConnection) -> Path:
+    """The folder beside the connection's warehouse file where its copies live."""
+    warehouse = _warehouse(con)
     return warehouse.with_name(warehouse.stem + ".raw")
 
 
@@ -168,7 +173,9 @@ def refresh_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
 
 def sweep(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     """Delete copies no part refers to (replaced or removed files, a killed load's copy)
-    and leftovers of a copy that was being written."""
+    and leftovers of a copy that was being written. A copy the serving copy still reads
+    stays: after a failed build the app, the sensor and `report --recompute` read the
+    last good serving copy, whose raw view names the copies of its day."""
     folder = store_dir(con) / source.name
     if not folder.is_dir():
         return
@@ -183,9 +190,26 @@ def sweep(con: duckdb.DuckDBPyConnection, source: Source) -> None:
             "select sha256 from audit.parquet_types where source = ?", [source.name]
         ).fetchall()
     }
+    used |= _served(con, source)
     for path in folder.iterdir():
         if path.name.startswith(".") or path.stem not in used:
             path.unlink(missing_ok=True)
+
+
+def _served(con: duckdb.DuckDBPyConnection, source: Source) -> set[str]:
+    """The contents whose copies the warehouse's serving copy reads."""
+    serving = serving_copy_of(_warehouse(con))
+    if not serving.exists():
+        return set()
+    with duckdb.connect() as reader:
+        try:
+            reader.execute(f"attach {_literal(str(serving))} as served (read_only)")
+            rows = reader.execute(
+                "select sha256 from served.audit.parquet_parts where source = ?", [source.name]
+            ).fetchall()
+        except duckdb.Error:  # an older serving copy without a store, or unreadable
+            return set()
+    return {sha for (sha,) in rows}
 
 
 def _literal(value: str) -> str:
