@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MONTH ?= 2024-01
 
-.PHONY: install debian-run debian-test run test lint format dagster app bench bench-quick bench-render clean
+.PHONY: install debian-run debian-test run test lint format dagster app bench bench-quick bench-large bench-render clean
 # Debian packages: the PDF export's font; the browser test also drives Debian's chromium.
 DEBIAN_RUN := fonts-dejavu-core
 DEBIAN_TEST := $(DEBIAN_RUN) chromium
@@ -58,6 +58,10 @@ bench: install debian-run
 
 bench-quick: install debian-run
 	$(BIN)/python benchmarks/pipeline.py --services 20 --probes 2 --months 1
+
+# About 1.6 billion checks (1,000 services x 3 probes x 12 months), scaling at 250, 500, 1,000.
+bench-large: install debian-run
+	$(BIN)/python benchmarks/pipeline.py --services 1000 --probes 3 --months 12
 
 # The report page's render time on the built sample and on 50 services x 36 months.
 bench-render: install debian-run
