@@ -68,4 +68,4 @@ bench-render: install debian-run
 	$(BIN)/python benchmarks/render_report.py
 
 clean:
-	rm -rf data/warehouse*.duckdb* dbt/target dbt/logs
+	rm -rf data/warehouse*.duckdb* data/warehouse*.raw dbt/target dbt/logs

@@ -350,7 +350,7 @@ def _replace_rows(
         store.record_types(con, source, landed.sha)
         store.add_part(con, source, landed.name, landed.sha, landed.bounds)
         store.refresh_view(con, source)
-        loaded = rows_of_file(con, source, landed.name, landed.bounds)
+        loaded = None  # counted below, in the same pass as the file's other counts
     else:
         columns = ", ".join(c.name for c in source.columns)
         values = ", ".join(typed(c, c.name in native) for c in source.columns)
@@ -370,10 +370,20 @@ def _replace_rows(
         f"count(*) as data_rows, min({instant}) as first_at, max({instant}) as last_at, "
         f"count(*) filter ({beyond}) as beyond, "
         f"count(*) filter ({instant} is not null and not ({_covered(con, landed, instant)})) "
-        "as pending from staged"
+        f"as pending, count(*) filter ({in_window}) as placed from staged"
     ).fetchone()
-    keys = ("in_window", "data_rows", "first_at", "last_at", "beyond", "pending")
-    return {"loaded": loaded, "rejected": rejected, **dict(zip(keys, counts, strict=True))}
+    keys = ("in_window", "data_rows", "first_at", "last_at", "beyond", "pending", "placed")
+    counts = dict(zip(keys, counts, strict=True))
+    if loaded is None:
+        # The copy's rows in the window are those placed there but not rejected: what
+        # the raw view reads (every_row_accounted_for counts the view itself).
+        (placed_rejects,) = con.execute(
+            "select count(*) from audit.rejected_rows where source = ? and file = ? "
+            "and sha256 = ? and row_at >= ? and row_at < ?",
+            [source.name, landed.name, landed.sha, *landed.bounds],
+        ).fetchone()
+        loaded = counts["placed"] - placed_rejects
+    return {"loaded": loaded, "rejected": rejected, **counts}
 
 
 def _covered(con: duckdb.DuckDBPyConnection, landed: _File, instant: str) -> str:
@@ -396,7 +406,7 @@ def _record_load(
 ) -> None:
     """The file's registry entry (totals now in the tables) and the window just loaded."""
     source, name = landed.source, landed.name
-    rows_loaded = rows_of_file(con, source, name)
+    rows_loaded = _rows_now(con, landed, counts["loaded"])
     rows_rejected = con.execute(
         "select count(*) from audit.rejected_rows where source = ? and file = ?",
         [source.name, name],
@@ -455,6 +465,22 @@ def _delete_rows_of(
         [source.name, name, *bounds],
     ).fetchone()
     return rows + rejects
+
+
+def _rows_now(con: duckdb.DuckDBPyConnection, landed: _File, loaded: int) -> int:
+    """The file's rows in raw after this load: those just loaded when the copy's one part
+    is the window just loaded (a whole file loaded at once), else counted."""
+    source = landed.source
+    whole = source.stores_parquet and store.parts_of(con, source, landed.name) == [
+        (landed.sha, *landed.bounds)
+    ]
+    if whole:
+        (text_rows,) = con.execute(
+            f"select count(*) from {source.rows_table} where _file = ?", [landed.name]
+        ).fetchone()
+        if text_rows == 0:
+            return loaded
+    return rows_of_file(con, source, landed.name)
 
 
 def rows_of_file(

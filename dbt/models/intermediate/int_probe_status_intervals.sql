@@ -6,7 +6,8 @@
 -- down, and reported down or degraded: the worst check per probe and minute,
 -- as bits. An hour where every minute is known and no probe said anything but
 -- up (nearly all of them) is one 60-minute up block; only the other hours (an
--- outage, a gap: a few a day) are split into minutes for the majority vote.
+-- outage, a gap: a few a day) get the majority vote minute by minute, as a
+-- 60-character string per hour whose runs of one character are the blocks.
 -- Adjacent blocks of one status then merge into runs: gaps and islands over
 -- the blocks, where within a run the start minus the minutes of the blocks
 -- before it is constant. No minute is ever stored or sorted.
@@ -51,25 +52,77 @@ hours as materialized (
     group by service_id, hour_index
 ),
 
--- The hours that are not one up block, minute by minute, with the vote of R4.
-votes as (
+-- The hours that are not one up block: their probes' masks side by side.
+vote_hours as (
     select
         probe_hours.service_id,
-        probe_hours.hour_index * 60 + hour_minutes.minute_of_hour as minute_index,
-        count(*) filter (where (probe_hours.known >> hour_minutes.minute_of_hour) & 1 = 1)
-            as probes_reporting,
-        count(*) filter (where (probe_hours.down >> hour_minutes.minute_of_hour) & 1 = 1)
-            as probes_down,
-        count(*) filter (where (probe_hours.bad >> hour_minutes.minute_of_hour) & 1 = 1)
-            as probes_down_or_degraded
+        probe_hours.hour_index,
+        list(probe_hours.known) as known,
+        list(probe_hours.down) as down,
+        list(probe_hours.bad) as bad
     from probe_hours
-    inner join hours
+    semi join hours
         on
             probe_hours.service_id = hours.service_id
             and probe_hours.hour_index = hours.hour_index
-    cross join range(60) as hour_minutes (minute_of_hour)
-    where not hours.is_whole_up
-    group by probe_hours.service_id, probe_hours.hour_index, hour_minutes.minute_of_hour
+            and not hours.is_whole_up
+    group by probe_hours.service_id, probe_hours.hour_index
+),
+
+-- R4's vote in each minute of such an hour, written as one character per minute:
+-- d(own), g (degraded), u(p), or '.' where no probe reported (unknown). Row by row
+-- over a few lists: no group per minute, no minute stored.
+hour_strings as (
+    select
+        service_id,
+        hour_index,
+        array_to_string(
+            list_transform(
+                range(60),
+                lambda m: case
+                    when
+                        2 * len(list_filter(down, lambda x: (x >> m) & 1 = 1))
+                        > len(list_filter(known, lambda x: (x >> m) & 1 = 1))
+                        then 'd'
+                    when
+                        2 * len(list_filter(bad, lambda x: (x >> m) & 1 = 1))
+                        > len(list_filter(known, lambda x: (x >> m) & 1 = 1))
+                        then 'g'
+                    when len(list_filter(known, lambda x: (x >> m) & 1 = 1)) > 0 then 'u'
+                    else '.'
+                end
+            ),
+            ''
+        ) as minutes
+    from vote_hours
+),
+
+-- The hour's runs of one character, in order, each with its first minute.
+hour_runs as (
+    select
+        service_id,
+        hour_index,
+        regexp_extract_all(minutes, 'u+|d+|g+|[.]+') as runs
+    from hour_strings
+),
+
+runs as (
+    select
+        service_id,
+        hour_index,
+        unnest(
+            list_transform(
+                generate_series(1, len(runs)),
+                lambda i: struct_pack(
+                    run_code := runs[i][1],
+                    run_minutes := length(runs[i]),
+                    run_offset := coalesce(
+                        list_sum(list_transform(runs[1:i - 1], lambda r: length(r))), 0
+                    )
+                )
+            )
+        ) as run
+    from hour_runs
 ),
 
 blocks as (
@@ -83,16 +136,12 @@ blocks as (
     union all
     select
         service_id,
-        case
-            when probes_down * 2 > probes_reporting then 'down'
-            when probes_down_or_degraded * 2 > probes_reporting then 'degraded'
-            else 'up'
-        end as status,
-        minute_index as start_minute,
-        1 as minutes
-    from votes
+        case run.run_code when 'd' then 'down' when 'g' then 'degraded' else 'up' end as status,
+        hour_index * 60 + run.run_offset as start_minute,
+        run.run_minutes as minutes
+    from runs
     -- A minute no probe reported is unknown: no block, a gap between runs.
-    where probes_reporting > 0
+    where run.run_code != '.'
 ),
 
 keyed as (
