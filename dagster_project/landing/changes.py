@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from dagster_project.landing.checks import TimeLimits
+from dagster_project.landing.checks import TimeLimits, sql_string
 from dagster_project.landing.loader import file_hash, is_loadable, landed_files
 from dagster_project.landing.reading import FileRejected, stage_file
 from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME, Source
@@ -114,9 +114,8 @@ def _new_bounds(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> l
 def _old_bounds(con: duckdb.DuckDBPyConnection, source: Source, name: str) -> list[datetime]:
     try:
         # A literal name: DuckDB then reads only that file's part of a raw view.
-        literal = "'" + name.replace("'", "''") + "'"
         row = con.execute(
-            _span_sql(source, f"landed.raw.{source.name}", f"where _file = {literal}")
+            _span_sql(source, f"landed.raw.{source.name}", f"where _file = {sql_string(name)}")
         ).fetchone()
     except duckdb.CatalogException:
         return []  # nothing loaded yet

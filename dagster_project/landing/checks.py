@@ -89,7 +89,7 @@ def checked_rows_sql(
     The reasons (string work) are only built for rows that fail a condition: a cheap
     test of every condition first, so a clean file of millions of rows costs one scan.
     """
-    known = ", ".join(_string(s) for s in services)
+    known = ", ".join(sql_string(s) for s in services)
     checks = [
         check
         for c in source.columns
@@ -122,7 +122,8 @@ def typed(column: Column, native: bool = False) -> str:
     }.get(column.kind, v)
 
 
-def _string(value: str) -> str:
+def sql_string(value: str) -> str:
+    """A text (a file name, a path, an id) as a SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -156,7 +157,7 @@ def _column_checks(column: Column, known: str, native: bool, limits: TimeLimits)
         )
         checks.append(_range_check(column, typed(column), _quote(v), limits))
     elif column.kind == "enum":
-        allowed = ", ".join(_string(a) for a in column.allowed)
+        allowed = ", ".join(sql_string(a) for a in column.allowed)
         checks.append(
             _check(
                 f"{present} and trim({v}) not in ({allowed})",

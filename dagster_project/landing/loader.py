@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.landing import store
-from dagster_project.landing.checks import TimeLimits, checked_rows_sql, typed
+from dagster_project.landing.checks import TimeLimits, checked_rows_sql, sql_string, typed
 from dagster_project.landing.reading import FileRejected, drop_temp, explain, stage_file
 from dagster_project.landing.sources import SOURCES, Source
 from dagster_project.settings import load_settings
@@ -492,17 +492,13 @@ def rows_of_file(
     other files when planning, instead of reading every kept file to filter them out.
     """
     at = source.time_columns[0]
-    where = f"_file = {_sql_string(name)}"
+    where = f"_file = {sql_string(name)}"
     if bounds:
         where += f" and {at} >= ? and {at} < ?"
     (rows,) = con.execute(
         f"select count(*) from {source.table} where {where}", list(bounds or ())
     ).fetchone()
     return rows
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _forget_missing(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.landing.checks import sql_string
 from dagster_project.landing.lines import has_empty_lines, open_text, record_lines
 from dagster_project.landing.sources import Column, Source
 
@@ -61,10 +62,6 @@ def drop_temp(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute(f"drop {found[0][0]} {name}")
 
 
-def _path_literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _stage_parquet(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> frozenset[str]:
     """Read in place (a view); a column already of its kind's type (TIMESTAMPTZ, an
     integer) stays typed and is checked as such, with no round trip through text."""
@@ -78,7 +75,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -
 
 
 def parquet_reader(path: Path) -> str:
-    return f"read_parquet({_path_literal(path)}, file_row_number = true)"
+    return f"read_parquet({sql_string(str(path))}, file_row_number = true)"
 
 
 def parquet_fields(
@@ -194,7 +191,7 @@ def _read_records(
     try:
         con.execute(
             f"create temp table _landing_records as select * from read_csv("
-            f"{_path_literal(path)}, columns = {{{columns}}}, auto_detect = false, {dialect}, "
+            f"{sql_string(str(path))}, columns = {{{columns}}}, auto_detect = false, {dialect}, "
             f"compression = '{'gzip' if path.name.lower().endswith('.gz') else 'none'}', "
             f"max_line_size = {MAX_LINE_BYTES}, store_rejects = true, "
             f"rejects_scan = '_landing_scans', rejects_table = '_landing_rejects'"

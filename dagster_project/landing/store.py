@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.landing.checks import typed
+from dagster_project.landing.checks import sql_string, typed
 from dagster_project.landing.reading import parquet_fields, parquet_reader
 from dagster_project.landing.sources import Source
 from dagster_project.settings import serving_copy_of
@@ -160,12 +160,12 @@ def refresh_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         if has_rejects:
             conditions.append(
                 "file_row_number + 1 not in (select line_number from audit.rejected_rows "
-                f"where source = {_literal(source.name)} and file = {_literal(name)} "
-                f"and sha256 = {_literal(sha)})"
+                f"where source = {sql_string(source.name)} and file = {sql_string(name)} "
+                f"and sha256 = {sql_string(sha)})"
             )
         branches.append(
-            f"select {', '.join(values)}, {_literal(name)} as _file, file_row_number + 1 as _line "
-            f"from (select {fields}, file_row_number from {reader}) "
+            f"select {', '.join(values)}, {sql_string(name)} as _file, "
+            f"file_row_number + 1 as _line from (select {fields}, file_row_number from {reader}) "
             f"where {' and '.join(conditions)}"
         )
     con.execute(f"create or replace view {source.table} as\n" + "\nunion all\n".join(branches))
@@ -203,14 +203,10 @@ def _served(con: duckdb.DuckDBPyConnection, source: Source) -> set[str]:
         return set()
     with duckdb.connect() as reader:
         try:
-            reader.execute(f"attach {_literal(str(serving))} as served (read_only)")
+            reader.execute(f"attach {sql_string(str(serving))} as served (read_only)")
             rows = reader.execute(
                 "select sha256 from served.audit.parquet_parts where source = ?", [source.name]
             ).fetchall()
         except duckdb.Error:  # an older serving copy without a store, or unreadable
             return set()
     return {sha for (sha,) in rows}
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from pandas.errors import Pandas4Warning
 
+from dagster_project.landing.checks import sql_string
 from dagster_project.quality.results import save_outcome
 from dagster_project.quality.suites import gx_suite, suite_parameters
 
@@ -117,7 +118,7 @@ def _new_outcome(con: duckdb.DuckDBPyConnection, source_name: str, file: str) ->
     )
     # A literal file name: DuckDB then reads only that file's part of a raw view.
     (outcome.rows_in_file,) = con.execute(
-        f"select count(*) from raw.{source_name} where _file = {_literal(file)}"
+        f"select count(*) from raw.{source_name} where _file = {sql_string(file)}"
     ).fetchone()
     return outcome
 
@@ -198,10 +199,6 @@ def _passed_for(together: list[ExpectationOutcome], rows: int) -> list[Expectati
     ]
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 @cache
 def _batch_definition():
     """An ephemeral GX context with one pandas dataframe asset, set up once per process."""
@@ -235,7 +232,7 @@ def _chunks(con: duckdb.DuckDBPyConnection, source_name: str, file: str, every: 
     lengths = "".join(f", len({name}) as {name}__length" for name in lists)
     result = con.execute(
         f"select * exclude (_file){lengths} from {table} "
-        f"where _file = {_literal(file)} and _line % ? = 0 order by _line",
+        f"where _file = {sql_string(file)} and _line % ? = 0 order by _line",
         [every],
     )
     first = True
