@@ -84,7 +84,8 @@ def _check(condition: str, reason: str) -> Check:
 def checked_rows_sql(
     source: Source, services: list[str], native: frozenset[str], limits: TimeLimits
 ) -> str:
-    """`staged` with `_reason`: NULL for a good row, else every broken rule.
+    """`staged` with each column's value (`value_of`) and `_reason`: NULL for a good row,
+    else every broken rule.
 
     The reasons (string work) are only built for rows that fail a condition: a cheap
     test of every condition first, so a clean file of millions of rows costs one scan.
@@ -95,9 +96,9 @@ def checked_rows_sql(
         for c in source.columns
         for check in _column_checks(c, known, c.name in native, limits)
     ]
-    typed_columns = {c.name: typed(c, c.name in native) for c in source.columns}
+    values = {c.name: value_of(c) for c in source.columns}
     for condition, reason in source.row_rules:
-        condition = re.sub(r"\b\w+\b", lambda m: typed_columns.get(m[0], m[0]), condition)
+        condition = re.sub(r"\b\w+\b", lambda m: values.get(m[0], m[0]), condition)
         checks.append(_check(f"not coalesce({condition}, true)", f"'{reason}'"))
     reason = f"nullif(concat_ws('; ', {', '.join(c.sql for c in checks)}), '')"
     fails = " or ".join(f"({c.fails})" for c in checks) or "false"
@@ -106,14 +107,40 @@ def checked_rows_sql(
         reason = f"case when not coalesce({condition}, false) then '{message}' else {reason} end"
         fails = "true"  # a JSON line's checks read the document: no cheaper test
     # A record DuckDB could not split into fields carries its reason from the reader.
-    return f"select *, coalesce(_error, case when {fails} then {reason} end) as _reason from staged"
+    return (
+        f"select *, coalesce(_error, case when {fails} then {reason} end) as _reason "
+        f"from ({_valued_rows_sql(source, native)})"
+    )
 
 
-def typed(column: Column, native: bool = False) -> str:
-    """SQL: the column's value in its raw table's type (NULL where unreadable)."""
+def _valued_rows_sql(source: Source, native: frozenset[str]) -> str:
+    """`staged` with each text column trimmed once and parsed once: the checks, the
+    instant and the insert read these instead of parsing the text again per use."""
+    texts = [
+        f"nullif(trim({c.name}), '') as {_text_of(c)}"
+        for c in source.columns
+        if c.name not in native
+    ]
+    values = [f"{typed(c, c.name in native, _text_of(c))} as {value_of(c)}" for c in source.columns]
+    trimmed = f"select *, {', '.join(texts)} from staged" if texts else "select * from staged"
+    return f"select *, {', '.join(values)} from ({trimmed})"
+
+
+def value_of(column: Column) -> str:
+    """The name of the column's typed value in the checked rows."""
+    return f"{column.name}__value"
+
+
+def _text_of(column: Column) -> str:
+    return f"{column.name}__text"
+
+
+def typed(column: Column, native: bool = False, text: str | None = None) -> str:
+    """SQL: the column's value in its raw table's type (NULL where unreadable); `text`
+    names its trimmed text where that is computed already."""
     if native:
         return column.name
-    v = f"nullif(trim({column.name}), '')"
+    v = text or f"nullif(trim({column.name}), '')"
     return {
         "timestamp": f"try_cast({v} as timestamptz)",
         "int": f"try_cast({v} as bigint)",
@@ -135,8 +162,8 @@ def _quote(expr: str) -> str:
 def _column_checks(column: Column, known: str, native: bool, limits: TimeLimits) -> list[Check]:
     if native:
         return _native_checks(column, limits)
-    v = column.name
-    present = f"nullif(trim({v}), '') is not null"
+    v, text, value = column.name, _text_of(column), value_of(column)
+    present = f"{text} is not null"
     checks = [_check(f"contains({v}, chr(0))", f"'{v}: contains a NUL byte'")]
     if column.required:
         checks.append(_check(f"not {present}", f"'{v}: missing'"))
@@ -145,22 +172,22 @@ def _column_checks(column: Column, known: str, native: bool, limits: TimeLimits)
             Check(
                 (
                     (
-                        f"{present} and not regexp_matches(trim({v}), '{OFFSET_PATTERN}')",
+                        f"{present} and not regexp_matches({text}, '{OFFSET_PATTERN}')",
                         f"'{v}: no UTC offset in ' || {_quote(v)}",
                     ),
                     (
-                        f"{present} and {typed(column)} is null",
+                        f"{present} and {value} is null",
                         f"'{v}: not a timestamp ' || {_quote(v)}",
                     ),
                 )
             )
         )
-        checks.append(_range_check(column, typed(column), _quote(v), limits))
+        checks.append(_range_check(column, value, _quote(v), limits))
     elif column.kind == "enum":
         allowed = ", ".join(sql_string(a) for a in column.allowed)
         checks.append(
             _check(
-                f"{present} and trim({v}) not in ({allowed})",
+                f"{present} and {text} not in ({allowed})",
                 f"'{v}: ' || {_quote(v)} || ' not one of {', '.join(column.allowed)}'",
             )
         )
@@ -171,35 +198,34 @@ def _column_checks(column: Column, known: str, native: bool, limits: TimeLimits)
             Check(
                 (
                     (
-                        f"{present} and not regexp_matches(trim({v}), '{pattern}')",
+                        f"{present} and not regexp_matches({text}, '{pattern}')",
                         f"'{v}: not a{'n integer' if integer else ' number'} ' || {_quote(v)}",
                     ),
                     (
-                        f"{present} and {typed(column)} is null",
+                        f"{present} and {value} is null",
                         f"'{v}: out of range ' || {_quote(v)}",
                     ),
                 )
             )
         )
-        checks += _bounds_checks(column, typed(column), _quote(v))
+        checks += _bounds_checks(column, value, _quote(v))
     elif column.kind == "service_id":
         checks.append(
             _check(
-                f"{present} and trim({v}) not in ({known})",
+                f"{present} and {text} not in ({known})",
                 f"'{v}: unknown service ' || {_quote(v)}",
             )
         )
     elif column.kind == "id_list":
-        ids = f"try_cast({v} as varchar[])"
         checks.append(
             Check(
                 (
                     (
-                        f"{present} and (json_type({v}) != 'ARRAY' or len({ids}) = 0)",
+                        f"{present} and (json_type({v}) != 'ARRAY' or len({value}) = 0)",
                         f"'{v}: not a non-empty list in ' || {_quote(v)}",
                     ),
                     (
-                        f"{present} and len(list_filter({ids}, lambda x: x is null or x not in "
+                        f"{present} and len(list_filter({value}, lambda x: x is null or x not in "
                         f"({known}))) > 0",
                         f"'{v}: unknown service in ' || {_quote(v)}",
                     ),
