@@ -17,7 +17,7 @@ import duckdb
 
 from dagster_project.landing.checks import TimeLimits, sql_string
 from dagster_project.landing.loader import file_hash, is_loadable, landed_files
-from dagster_project.landing.reading import FileRejected, stage_file
+from dagster_project.landing.reading import FileRejected, stage_instants
 from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME, Source
 from dagster_project.timeline import LOCAL_ZONE
 
@@ -61,6 +61,20 @@ def months_touched(
     Old rows come from the raw tables of `warehouse` (read-only; the serving copy will
     do). None when nothing can be dated, e.g. only unreadable files.
     """
+    bounds, open_ended = _instants(landing_dir, names, warehouse)
+    if not bounds:
+        return None
+    first, last = _local_month(min(bounds)), _local_month(max(bounds))
+    # A window planned ahead bears on no month reported yet.
+    this_month = today.replace(day=1)
+    return min(first, this_month), this_month if open_ended else min(last, this_month)
+
+
+def _instants(
+    landing_dir: Path, names: tuple[str, ...], warehouse: Path | None
+) -> tuple[list[datetime], bool]:
+    """The earliest and latest instants of each file's rows, new and (from `warehouse`)
+    old; and whether any file is of a source whose rows bear on every later month."""
     bounds: list[datetime] = []
     open_ended = False
     with duckdb.connect() as con:
@@ -73,12 +87,7 @@ def months_touched(
             bounds += _new_bounds(con, source, landing_dir / name)
             if warehouse is not None and warehouse.exists():
                 bounds += _old_bounds(con, source, name)
-    if not bounds:
-        return None
-    first, last = _local_month(min(bounds)), _local_month(max(bounds))
-    # A window planned ahead bears on no month reported yet.
-    this_month = today.replace(day=1)
-    return min(first, this_month), this_month if open_ended else min(last, this_month)
+    return bounds, open_ended
 
 
 def _span_sql(
@@ -104,10 +113,10 @@ def _new_bounds(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> l
     if not path.exists() or not is_loadable(source, path):
         return []
     try:
-        native = stage_file(con, source, path)
+        native = stage_instants(con, source, path)
+        span = con.execute(_span_sql(source, "staged", native=native)).fetchone()
     except (duckdb.Error, FileRejected):
         return []  # the load rejects it and says why; it bears on no month
-    span = con.execute(_span_sql(source, "staged", native=native)).fetchone()
     return [b for b in span if b is not None]
 
 
@@ -151,12 +160,9 @@ def landed_span(landing_dir: Path, warehouse: Path, today: date) -> tuple[date, 
     known = {(name, sha) for name, sha, *_ in loaded} | set(rejected)
     new = tuple(name for name, sha in state.items() if (name, sha) not in known)
     bounds = [moment for *_, first, last in loaded for moment in (first, last) if moment]
-    if new and (touched := months_touched(landing_dir, new, None, today)):
-        bounds += [_month_start(month) for month in touched]
+    # The month spine ends with the latest landed instant: an open incident does not
+    # extend it (months_touched does, for the months a change bears on).
+    bounds += _instants(landing_dir, new, None)[0]
     if not bounds:
         return None
     return _local_month(min(bounds)), min(_local_month(max(bounds)), today.replace(day=1))
-
-
-def _month_start(month: date) -> datetime:
-    return datetime(month.year, month.month, 1, tzinfo=ZoneInfo(LOCAL_ZONE))

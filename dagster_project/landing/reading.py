@@ -51,6 +51,42 @@ def stage_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> fr
     return frozenset()
 
 
+def stage_instants(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> frozenset[str]:
+    """Make `staged` (a view) hold the file's time columns alone: enough to date it.
+
+    The records are split as the load splits them (the same reader and dialect), but
+    without line numbers, reject reasons or the other columns, so dating a file costs a
+    fraction of staging it. A record the load rejects may widen the dates, never narrow
+    them. Returns the natively typed (Parquet) columns.
+    """
+    drop_temp(con, "staged")
+    if path.name.lower().endswith(".parquet"):
+        return _stage_parquet(con, source, path)
+    if source.name == "incidents":
+        read = _csv_reader(path, ["doc"], JSON_LINES, "ignore_errors = true")
+        fields = [f"json_extract_string(doc, '$.{name}') as {name}" for name in source.time_columns]
+        condition = "where json_valid(doc)"
+    else:
+        header = read_header(path)
+        _require_columns(source, header)
+        read = _csv_reader(path, [f"c{i}" for i in range(len(header))], CSV, "ignore_errors = true")
+        fields = [f"c{header.index(name)} as {name}" for name in source.time_columns]
+        condition = ""
+    con.execute(f"create temp view staged as select {', '.join(fields)} from {read} {condition}")
+    return frozenset()
+
+
+def _csv_reader(path: Path, fields: list[str], dialect: str, rejects: str) -> str:
+    """SQL: DuckDB's reader of a text landing file, every field as text."""
+    columns = ", ".join(f"'{f}': 'varchar'" for f in fields)
+    compression = "gzip" if path.name.lower().endswith(".gz") else "none"
+    return (
+        f"read_csv({sql_string(str(path))}, columns = {{{columns}}}, auto_detect = false, "
+        f"{dialect}, compression = '{compression}', max_line_size = {MAX_LINE_BYTES}, "
+        f"{rejects})"
+    )
+
+
 def drop_temp(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop a previous file's temp view or table `name`, whichever it is."""
     found = con.execute(
@@ -187,15 +223,17 @@ def _read_records(
     DuckDB rejected: `_line`, reason, raw text). `base`: lines before the first record."""
     for name in ("_landing_records", "_landing_errors", "_landing_scans", "_landing_rejects"):
         drop_temp(con, name)
-    columns = ", ".join(f"'{f}': 'varchar'" for f in fields)
     try:
         con.execute(
-            f"create temp table _landing_records as select * from read_csv("
-            f"{sql_string(str(path))}, columns = {{{columns}}}, auto_detect = false, {dialect}, "
-            f"compression = '{'gzip' if path.name.lower().endswith('.gz') else 'none'}', "
-            f"max_line_size = {MAX_LINE_BYTES}, store_rejects = true, "
-            f"rejects_scan = '_landing_scans', rejects_table = '_landing_rejects'"
-            f") with ordinality as t({', '.join(fields)}, _k)"
+            "create temp table _landing_records as select * from "
+            + _csv_reader(
+                path,
+                fields,
+                dialect,
+                "store_rejects = true, rejects_scan = '_landing_scans', "
+                "rejects_table = '_landing_rejects'",
+            )
+            + f" with ordinality as t({', '.join(fields)}, _k)"
         )
     except duckdb.Error as error:
         raise FileRejected(explain(error)) from error
