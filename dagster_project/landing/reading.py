@@ -1,4 +1,4 @@
-"""Read one landing file into the temp table (or view) `staged`.
+"""Read one landing file into the temp view `staged`.
 
 `staged` holds the contract's columns (as text, or natively typed from Parquet), each
 row's line number `_line` and raw text `_raw`, and `_error`: the reason for a record
@@ -144,7 +144,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> No
     columns += [f"null::varchar as {c.name}" for c in source.columns if c not in present]
     raw = " || ',' || ".join(f"coalesce({f}, '')" for f in fields)
     con.execute(
-        f"create temp table staged as "
+        f"create temp view staged as "
         f"select {', '.join(columns)}, _line, {raw} as _raw, null::varchar as _error "
         f"from _landing_records union all by name "
         f"select _line, raw as _raw, reason as _error from _landing_errors"
@@ -162,7 +162,7 @@ def _stage_json_lines(con: duckdb.DuckDBPyConnection, source: Source, path: Path
         for c in source.columns
     )
     con.execute(
-        f"create temp table staged as "
+        f"create temp view staged as "
         f"select {fields}, _line, doc as _raw, null::varchar as _error "
         f"from _landing_records where trim(doc) <> '' union all by name "
         f"select _line, raw as _raw, reason as _error from _landing_errors"
