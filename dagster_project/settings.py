@@ -56,6 +56,12 @@ def serving_copy_of(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.stem + ".serving.duckdb")
 
 
+def raw_store_of(warehouse: Path) -> Path:
+    """The folder beside the warehouse file holding its probe checks (landing/store.py):
+    part of the warehouse, to be moved and backed up with the file."""
+    return warehouse.with_name(warehouse.stem + ".raw")
+
+
 def dbt_seed_path(reference_dir: Path) -> str:
     """The reference data as dbt's seed path, relative to the dbt project.
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
+
+from dagster_project.settings import raw_store_of, serving_copy_of
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).with_name("golden")
@@ -38,6 +41,17 @@ def pipeline_env(landing: Path, warehouse: Path, as_of: str | None = None) -> di
     if as_of:
         env["DRIFTSSTATUS_AS_OF"] = as_of
     return env
+
+
+def copy_warehouse(source: Path, target: Path, *, serving: bool = False) -> Path:
+    """Copy a warehouse as it must be moved: the file with its raw store (and with
+    `serving`, its serving copy). Returns `target`."""
+    shutil.copyfile(source, target)
+    if raw_store_of(source).is_dir():
+        shutil.copytree(raw_store_of(source), raw_store_of(target))
+    if serving:
+        shutil.copyfile(serving_copy_of(source), serving_copy_of(target))
+    return target
 
 
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, copy_warehouse
 
 YAML_FILES = sorted((REPO_ROOT / "dbt" / "models").rglob("*.yml"))
 
@@ -59,9 +59,8 @@ def test_dbt_tests_are_asset_checks_on_the_marts():
 def test_dbt_runs_on_its_own_for_model_development(warehouse, tmp_path):
     """The analytics engineer's loop: plain `dbt build --select` and `dbt docs generate`."""
     import os
-    import shutil
 
-    copy = shutil.copy(warehouse, tmp_path / "dev.duckdb")
+    copy = copy_warehouse(warehouse, tmp_path / "dev.duckdb")
     env = {**os.environ, "DRIFTSSTATUS_WAREHOUSE": str(copy)}
     dbt = str(Path(sys.executable).with_name("dbt"))
     common = ["--profiles-dir", ".", "--target-path", str(tmp_path / "target")]

@@ -200,6 +200,7 @@ def test_a_broken_json_line_is_one_rejected_row_not_a_rejected_file(tmp_path, co
 
 def test_every_row_is_accounted_for_and_a_lost_row_is_caught(tmp_path, con):
     from dagster_project.landing.loader import unaccounted_files
+    from dagster_project.landing.store import store_dir
 
     _write(tmp_path, "f.csv", HEADER + "2024-01-05T10:00:00Z,ko_app,p1,up,5\nbad,ko_app,p1,up,5\n")
     load_source(con, tmp_path, PROBES)
@@ -207,8 +208,33 @@ def test_every_row_is_accounted_for_and_a_lost_row_is_caught(tmp_path, con):
         (2, 1, 1)
     ]
     assert unaccounted_files(con, PROBES) == []
-    con.execute("delete from raw.probe_checks_rows")  # a row lost after loading
+    (copy,) = (store_dir(con) / "probe_checks").iterdir()  # the file's typed records
+    con.execute(f"copy (select * from '{copy}' where _line != 2) to '{copy}.new' (format parquet)")
+    copy.with_name(copy.name + ".new").replace(copy)  # its good row lost from the copy
     assert unaccounted_files(con, PROBES) == [("probe_checks/f.csv", 2, 0, 1)]
+
+
+def test_a_warehouse_file_moved_without_its_raw_store_says_so(tmp_path, con):
+    """The probe checks live in the raw store beside the warehouse file: a file copied
+    alone cannot load, and the error names the folder it lacks."""
+    import shutil
+
+    from dagster_project.landing.store import RawStoreIncomplete
+
+    _write(tmp_path, "f.csv", HEADER + "2024-01-05T10:00:00Z,ko_app,p1,up,5\n")
+    load_source(con, tmp_path, PROBES)
+    con.execute("checkpoint")
+    moved = tmp_path / "moved" / "w.duckdb"
+    moved.parent.mkdir()
+    shutil.copyfile(tmp_path / "w.duckdb", moved)
+    with duckdb.connect(str(moved)) as alone, pytest.raises(RawStoreIncomplete) as raised:
+        load_source(alone, tmp_path, PROBES)
+    (copy,) = (tmp_path / "w.raw" / "probe_checks").iterdir()
+    assert str(raised.value) == (
+        f"the raw store {moved.parent / 'w.raw'} lacks 1 of the copies the warehouse reads "
+        f"(probe_checks/{copy.name}): was the warehouse file copied or moved without its "
+        "w.raw/ folder?"
+    )
 
 
 def test_a_kept_parquet_file_is_read_from_the_store_and_a_lost_row_is_caught(tmp_path, con):

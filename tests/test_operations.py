@@ -16,7 +16,7 @@ from dagster_project.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
 from dagster_project.defs.resources import LandingFolder
 from dagster_project.defs.schedules import monthly_report_draft, nightly_load
 from dagster_project.defs.sensors import landing_files
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, copy_warehouse
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 SMALL_LANDING = REPO_ROOT / "tests" / "landing_small"
@@ -136,8 +136,7 @@ def test_r15_monthly_report_job_drafts_the_month_from_fresh_data(
     from dagster_project.settings import serving_copy_of
 
     source, _, _ = sample_run
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(source, warehouse)
+    warehouse = copy_warehouse(source, tmp_path / "warehouse.duckdb")
     monkeypatch.setenv("DRIFTSSTATUS_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("DRIFTSSTATUS_LANDING_DIR", str(sample_landing))
     monkeypatch.delenv("DRIFTSSTATUS_AS_OF", raising=False)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import dagster as dg
 import duckdb
 
 from dagster_project.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
-from tests.helpers import driftsstatus, pipeline_env
+from tests.helpers import copy_warehouse, driftsstatus, pipeline_env
 
 MARTS = (
     "fct_monthly_availability",
@@ -33,8 +31,7 @@ def test_a_backfill_of_three_months_equals_the_full_build_and_touches_no_other_m
     sample_run, sample_landing, tmp_path
 ):
     source, _, _ = sample_run
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(source, warehouse)
+    warehouse = copy_warehouse(source, tmp_path / "warehouse.duckdb")
     inside = ("2023-11-01", "2023-12-01", "2024-01-01")
     full = {table: _rows(source, table, inside) for table in MARTS}
     assert all(full.values())

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 
 import pytest
 
-from tests.helpers import driftsstatus, query
+from tests.helpers import copy_warehouse, driftsstatus, query
 
 DECEMBER_AS_OF = "2024-01-04T08:00:00+01:00"  # before the late SF1525 incident version
 NOTE = "De tidligere oplyste SLA-tal for november og december 2023 er blevet opdateret."
@@ -19,8 +18,7 @@ def published(sample_run, tmp_path_factory: pytest.TempPathFactory):
     """A copy of the sample warehouse with the December 2023 report published as of T0."""
     warehouse, env, _ = sample_run
     folder = tmp_path_factory.mktemp("published")
-    for name in (warehouse.name, warehouse.stem + ".serving.duckdb"):
-        shutil.copy(warehouse.with_name(name), folder / name)
+    copy_warehouse(warehouse, folder / warehouse.name, serving=True)
     env = {**env, "DRIFTSSTATUS_WAREHOUSE": str(folder / warehouse.name)}
     env["DRIFTSSTATUS_PUBLISHER"] = "driftsleder"
     result = driftsstatus("publish", "--month", "2023-12", "--as-of", DECEMBER_AS_OF, env=env)

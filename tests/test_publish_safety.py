@@ -21,7 +21,7 @@ from dagster_project.pipeline.lock import warehouse_lock
 from dagster_project.publish.scratch import LOCK_NAME, PREFIX
 from dagster_project.quality import validate_file
 from dagster_project.settings import serving_copy_of
-from tests.helpers import REPO_ROOT, driftsstatus, pipeline_env, query
+from tests.helpers import REPO_ROOT, copy_warehouse, driftsstatus, pipeline_env, query
 
 AS_OF = "2024-03-20T00:00:00+01:00"
 AS_OF_UTC = "2024-03-19T23:00:00+00:00"  # as a publication keeps it
@@ -39,8 +39,7 @@ class Site:
     def copy_to(self, folder: Path) -> Site:
         folder.mkdir(parents=True)
         shutil.copytree(self.landing, folder / "landing")
-        for name in (self.warehouse, serving_copy_of(self.warehouse)):
-            shutil.copy(name, folder / name.name)
+        copy_warehouse(self.warehouse, folder / self.warehouse.name, serving=True)
         env = {**self.env, **pipeline_env(folder / "landing", folder / self.warehouse.name)}
         return Site(folder / "landing", folder / self.warehouse.name, env)
 

@@ -16,6 +16,7 @@ from dagster_project.defs.quality import gx_checks
 from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import load_source
 from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME
+from dagster_project.landing.store import store_dir
 from dagster_project.quality import files_to_validate, suite_document, validate_file
 from dagster_project.quality import validate as validate_module
 
@@ -197,9 +198,13 @@ def _load_big_file(tmp_path: Path, con, bad_lines: tuple[int, int]) -> None:
     folder.mkdir(parents=True)
     (folder / "big.csv").write_text(PROBE_HEADER + "".join(lines), encoding="utf-8")
     load_source(con, tmp_path / "big", SOURCES_BY_NAME["probe_checks"])
+    (copy,) = (store_dir(con) / "probe_checks").iterdir()  # the file's typed records
+    first, second = bad_lines
     con.execute(
-        "update raw.probe_checks_rows set response_ms = -5 where _line in (?, ?)", list(bad_lines)
+        f"copy (select * replace (case when _line in ({first}, {second}) then -5 "
+        f"else response_ms end as response_ms) from '{copy}') to '{copy}.new' (format parquet)"
     )
+    copy.with_name(copy.name + ".new").replace(copy)
 
 
 def test_chunk_results_add_up_to_the_whole_file(tmp_path, con, monkeypatch):

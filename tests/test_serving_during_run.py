@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dagster_project.settings import REPO_ROOT, serving_copy_of
+from dagster_project.settings import REPO_ROOT
+from tests.helpers import copy_warehouse
 from tests.processes import running
 from tests.report_html import sla_cells
 
@@ -49,9 +50,7 @@ def test_app_serves_the_last_good_copy_during_a_run_and_the_new_one_after(
     landing = tmp_path / "landing"
     shutil.copytree(sample_landing, landing)
     (landing / "changes" / "changes-2024-01-late.csv").write_text(LATE_CHANGE, encoding="utf-8")
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(source, warehouse)
-    shutil.copyfile(serving_copy_of(source), serving_copy_of(warehouse))
+    warehouse = copy_warehouse(source, tmp_path / "warehouse.duckdb", serving=True)
     monkeypatch.delenv("DRIFTSSTATUS_AS_OF", raising=False)
 
     count, figures = _render(monkeypatch, warehouse)

@@ -84,11 +84,11 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     for source in SOURCES:
         # A warehouse from before the raw store held its Parquet-landed rows in a table:
         # they are rows like any text-landed ones.
-        if source.stores_parquet and _exists(con, "duckdb_tables()", source.name):
+        if source.kept_in_store and _exists(con, "duckdb_tables()", source.name):
             con.execute(f"alter table {source.table} rename to {source.name}_rows")
     con.execute(RAW_SCHEMA)
     for source in SOURCES:
-        if source.stores_parquet and not _exists(con, "duckdb_views()", source.name):
+        if source.kept_in_store and not _exists(con, "duckdb_views()", source.name):
             store.refresh_view(con, source)
 
 
@@ -202,7 +202,7 @@ def load_source(
     replaced: every other day keeps what it had.
     """
     check_landing(con, landing_dir, [source], allow_empty)
-    if source.stores_parquet:
+    if source.kept_in_store:
         store.refresh_view(con, source)  # its copies' paths, wherever the warehouse is now
     bounds = window or WHOLE
     limits = TimeLimits.now()
@@ -228,7 +228,7 @@ def load_source(
     summary.removed_files = _forget_missing(con, source, present, bounds)
     summary.files_removed = len(summary.removed_files)
     summary.rows_removed = sum(rows for _, rows in summary.removed_files)
-    if source.stores_parquet:
+    if source.kept_in_store:
         store.sweep(con, source)
     return summary
 
@@ -320,7 +320,8 @@ def _replace_rows(
     source, path = landed.source, landed.path
     if _is_empty(path):
         raise FileRejected("empty file")
-    # A Parquet file is kept as it is (landing/store.py) and read from the kept copy.
+    # A Parquet file is kept as it is (landing/store.py) and read from the kept copy; a
+    # text file of such a source is kept as its typed records once they are checked.
     parquet = path.name.lower().endswith(".parquet")
     if parquet:
         path = store.keep(con, source, path, landed.sha)
@@ -346,8 +347,11 @@ def _replace_rows(
         "where _reason is not null and (_in or _at is null)",
         [source.name, landed.name, landed.sha],
     ).fetchone()
-    if parquet:
-        store.record_types(con, source, landed.sha)
+    if source.kept_in_store:
+        if parquet:
+            store.record_types(con, source, landed.sha)
+        else:
+            store.keep_records(con, source, landed.sha)
         store.add_part(con, source, landed.name, landed.sha, landed.bounds)
         store.refresh_view(con, source)
         loaded = None  # counted below, in the same pass as the file's other counts
@@ -455,7 +459,7 @@ def _delete_rows_of(
         f"delete from {source.rows_table} where _file = ? and {at} >= ? and {at} < ?",
         [name, *bounds],
     )
-    if source.stores_parquet:
+    if source.kept_in_store:
         store.clip_parts(con, source, name, bounds)
         store.refresh_view(con, source)
     (rejects,) = con.execute(
@@ -470,7 +474,7 @@ def _rows_now(con: duckdb.DuckDBPyConnection, landed: _File, loaded: int) -> int
     """The file's rows in raw after this load: those just loaded when the copy's one part
     is the window just loaded (a whole file loaded at once), else counted."""
     source = landed.source
-    whole = source.stores_parquet and store.parts_of(con, source, landed.name) == [
+    whole = source.kept_in_store and store.parts_of(con, source, landed.name) == [
         (landed.sha, *landed.bounds)
     ]
     if whole:

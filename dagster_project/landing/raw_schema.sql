@@ -3,8 +3,9 @@
 create schema if not exists raw;
 create schema if not exists audit;
 
--- Probe checks landed as text; those landed as Parquet are kept as files, and
--- raw.probe_checks is the view over both (landing/store.py).
+-- Probe checks are kept in the raw store (landing/store.py), and raw.probe_checks
+-- is the view over its copies and this table: the text-landed rows of warehouses
+-- from before the store.
 create table if not exists raw.probe_checks_rows (
     checked_at timestamptz not null,
     service_id varchar not null,
@@ -134,6 +135,8 @@ create table if not exists audit.parquet_types (
     fields varchar not null,          -- the select list that reads the contract's columns
     primary key (source, sha256)
 );
+-- A row's line: its row number in a landed Parquet file, a column of a text file's copy.
+alter table audit.parquet_types add column if not exists line varchar default 'file_row_number + 1';
 -- The content a rejected row was read from: the view leaves out exactly its lines.
 alter table audit.rejected_rows add column if not exists sha256 varchar;
 

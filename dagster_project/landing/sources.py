@@ -40,18 +40,21 @@ class Source:
 
     @property
     def table(self) -> str:
-        """What the models read: a table, or for a source that lands Parquet a view over
-        the text-landed rows and the kept Parquet files (landing/store.py)."""
+        """What the models read: a table, or for a source kept in the raw store a view
+        over its copies (landing/store.py)."""
         return f"raw.{self.name}"
 
     @property
-    def stores_parquet(self) -> bool:
+    def kept_in_store(self) -> bool:
+        """The sources of minute data (they land Parquet too): their rows are kept as
+        Parquet copies beside the warehouse, not as a table in it."""
         return ".parquet" in self.file_types
 
     @property
     def rows_table(self) -> str:
-        """Where the loader writes rows read from text."""
-        return f"raw.{self.name}_rows" if self.stores_parquet else self.table
+        """The table of rows: for a source kept in the store, the text rows loaded by a
+        version from before the store (the view includes them)."""
+        return f"raw.{self.name}_rows" if self.kept_in_store else self.table
 
 
 TS = "timestamp"

@@ -1,11 +1,14 @@
-"""The raw store: landed Parquet files kept as the warehouse's own copies.
+"""The raw store: the rows of landed files kept as Parquet copies beside the warehouse.
 
 Rewriting a Parquet file of minute checks into a DuckDB table costs more than the
-whole SLA computation over it (15 s for 52 M checks, against 6 s for the fold). So
-a Parquet file is validated in one set-based pass and kept as it is: its bytes are
-copied, named by their hash, into a folder beside the warehouse file
-(`<warehouse>.raw/<source>/<sha256>.parquet`), and raw.<source> is a view over the
-copies. Text files still land as rows in raw.<source>_rows, which the view includes.
+whole SLA computation over it (15 s for 52 M checks, against 6 s for the fold), and
+a table of them makes the warehouse file (and every serving copy of it) the size of
+the raw history. So a landed Parquet file is validated in one set-based pass and
+kept as it is: its bytes are copied, named by their hash, into a folder beside the
+warehouse file (`<warehouse>.raw/<source>/<sha256>.parquet`). A text file is kept as
+its typed records, with their line numbers, in a copy named the same way. raw.<source>
+is a view over the copies (and over raw.<source>_rows, the text rows of warehouses
+from before the store).
 
 What a copy contributes is recorded in audit.parquet_parts: a file's rows with an
 instant in [start_at, end_at) come from the copy of content sha256 (a partition
@@ -20,17 +23,22 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from dagster_project.landing.checks import sql_string, typed
+from dagster_project.landing.checks import sql_string, typed, value_of
 from dagster_project.landing.reading import parquet_fields, parquet_reader
 from dagster_project.landing.sources import Source
-from dagster_project.settings import serving_copy_of
+from dagster_project.settings import raw_store_of, serving_copy_of
 
 Part = tuple[str, datetime, datetime]  # (sha256, start_at, end_at)
+
+
+class RawStoreIncomplete(Exception):
+    """The warehouse refers to copies its raw store does not hold."""
 
 
 def _warehouse(con: duckdb.DuckDBPyConnection) -> Path:
@@ -44,8 +52,7 @@ def _warehouse(con: duckdb.DuckDBPyConnection) -> Path:
 
 def store_dir(con: duckdb.DuckDBPyConnection) -> Path:
     """The folder beside the connection's warehouse file where its copies live."""
-    warehouse = _warehouse(con)
-    return warehouse.with_name(warehouse.stem + ".raw")
+    return raw_store_of(_warehouse(con))
 
 
 def copy_of(con: duckdb.DuckDBPyConnection, source: Source, sha: str) -> Path:
@@ -53,16 +60,38 @@ def copy_of(con: duckdb.DuckDBPyConnection, source: Source, sha: str) -> Path:
 
 
 def keep(con: duckdb.DuckDBPyConnection, source: Source, path: Path, sha: str) -> Path:
-    """Copy the landed file into the store (once per content; written aside, then
-    renamed, so a copy is whole or absent)."""
-    target = copy_of(con, source, sha)
+    """Copy the landed Parquet file into the store (once per content)."""
+    return _write_once(copy_of(con, source, sha), lambda aside: shutil.copyfile(path, aside))
+
+
+def keep_records(con: duckdb.DuckDBPyConnection, source: Source, sha: str) -> None:
+    """Keep the typed records of a text file, every one with its line, from the temp
+    table `checked` (once per content: the typed values follow from the text alone).
+    The view leaves out the rejected ones, as it does for a landed Parquet file."""
+    columns = [f"{value_of(c)} as {c.name}" for c in source.columns]
+    _write_once(
+        copy_of(con, source, sha),
+        lambda aside: con.execute(
+            f"copy (select {', '.join(columns)}, _line from checked order by _line) "
+            f"to {sql_string(aside)} (format parquet, compression zstd)"
+        ),
+    )
+    names = [c.name for c in source.columns]
+    con.execute(
+        "insert or replace into audit.parquet_types values (?, ?, ?, ?, '_line')",
+        [source.name, sha, names, ", ".join(names)],
+    )
+
+
+def _write_once(target: Path, write: Callable[[str], object]) -> Path:
+    """Write the copy unless it exists: aside, then renamed, so it is whole or absent."""
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
     os.close(handle)
     try:
-        shutil.copyfile(path, temporary)
+        write(temporary)
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     except BaseException:
@@ -72,10 +101,11 @@ def keep(con: duckdb.DuckDBPyConnection, source: Source, path: Path, sha: str) -
 
 
 def record_types(con: duckdb.DuckDBPyConnection, source: Source, sha: str) -> None:
-    """How the copy's columns are read: as staging read them for the checks."""
+    """How a landed Parquet file's columns are read: as staging read them for the checks;
+    its line is its row number (no header)."""
     fields, native = parquet_fields(con, source, copy_of(con, source, sha))
     con.execute(
-        "insert or replace into audit.parquet_types values (?, ?, ?, ?)",
+        "insert or replace into audit.parquet_types values (?, ?, ?, ?, 'file_row_number + 1')",
         [source.name, sha, sorted(native), fields],
     )
 
@@ -141,15 +171,23 @@ def refresh_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     columns = [c.name for c in source.columns]
     branches = [f"select {', '.join(columns)}, _file, _line from {source.rows_table}"]
     parts = con.execute(
-        "select p.file, p.sha256, p.start_at, p.end_at, t.native, t.fields, "
+        "select p.file, p.sha256, p.start_at, p.end_at, t.native, t.fields, t.line, "
         "exists (select 1 from audit.rejected_rows as r where r.source = p.source "
         "and r.file = p.file and r.sha256 = p.sha256) "
         "from audit.parquet_parts as p join audit.parquet_types as t using (source, sha256) "
         "where p.source = ? order by p.file, p.start_at",
         [source.name],
     ).fetchall()
+    missing = sorted({sha for _, sha, *_ in parts if not copy_of(con, source, sha).exists()})
+    if missing:
+        folder = store_dir(con)
+        raise RawStoreIncomplete(
+            f"the raw store {folder} lacks {len(missing)} of the copies the warehouse reads "
+            f"({source.name}/{missing[0]}.parquet): was the warehouse file copied or moved "
+            f"without its {folder.name}/ folder?"
+        )
     at = source.time_columns[0]
-    for name, sha, start, end, native, fields, has_rejects in parts:
+    for name, sha, start, end, native, fields, line, has_rejects in parts:
         reader = parquet_reader(copy_of(con, source, sha))
         values = [f"{typed(c, c.name in native)} as {c.name}" for c in source.columns]
         instant = typed(next(c for c in source.columns if c.name == at), at in native)
@@ -159,13 +197,13 @@ def refresh_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         ]
         if has_rejects:
             conditions.append(
-                "file_row_number + 1 not in (select line_number from audit.rejected_rows "
+                "_line not in (select line_number from audit.rejected_rows "
                 f"where source = {sql_string(source.name)} and file = {sql_string(name)} "
                 f"and sha256 = {sql_string(sha)})"
             )
         branches.append(
             f"select {', '.join(values)}, {sql_string(name)} as _file, "
-            f"file_row_number + 1 as _line from (select {fields}, file_row_number from {reader}) "
+            f"_line from (select {fields}, {line} as _line from {reader}) "
             f"where {' and '.join(conditions)}"
         )
     con.execute(f"create or replace view {source.table} as\n" + "\nunion all\n".join(branches))
