@@ -21,13 +21,11 @@ A benchmark, not a test: it exits 0 however slow the page is, but stops if the p
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -41,14 +39,13 @@ from streamlit.testing.v1 import AppTest
 from dagster_project.report import build_report, render, report_months
 from dagster_project.report.model import ReportMonthError, parse_month
 from dagster_project.report.render_html import MONTH_PARAM
-from dagster_project.settings import REPO_ROOT, load_settings, serving_copy_of
+from dagster_project.settings import REPO_ROOT, environment, load_settings, serving_copy_of
 
 APP = REPO_ROOT / "app" / "streamlit_app.py"
 RUNS = 5
 TARGET_SECONDS = 1.0
 EXPORTS = ("csv", "xlsx", "pdf")
 SYNTHETIC_MONTHS = 36
-APP_VARIABLES = ("DRIFTSSTATUS_WAREHOUSE", "DRIFTSSTATUS_AS_OF")
 MART_TABLES = (
     "dim_services",
     "fct_monthly_availability",
@@ -363,7 +360,8 @@ def once_ms(action: Callable[[], object]) -> float:
 def run_page(warehouse: Path, month: date, areas: int) -> None:
     """One cold run of the app's default page (the report) for `month`, checked for errors."""
     st.cache_data.clear()  # cold: every query and export of the page is computed again
-    with app_environment(warehouse):
+    # The app reads its settings from the environment on every run.
+    with environment(DRIFTSSTATUS_WAREHOUSE=str(warehouse), DRIFTSSTATUS_AS_OF=None):
         at = AppTest.from_file(str(APP), default_timeout=120)
         at.query_params[MONTH_PARAM] = f"{month:%Y-%m}"
         at.run()
@@ -377,22 +375,6 @@ def run_page(warehouse: Path, month: date, areas: int) -> None:
 def harness_ms() -> float:
     """AppTest's own cost on a one-line page: inside every page figure, not a server's cost."""
     return median_ms(lambda: AppTest.from_string("import streamlit as st\nst.write('')").run())
-
-
-@contextmanager
-def app_environment(warehouse: Path) -> Iterator[None]:
-    """The app reads its settings from the environment on every run; restore them after."""
-    saved = {name: os.environ.get(name) for name in APP_VARIABLES}
-    os.environ["DRIFTSSTATUS_WAREHOUSE"] = str(warehouse)
-    os.environ.pop("DRIFTSSTATUS_AS_OF", None)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 # --- output -------------------------------------------------------------------------------

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -116,3 +118,28 @@ def _command(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
     except OSError:
         return "(gone)"
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 300) -> bytes:
+    """Poll `url` until it answers 200; its body. Fails if the server exits first or
+    `timeout` passes: a deadline only for a server that never comes up (a busy machine
+    starts one slowly)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"{server.args[0]} exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=30) as answer:
+                if answer.status == 200:
+                    return answer.read()
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"nothing answered on {url} within {timeout} s")

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import csv
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +22,7 @@ from playwright.sync_api import Browser, Page, Route, sync_playwright
 from dagster_project.report.render_html import PALETTE
 from dagster_project.settings import REPO_ROOT
 from tests.helpers import GOLDEN
-from tests.processes import running
+from tests.processes import free_port, running, wait_until_healthy
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's (`make test` installs it); never a download
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -37,31 +34,10 @@ CELLS_JS = """els => els.map(e => ({
 TIMEOUT_MS = 180_000
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"streamlit exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=30) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"streamlit did not answer on {url} within {timeout} s")
-
-
 @pytest.fixture(scope="module")
 def app_url(served: Path) -> Iterator[str]:
     """`streamlit run` on 127.0.0.1 reading the served copy, as `driftsstatus app` starts it."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")}
     env["DRIFTSSTATUS_WAREHOUSE"] = str(served)
     url = f"http://127.0.0.1:{port}"
@@ -71,7 +47,7 @@ def app_url(served: Path) -> Iterator[str]:
          "--browser.gatherUsageStats", "false"],
         cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     ) as server:  # fmt: skip
-        _wait_until_healthy(url, server)
+        wait_until_healthy(f"{url}/_stcore/health", server)
         yield url
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.helpers import driftsstatus
-from tests.processes import running
+from tests.processes import free_port, running, wait_until_healthy
 
 
 def test_report_without_a_run_says_what_to_do(tmp_path):
@@ -24,16 +24,11 @@ def test_as_of_without_offset_is_refused(tmp_path):
 def test_app_command_serves_the_streamlit_app_on_localhost(sample_run):
     """`driftsstatus app` starts Streamlit with the options given, bound to 127.0.0.1."""
     import os
-    import socket
     import subprocess
     import sys
-    import time
-    import urllib.request
 
     _, env, _ = sample_run
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     with running(
         [sys.executable, "-m", "dagster_project.cli", "app", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port)],
@@ -41,15 +36,5 @@ def test_app_command_serves_the_streamlit_app_on_localhost(sample_run):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     ) as process:  # fmt: skip
-        # A deadline only for an app that never comes up: a busy machine starts it slowly.
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                health = f"http://127.0.0.1:{port}/_stcore/health"
-                with urllib.request.urlopen(health, timeout=30) as reply:
-                    assert reply.read() == b"ok"
-                    break
-            except OSError:
-                assert process.poll() is None, "the app exited"
-                assert time.monotonic() < deadline, "the app did not answer within 300 s"
-                time.sleep(0.5)
+        health = wait_until_healthy(f"http://127.0.0.1:{port}/_stcore/health", process)
+    assert health == b"ok"

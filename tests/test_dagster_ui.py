@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,17 +11,11 @@ import urllib.request
 from pathlib import Path
 
 from tests.helpers import REPO_ROOT
-from tests.processes import running
+from tests.processes import free_port, running
 
 QUERY = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
   schedules { name scheduleState { status } }
   sensors { name sensorState { status } } } } } }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _graphql(url: str) -> dict:
@@ -57,7 +50,7 @@ def _states(url: str, server: subprocess.Popen, timeout: float = 300) -> dict[st
 
 
 def test_ops_dagster_ui_serves_the_schedules_and_sensors_running(tmp_path: Path):
-    port = _free_port()
+    port = free_port()
     (tmp_path / "landing").mkdir()
     (tmp_path / "home").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")}

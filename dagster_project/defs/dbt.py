@@ -3,8 +3,7 @@
 import hashlib
 import os
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project.defs.partitions import dbt_window_vars, monthly
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.settings import DBT_PROJECT_DIR, environment
 
 # dagster-dbt runs `dbt` from PATH: make it this environment's dbt, also when
 # the virtual environment is not activated (cron, `.venv/bin/driftsstatus`).
@@ -64,7 +63,7 @@ def report_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # Unit tests pin the rules' SQL: they run where it changes (`dbt build` while
     # developing, the test suite), not in every production build (dbt's advice).
     args = ["build", "--exclude-resource-type", "unit_test"]
-    with _environment(
+    with environment(
         DRIFTSSTATUS_MONTH_FROM=window["month_from"], DRIFTSSTATUS_MONTH_TO=window["month_to"]
     ):
         invocation = dbt.cli(args, context=context, target_path=_target_path())
@@ -83,18 +82,3 @@ def _target_path() -> Path:
         / "warehouses"
         / hashlib.sha256(warehouse.encode()).hexdigest()[:12]
     )
-
-
-@contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    """Set variables for the dbt subprocess started inside, then put them back."""
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
