@@ -82,10 +82,10 @@ def _check(condition: str, reason: str) -> Check:
 
 
 def checked_rows_sql(
-    source: Source, services: list[str], native: frozenset[str], limits: TimeLimits
+    source: Source, services: list[str], native: frozenset[str], limits: TimeLimits, rows: str
 ) -> str:
-    """`staged` with each column's value (`value_of`) and `_reason`: NULL for a good row,
-    else every broken rule.
+    """`rows` (`staged` with each column's value: `valued_rows_sql`) with `_reason`: NULL
+    for a good row, else every broken rule.
 
     The reasons (string work) are only built for rows that fail a condition: a cheap
     test of every condition first, so a clean file of millions of rows costs one scan.
@@ -96,7 +96,7 @@ def checked_rows_sql(
         for c in source.columns
         for check in _column_checks(c, known, c.name in native, limits)
     ]
-    values = {c.name: value_of(c) for c in source.columns}
+    values = {c.name: value_of(c, c.name in native) for c in source.columns}
     for condition, reason in source.row_rules:
         condition = re.sub(r"\b\w+\b", lambda m: values.get(m[0], m[0]), condition)
         checks.append(_check(f"not coalesce({condition}, true)", f"'{reason}'"))
@@ -107,28 +107,23 @@ def checked_rows_sql(
         reason = f"case when not coalesce({condition}, false) then '{message}' else {reason} end"
         fails = "true"  # a JSON line's checks read the document: no cheaper test
     # A record DuckDB could not split into fields carries its reason from the reader.
-    return (
-        f"select *, coalesce(_error, case when {fails} then {reason} end) as _reason "
-        f"from ({_valued_rows_sql(source, native)})"
-    )
+    return f"select *, coalesce(_error, case when {fails} then {reason} end) as _reason from {rows}"
 
 
-def _valued_rows_sql(source: Source, native: frozenset[str]) -> str:
+def valued_rows_sql(source: Source, native: frozenset[str]) -> str:
     """`staged` with each text column trimmed once and parsed once: the checks, the
     instant and the insert read these instead of parsing the text again per use."""
-    texts = [
-        f"nullif(trim({c.name}), '') as {_text_of(c)}"
-        for c in source.columns
-        if c.name not in native
-    ]
-    values = [f"{typed(c, c.name in native, _text_of(c))} as {value_of(c)}" for c in source.columns]
-    trimmed = f"select *, {', '.join(texts)} from staged" if texts else "select * from staged"
-    return f"select *, {', '.join(values)} from ({trimmed})"
+    text = [c for c in source.columns if c.name not in native]
+    if not text:
+        return "select * from staged"  # a natively typed column is its own value
+    trimmed = ", ".join(f"nullif(trim({c.name}), '') as {_text_of(c)}" for c in text)
+    values = ", ".join(f"{typed(c, text=_text_of(c))} as {value_of(c)}" for c in text)
+    return f"select *, {values} from (select *, {trimmed} from staged)"
 
 
-def value_of(column: Column) -> str:
+def value_of(column: Column, native: bool = False) -> str:
     """The name of the column's typed value in the checked rows."""
-    return f"{column.name}__value"
+    return column.name if native else f"{column.name}__value"
 
 
 def _text_of(column: Column) -> str:

@@ -25,7 +25,13 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.landing import store
-from dagster_project.landing.checks import TimeLimits, checked_rows_sql, sql_string, value_of
+from dagster_project.landing.checks import (
+    TimeLimits,
+    checked_rows_sql,
+    sql_string,
+    value_of,
+    valued_rows_sql,
+)
 from dagster_project.landing.reading import FileRejected, drop_temp, explain, stage_file
 from dagster_project.landing.sources import SOURCES, Source
 from dagster_project.settings import load_settings
@@ -302,7 +308,7 @@ def _load_file(
             raise FileRejected(explain(error)) from error
         raise
     finally:
-        for name in ("checked", "staged"):
+        for name in ("checked", "valued", "staged"):
             drop_temp(con, name)
     return counts["loaded"], counts["rejected"]
 
@@ -330,15 +336,18 @@ def _replace_rows(
     # A row's instant (its first time column) places it in a window; a row whose instant
     # cannot be read or placed is a reject in every window.
     time_column = next(c for c in source.columns if c.name == source.time_columns[0])
-    instant = limits.placeable(value_of(time_column), time_column)
+    instant = limits.placeable(value_of(time_column, time_column.name in native), time_column)
     start, end = (f"timestamptz '{bound.isoformat()}'" for bound in landed.bounds)
     # Parquet is read in place: its rows are checked as they stream through. Text is
     # staged as text already: its checks are computed once and kept.
+    con.execute(
+        f"create temp view valued as select *, (_at >= {start} and _at < {end}) as _in "
+        f"from (select *, {instant} as _at from ({valued_rows_sql(source, native)}))"
+    )
     kind = "view" if parquet else "table"
     con.execute(
-        f"create temp {kind} checked as select *, (_at >= {start} and _at < {end}) as _in "
-        f"from (select *, {instant} as _at "
-        f"from ({checked_rows_sql(source, services, native, limits)}))"
+        f"create temp {kind} checked as "
+        + checked_rows_sql(source, services, native, limits, "valued")
     )
     (rejected,) = con.execute(
         "insert into audit.rejected_rows "
@@ -357,23 +366,25 @@ def _replace_rows(
         loaded = None  # counted below, in the same pass as the file's other counts
     else:
         columns = ", ".join(c.name for c in source.columns)
-        values = ", ".join(value_of(c) for c in source.columns)
+        values = ", ".join(value_of(c, c.name in native) for c in source.columns)
         (loaded,) = con.execute(
             f"insert into {source.rows_table} ({columns}, _file, _line) "
             f"select {values}, ?, _line from checked where _reason is null and _in",
             [landed.name],
         ).fetchone()
     beyond = " or ".join(
-        limits.beyond(value_of(c), c) for c in source.columns if c.kind == "timestamp"
+        limits.beyond(value_of(c, c.name in native), c)
+        for c in source.columns
+        if c.kind == "timestamp"
     )
-    # The file's counts and instants need its time columns alone (a view of Parquet
-    # computes nothing else for them).
+    # The file's counts and instants need its time columns alone: for Parquet, read
+    # without the checks; for text, from the checked rows kept.
     counts = con.execute(
         f"select count(*) filter (_in or _at is null) as in_window, "
         f"count(*) as data_rows, min(_at) as first_at, max(_at) as last_at, "
         f"count(*) filter ({beyond}) as beyond, "
         f"count(*) filter (_at is not null and not ({_covered(con, landed, '_at')})) "
-        f"as pending, count(*) filter (_in) as placed from checked"
+        f"as pending, count(*) filter (_in) as placed from {'valued' if parquet else 'checked'}"
     ).fetchone()
     keys = ("in_window", "data_rows", "first_at", "last_at", "beyond", "pending", "placed")
     counts = dict(zip(keys, counts, strict=True))
