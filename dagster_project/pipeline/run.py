@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +21,7 @@ from dagster_project.defs.partitions import (
 from dagster_project.landing.changes import landed_span
 from dagster_project.landing.loader import LandingUnavailable
 from dagster_project.landing.sources import SOURCES
-from dagster_project.settings import load_settings
+from dagster_project.settings import environment, load_settings
 
 
 @dataclass
@@ -76,13 +75,13 @@ def run_pipeline(log_file: Path, months: tuple[str, str] | None = None) -> RunOu
 
     first, last = months or _months_to_build()
     definitions = defs()
-    # One "planned" event per asset, not one per day of the range: the ephemeral
-    # instance's event log costs ~10 ms an event, and nobody reads partition status
-    # from it once the process ends.
-    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     outcome = RunOutcome(success=True)
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with (
+        # One "planned" event per asset, not one per day of the range: the ephemeral
+        # instance's event log costs ~10 ms an event, and nobody reads partition status
+        # from it once the process ends.
+        environment(DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS="true"),
         dg.DagsterInstance.ephemeral() as instance,
         log_file.open("w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),
