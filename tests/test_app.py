@@ -7,6 +7,7 @@ every figure on a page must come from the serving copy (the pipeline's file is n
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import duckdb
@@ -249,3 +250,24 @@ def test_quality_page_shows_rows_loaded_rejects_and_coverage(served, monkeypatch
     assert coverage.loc["KO - applikation", "jun-23"] == pytest.approx(0.999769, abs=1e-6)
     assert "Ingen afviste rækker." in [m.value for m in at.markdown]
     assert "Ingen filer fjernet." in [m.value for m in at.markdown]
+
+
+PAGES = ("app_pages/report.py", "app_pages/trends.py", "app_pages/incidents.py",
+         "app_pages/quality.py", "app_pages/published.py")  # fmt: skip
+
+
+def test_r15_every_table_of_every_page_has_danish_headings(served, monkeypatch):
+    """No code name (`label`, `rows_loaded`) as a column or row heading on any page."""
+    code_name = re.compile(r"^[a-z][a-z0-9_]*$")
+    checked = 0
+    for path in PAGES:
+        at = _app(served, monkeypatch, celle="sp_m1:2023-11").run()
+        at.switch_page(path).run()
+        assert not at.exception, path
+        for shown in at.dataframe:
+            frame = shown.value
+            headings = [*frame.columns, frame.columns.name, *frame.index.names]
+            named = [str(h) for h in headings if h is not None]
+            assert not [h for h in named if code_name.match(h)], (path, named)
+            checked += 1
+    assert checked >= 6  # the interval, budget, incident, coverage, checks and files tables

@@ -36,15 +36,15 @@ TIMEOUT_MS = 180_000
 
 @pytest.fixture(scope="module")
 def app_url(served: Path) -> Iterator[str]:
-    """`streamlit run` on 127.0.0.1 reading the served copy, as `driftsstatus app` starts it."""
+    """`driftsstatus app` on 127.0.0.1 reading the served copy. Headless, without usage
+    statistics and in viewer mode by the shipped app/.streamlit/config.toml alone."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")}
     env["DRIFTSSTATUS_WAREHOUSE"] = str(served)
     url = f"http://127.0.0.1:{port}"
     with running(
         [sys.executable, "-m", "dagster_project.cli", "app", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
+         "--server.port", str(port)],
         cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     ) as server:  # fmt: skip
         wait_until_healthy(f"{url}/_stcore/health", server)
@@ -135,6 +135,17 @@ def test_r15_the_xlsx_download_holds_the_figures(page: Page):
     assert rows["SP produktionsmiljø m1"][-1] == float(Decimal("89.98") / 100)
     assert rows["KO - applikation"][4] == float(Decimal("99.82") / 100)  # apr-23
     assert rows["Antal servicekald i runde tal"][-1] == 198_196_122
+
+
+def test_app_for_viewers_has_no_deploy_button_or_developer_menu(page: Page):
+    assert page.locator("[data-testid='stAppDeployButton']").count() == 0
+    page.locator("[data-testid='stMainMenuButton']").click()
+    menu = page.locator("[data-testid='stMainMenuList']")
+    menu.wait_for()
+    items = menu.inner_text().splitlines()
+    assert "Print" in items
+    assert not {"Rerun", "Clear cache", "Auto rerun"} & set(items), items
+    page.keyboard.press("Escape")
 
 
 # Each page and what shows that it has rendered.

@@ -18,6 +18,7 @@ def budget_table(history: pd.DataFrame) -> pd.DataFrame:
         Måned=history["month"].map(danish.month_label),
         minutes=history["error_budget_seconds"] / 60,
     ).pivot_table(index="label", columns="Måned", values="minutes", sort=False)
+    table.index.name = "System"
     return table.reindex(columns=list(dict.fromkeys(history["month"].map(danish.month_label))))
 
 
