@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 MONTH ?= 2024-01
 
 .PHONY: install debian-run debian-test run test lint format dagster app bench bench-quick bench-large bench-render clean
-# Debian packages: the PDF export's font; the browser test also drives Debian's chromium.
+# Debian packages: the PDF export's font; the browser test also drives Debian's chromium,
+# and the instance test starts a PostgreSQL server of its own.
 DEBIAN_RUN := fonts-dejavu-core
-DEBIAN_TEST := $(DEBIAN_RUN) chromium
+DEBIAN_TEST := $(DEBIAN_RUN) chromium postgresql
 
 install: $(VENV)/.installed
 
@@ -46,8 +47,9 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/sqlfluff fix dbt
 
+# The UI and daemon on the persistent instance that `driftsstatus run` records into.
 dagster: install
-	$(BIN)/dg dev --host 127.0.0.1 --port 3000
+	DAGSTER_HOME=$$($(BIN)/driftsstatus instance) $(BIN)/dg dev --host 127.0.0.1 --port 3000
 
 app: install
 	$(BIN)/driftsstatus app

@@ -1,4 +1,4 @@
-"""The `driftsstatus` command line: sample, run, report, publish, app."""
+"""The `driftsstatus` command line: sample, run, report, publish, instance, app."""
 
 from __future__ import annotations
 
@@ -127,6 +127,17 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--reason", help="why the month is published again (with --supersede)")
     publish.add_argument("--list", action="store_true", help="list the published reports")
     publish.set_defaults(handler=_publish)
+
+    instance = commands.add_parser(
+        "instance",
+        help="write the Dagster instance's dagster.yaml and print its DAGSTER_HOME",
+        description="Prepare the persistent Dagster instance that `run`, the UI and the "
+        "daemon share (DAGSTER_HOME, default: 'dagster' next to the warehouse), prune "
+        "finished runs past DRIFTSSTATUS_RUN_RETENTION_DAYS with --prune, and print the "
+        "folder: DAGSTER_HOME=$(driftsstatus instance) dg dev",
+    )
+    instance.add_argument("--prune", action="store_true", help="prune old finished runs")
+    instance.set_defaults(handler=_instance)
 
     app = commands.add_parser("app", help="start the Streamlit app (options go to Streamlit)")
     app.set_defaults(handler=_app)
@@ -421,6 +432,18 @@ def _publish_locked(args: argparse.Namespace, settings: Settings) -> int:
         f"{state} {publication.report_id} as of {publication.as_of.isoformat()} "
         f"(sha256 {publication.content_hash})"
     )
+    return 0
+
+
+def _instance(args: argparse.Namespace, _extra: list[str]) -> int:
+    from dagster_project.pipeline.instance import persistent_instance, prune_run_history
+
+    settings = load_settings()
+    with persistent_instance(settings) as instance:
+        if args.prune:
+            pruned = prune_run_history(instance, settings.run_retention_days)
+            print(f"Pruned {pruned} finished run(s) older than {settings.run_retention_days} days")
+    print(settings.dagster_home)
     return 0
 
 

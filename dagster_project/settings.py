@@ -12,7 +12,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -33,9 +33,14 @@ class Settings:
     # brings its own.
     reference_dir: Path
     memory_limit: str  # DuckDB's, per process (loader, dbt): beyond it DuckDB spills to disk
+    # The persistent Dagster instance of `driftsstatus run`, the UI and the daemon
+    # (pipeline/instance.py): its folder, and its storage when not SQLite in that folder.
+    dagster_home: Path
+    dagster_postgres_url: str | None = field(repr=False)  # it holds a password
     # Sources whose landing folder may be empty although the warehouse holds rows from
     # it: their rows are removed on purpose (`driftsstatus run --allow-empty SOURCE`).
     allow_empty: frozenset[str] = frozenset()
+    run_retention_days: int = 90  # finished runs and schedule/sensor ticks older are pruned
 
     @property
     def serving_copy(self) -> Path:
@@ -113,9 +118,10 @@ def _set(name: str, value: str | None) -> None:
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     as_of = env.get("DRIFTSSTATUS_AS_OF") or None
+    warehouse = _path(env.get("DRIFTSSTATUS_WAREHOUSE"), "data/warehouse.duckdb")
     return Settings(
         landing_dir=_path(env.get("DRIFTSSTATUS_LANDING_DIR"), "data/landing"),
-        warehouse=_path(env.get("DRIFTSSTATUS_WAREHOUSE"), "data/warehouse.duckdb"),
+        warehouse=warehouse,
         as_of=parse_instant(as_of) if as_of else None,
         publisher=env.get("DRIFTSSTATUS_PUBLISHER") or getpass.getuser(),
         lock_timeout=float(env.get("DRIFTSSTATUS_LOCK_TIMEOUT") or 600),
@@ -127,11 +133,25 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             for name in (env.get("DRIFTSSTATUS_ALLOW_EMPTY") or "").split(",")
             if name.strip()
         ),
+        # Dagster's own variable (a UI or daemon started by hand reads it too); by default
+        # the instance lies next to the warehouse, as its drafts and logs do: data/dagster/.
+        dagster_home=_path(env.get("DAGSTER_HOME"), None) or warehouse.parent / "dagster",
+        dagster_postgres_url=_psycopg2_url(env.get("DRIFTSSTATUS_DAGSTER_POSTGRES_URL")),
+        run_retention_days=int(env.get("DRIFTSSTATUS_RUN_RETENTION_DAYS") or 90),
     )
 
 
-def _path(value: str | None, default: str) -> Path:
+def _psycopg2_url(url: str | None) -> str | None:
+    """dagster-postgres speaks psycopg2, while SQLAlchemy 2.1 opens a plain postgresql://
+    URL with psycopg 3: name the driver."""
+    if not url:
+        return None
+    scheme, _, rest = url.partition("://")
+    return f"postgresql+psycopg2://{rest}" if scheme in ("postgres", "postgresql") else url
+
+
+def _path(value: str | None, default: str | None) -> Path | None:
     """A path given by the user is relative to the working directory; defaults to the repo."""
     if not value:
-        return REPO_ROOT / default
+        return None if default is None else REPO_ROOT / default
     return Path(value).expanduser().resolve()

@@ -69,6 +69,7 @@ def test_ops_dagster_ui_serves_the_schedules_and_sensors_running(tmp_path: Path)
     assert states == {
         "nightly_load": "RUNNING",
         "monthly_report_draft": "RUNNING",
+        "prune_run_history_daily": "RUNNING",
         "landing_files": "RUNNING",
         "build_after_load": "RUNNING",
         "alert_on_run_failure": "RUNNING",

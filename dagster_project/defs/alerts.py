@@ -1,7 +1,9 @@
 """Failed runs launched from the Dagster UI or a schedule, reported to the alert webhook.
 
-`driftsstatus run` executes its run in an ephemeral instance this sensor never sees,
-and sends its own alert (cli.py): each failed run is reported once.
+`driftsstatus run` records its runs in the same instance, but executes them in its own
+process, outside any code location: run status sensors match only runs of their own code
+location, so this sensor leaves them alone, and the command sends its own alert (cli.py).
+Each failed run is reported once.
 """
 
 import dagster as dg

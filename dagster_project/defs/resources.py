@@ -57,6 +57,12 @@ class LandingFolder(dg.ConfigurableResource):
     allow_empty: list[str] = pydantic.Field(default_factory=list)
 
 
+class RunHistory(dg.ConfigurableResource):
+    """How long the instance keeps finished runs (pipeline/instance.py prunes them)."""
+
+    keep_days: int
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
     settings = load_settings()
@@ -74,6 +80,7 @@ def resources() -> dg.Definitions:
                 path=str(settings.landing_dir), allow_empty=sorted(settings.allow_empty)
             ),
             "dbt": DbtCli(project_dir=DBT_PROJECT),
+            "run_history": RunHistory(keep_days=settings.run_retention_days),
         },
         # DuckDB allows one writing process: run every step in the run's own process.
         executor=dg.in_process_executor,

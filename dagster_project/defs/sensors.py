@@ -77,7 +77,11 @@ def landing_files(context: dg.SensorEvaluationContext, landing: LandingFolder):
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def build_after_load(context: dg.RunStatusSensorContext) -> dg.RunRequest:
-    """A good load is followed by one build run of the months holding its days."""
+    """A good load is followed by one build run of the months holding its days.
+
+    Not the loads of `driftsstatus run`: they have no code location, so this sensor does
+    not match them, and the command builds itself.
+    """
     tags = context.dagster_run.tags
     first = tags.get(RANGE_START_TAG) or tags["dagster/partition"]
     last = tags.get(RANGE_END_TAG) or tags["dagster/partition"]

@@ -21,6 +21,7 @@ from dagster_project.defs.partitions import (
 from dagster_project.landing.changes import landed_span
 from dagster_project.landing.loader import LandingUnavailable
 from dagster_project.landing.sources import SOURCES
+from dagster_project.pipeline.instance import persistent_instance, prune_run_history
 from dagster_project.settings import environment, load_settings
 
 
@@ -64,7 +65,9 @@ class RunOutcome:
 
 
 def run_pipeline(log_file: Path, months: tuple[str, str] | None = None) -> RunOutcome:
-    """Load, then build and publish, in this process: two runs, as the schedules do it.
+    """Load, then build and publish, in this process: two runs, as the schedules do it,
+    recorded in the persistent Dagster instance (the UI lists them with their
+    materializations and checks).
 
     `months` (first and last month partition key, e.g. '2023-11-01', '2024-01-01')
     limits both runs to those months (the load to their days); without it everything
@@ -73,19 +76,20 @@ def run_pipeline(log_file: Path, months: tuple[str, str] | None = None) -> RunOu
     """
     from dagster_project.definitions import defs
 
+    settings = load_settings()
     first, last = months or _months_to_build()
     definitions = defs()
     outcome = RunOutcome(success=True)
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with (
-        # One "planned" event per asset, not one per day of the range: the ephemeral
-        # instance's event log costs ~10 ms an event, and nobody reads partition status
-        # from it once the process ends.
+        # One "planned" event per asset, not one per day of the range: an event costs
+        # ~10 ms, and a range of a year would log 730 of them before anything ran.
         environment(DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS="true"),
-        dg.DagsterInstance.ephemeral() as instance,
+        persistent_instance(settings) as instance,
         log_file.open("w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),
     ):
+        prune_run_history(instance, settings.run_retention_days)
         for job_name, tags in (
             ("load_landing", range_tags(*days_of_months(first, last))),
             ("build_all", range_tags(first, last)),

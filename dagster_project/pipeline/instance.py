@@ -1,0 +1,80 @@
+"""The persistent Dagster instance: one DAGSTER_HOME for `driftsstatus run`, the UI and the
+daemon, so every run, materialization, check result and partition status is kept and shown.
+
+Its `dagster.yaml` is written from the shipped `deploy/dagster.yaml` and the settings
+(storage, retention): the settings stay the one place that decides, and a PostgreSQL URL
+is referenced by its variable, never written to disk.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+from dagster_project.settings import REPO_ROOT, Settings, environment
+
+SHIPPED_CONFIG = REPO_ROOT / "deploy" / "dagster.yaml"
+POSTGRES_URL_VARIABLE = "DRIFTSSTATUS_DAGSTER_POSTGRES_URL"
+HEADER = (
+    "# Written by driftsstatus from deploy/dagster.yaml and the settings, before every use:\n"
+    "# edit that file (or the settings), not this copy.\n"
+)
+FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
+
+
+def instance_config(settings: Settings) -> dict:
+    """The shipped instance configuration with the settings' storage and retention."""
+    config = yaml.safe_load(SHIPPED_CONFIG.read_text(encoding="utf-8"))
+    if settings.dagster_postgres_url:
+        config["storage"] = {"postgres": {"postgres_url": {"env": POSTGRES_URL_VARIABLE}}}
+    days = settings.run_retention_days
+    config["retention"]["schedule"]["purge_after_days"] = days
+    sensor = config["retention"]["sensor"]["purge_after_days"]
+    sensor["failure"] = sensor["success"] = days
+    return config
+
+
+def prepare_home(settings: Settings) -> Path:
+    """DAGSTER_HOME with its dagster.yaml as the settings say; rewritten only on a change."""
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    text = HEADER + yaml.safe_dump(instance_config(settings), sort_keys=False)
+    target = home / "dagster.yaml"
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        partial = target.with_suffix(".yaml.partial")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)  # a UI or daemon reading it never sees half a file
+    return home
+
+
+def instance_env(settings: Settings) -> dict[str, str]:
+    """What a process opening the instance needs in its environment (this one, or the UI
+    and daemon started by `serve`): DAGSTER_HOME, and the storage URL as settings.py
+    gives it (with its driver named)."""
+    env = {"DAGSTER_HOME": str(prepare_home(settings))}
+    if settings.dagster_postgres_url:
+        env[POSTGRES_URL_VARIABLE] = settings.dagster_postgres_url
+    return env
+
+
+@contextmanager
+def persistent_instance(settings: Settings) -> Iterator[dg.DagsterInstance]:
+    """The instance in the settings' DAGSTER_HOME, for this process's runs."""
+    env = instance_env(settings)
+    with environment(**env), dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        yield instance
+
+
+def prune_run_history(instance: dg.DagsterInstance, keep_days: int) -> int:
+    """Delete finished runs (with their events) created more than `keep_days` ago; how many."""
+    cutoff = datetime.now(UTC) - timedelta(days=keep_days)
+    old = instance.get_run_records(filters=dg.RunsFilter(created_before=cutoff, statuses=FINISHED))
+    for record in old:
+        instance.delete_run(record.dagster_run.run_id)
+    return len(old)

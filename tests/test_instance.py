@@ -1,0 +1,144 @@
+"""The persistent Dagster instance: `driftsstatus run` records its runs where the UI and
+the daemon look (SQLite next to the warehouse, or a real PostgreSQL server), and old
+finished runs are pruned."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import dagster as dg
+import psycopg2
+import yaml
+
+from dagster_project.defs.partitions import monthly
+from dagster_project.pipeline.instance import (
+    instance_env,
+    persistent_instance,
+    prune_run_history,
+)
+from dagster_project.settings import REPO_ROOT, load_settings
+from tests.helpers import driftsstatus, pipeline_env
+from tests.postgres import postgres_server
+from tests.processes import free_port, running, wait_until_healthy
+
+AVAILABILITY = dg.AssetKey(["marts", "fct_monthly_availability"])
+UI_QUERY = """{
+  runsOrError { ... on Runs { results { jobName status } } }
+  assetOrError(assetKey: {path: ["marts", "fct_monthly_availability"]}) {
+    ... on Asset { assetMaterializations { partition } } }
+}"""
+
+
+def _checks_passed(run_output: str) -> int:
+    return int(re.search(r"Checks passed: (\d+)", run_output).group(1))
+
+
+def test_ops_cli_runs_are_recorded_in_the_dagster_home_next_to_the_warehouse(sample_run):
+    warehouse, _env, output = sample_run
+    home = warehouse.parent / "dagster"
+    assert (home / "history" / "runs.db").is_file()  # SQLite, in DAGSTER_HOME
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = {r.dagster_run.job_name: r.dagster_run for r in instance.get_run_records()}
+        assert sorted(runs) == ["build_all", "load_landing"]
+        assert {run.status for run in runs.values()} == {dg.DagsterRunStatus.SUCCESS}
+        # Every month of the build, a materialized partition, as the UI shows them.
+        tags = runs["build_all"].tags
+        built = dg.PartitionKeyRange(
+            tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]
+        )
+        assert built.start == "2023-02-01"
+        assert instance.get_materialized_partitions(AVAILABILITY) == set(
+            monthly.get_partition_keys_in_range(built)
+        )
+        evaluations = instance.get_records_for_run(
+            runs["build_all"].run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records
+        loads = instance.get_records_for_run(
+            runs["load_landing"].run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records
+        # Every check result the command summarised is in the instance.
+        passed = [
+            r
+            for r in [*evaluations, *loads]
+            if r.event_log_entry.dagster_event.event_specific_data.passed
+        ]
+        assert len(passed) == _checks_passed(output)
+
+
+def _ui(url: str) -> dict:
+    request = urllib.request.Request(
+        f"{url}/graphql",
+        data=json.dumps({"query": UI_QUERY}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return json.load(answer)["data"]
+
+
+def test_ops_a_postgres_instance_holds_the_cli_run_and_the_ui_lists_it(
+    sample_landing: Path, tmp_path: Path
+):
+    with postgres_server() as postgres_url:
+        env = pipeline_env(sample_landing, tmp_path / "warehouse.duckdb")
+        env["DRIFTSSTATUS_DAGSTER_POSTGRES_URL"] = postgres_url
+        driftsstatus("run", "--months", "2024-01..2024-01", env=env)
+
+        home = tmp_path / "dagster"
+        config = (home / "dagster.yaml").read_text(encoding="utf-8")
+        assert yaml.safe_load(config)["storage"] == {
+            "postgres": {"postgres_url": {"env": "DRIFTSSTATUS_DAGSTER_POSTGRES_URL"}}
+        }
+        assert postgres_url not in config  # the URL (and a password in it) stays off disk
+        assert not (home / "history" / "runs.db").exists()
+        with psycopg2.connect(postgres_url) as connection, connection.cursor() as cursor:
+            cursor.execute("select pipeline_name, status from runs order by pipeline_name")
+            assert cursor.fetchall() == [("build_all", "SUCCESS"), ("load_landing", "SUCCESS")]
+        connection.close()
+
+        # The webserver of that instance lists the runs and the month they built.
+        port = free_port()
+        ui_env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")}
+        ui_env |= env | instance_env(load_settings(env))  # as `driftsstatus serve` gives it
+        webserver = Path(sys.executable).with_name("dagster-webserver")
+        with running(
+            [str(webserver), "-h", "127.0.0.1", "-p", str(port),
+             "-m", "dagster_project.definitions"],
+            cwd=REPO_ROOT, env=ui_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ) as server:  # fmt: skip
+            url = f"http://127.0.0.1:{port}"
+            wait_until_healthy(f"{url}/server_info", server)
+            shown = _ui(url)
+    runs = sorted((r["jobName"], r["status"]) for r in shown["runsOrError"]["results"])
+    assert runs == [("build_all", "SUCCESS"), ("load_landing", "SUCCESS")]
+    partitions = {m["partition"] for m in shown["assetOrError"]["assetMaterializations"]}
+    assert partitions == {"2024-01-01"}
+
+
+@dg.op
+def _noop() -> None:
+    return None
+
+
+@dg.job
+def _tiny() -> None:
+    _noop()
+
+
+def test_ops_finished_runs_past_the_retention_are_pruned_and_unfinished_ones_kept(
+    tmp_path: Path,
+):
+    settings = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "warehouse.duckdb")})
+    with persistent_instance(settings) as instance:
+        finished = [_tiny.execute_in_process(instance=instance).run_id for _ in range(2)]
+        running_now = instance.create_run_for_job(_tiny, status=dg.DagsterRunStatus.STARTED).run_id
+        assert prune_run_history(instance, keep_days=1) == 0
+        assert prune_run_history(instance, keep_days=0) == 2
+        assert [r.dagster_run.run_id for r in instance.get_run_records()] == [running_now]
+        assert all(instance.get_run_by_id(run_id) is None for run_id in finished)
+    assert (tmp_path / "dagster" / "dagster.yaml").is_file()
