@@ -1,4 +1,4 @@
-"""The `driftsstatus` command line: sample, run, report, publish, instance, app."""
+"""The `driftsstatus` command line: sample, run, report, publish, deliver, instance, app."""
 
 from __future__ import annotations
 
@@ -128,6 +128,12 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--list", action="store_true", help="list the published reports")
     publish.set_defaults(handler=_publish)
 
+    deliver = commands.add_parser(
+        "deliver", help="e-mail a month's report (the frozen one once published)"
+    )
+    deliver.add_argument("--month", type=_month, required=True, help="report month, YYYY-MM")
+    deliver.set_defaults(handler=_deliver)
+
     instance = commands.add_parser(
         "instance",
         help="write the Dagster instance's dagster.yaml and print its DAGSTER_HOME",
@@ -249,14 +255,20 @@ def _log_crash(log_file: Path, crash: BaseException) -> str:
     return f"The stack trace is in {log_file}"
 
 
-def _fail_run(settings: Settings, summary: str, detail: str = "", code: int = 2) -> int:
+def _fail_run(
+    settings: Settings,
+    summary: str,
+    detail: str = "",
+    code: int = 2,
+    run: str = "driftsstatus run",
+) -> int:
     """Say why the run failed (one line, then where to look), alert, and exit `code`."""
     from dagster_project.pipeline.alerts import failure_payload
 
     print(summary, file=sys.stderr)
     if detail:
         print(detail, file=sys.stderr)
-    _alert(settings, failure_payload(summary, settings.warehouse))
+    _alert(settings, failure_payload(summary, settings.warehouse, run=run))
     return code
 
 
@@ -432,6 +444,52 @@ def _publish_locked(args: argparse.Namespace, settings: Settings) -> int:
         f"{state} {publication.report_id} as of {publication.as_of.isoformat()} "
         f"(sha256 {publication.content_hash})"
     )
+    return 0
+
+
+def _deliver(args: argparse.Namespace, _extra: list[str]) -> int:
+    import duckdb
+
+    from dagster_project.pipeline.lock import WarehouseLocked, warehouse_lock
+    from dagster_project.publish.delivery import DeliveryFailed, deliver_report
+    from dagster_project.publish.reports import PublishError
+    from dagster_project.report.model import ReportMonthError
+
+    settings = load_settings()
+    if settings.mail is None:
+        print(
+            "driftsstatus deliver: mail is not configured: set DRIFTSSTATUS_SMTP_HOST and "
+            "DRIFTSSTATUS_REPORT_RECIPIENTS",
+            file=sys.stderr,
+        )
+        return 2
+    # The report is read from the serving copy; the delivery is recorded in the warehouse.
+    needed = ((settings.serving_copy, "published data"), (settings.warehouse, "warehouse"))
+    for path, what in needed:
+        if not path.exists():
+            print(
+                f"driftsstatus deliver: no {what} at {path}: run `driftsstatus run` first.",
+                file=sys.stderr,
+            )
+            return 2
+    try:
+        # Held from before sending until recorded: no delivery goes unrecorded.
+        with (
+            warehouse_lock(settings.warehouse, settings.lock_timeout, _command_line()),
+            duckdb.connect(str(settings.warehouse)) as con,
+        ):
+            delivery = deliver_report(
+                con, settings.serving_copy, args.month, settings.mail, _command_line()
+            )
+    except (ReportMonthError, PublishError) as problem:
+        print(f"driftsstatus deliver: {problem}", file=sys.stderr)
+        return 2
+    except WarehouseLocked as problem:  # the report did not go out
+        return _fail_run(settings, str(problem), run=_command_line())
+    except DeliveryFailed as problem:
+        return _fail_run(settings, f"driftsstatus deliver: {problem}", run=_command_line(), code=1)
+    count = len(delivery.recipients)
+    print(f"Sent {delivery.subject} to {count} recipient{'s' if count != 1 else ''}")
     return 0
 
 

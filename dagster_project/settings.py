@@ -10,7 +10,7 @@ import getpass
 import hashlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +19,19 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+
+@dataclass(frozen=True)
+class Mail:
+    """Where the monthly report is e-mailed: the SMTP server and the recipients."""
+
+    host: str
+    recipients: tuple[str, ...]
+    sender: str
+    port: int = 587
+    starttls: bool = True
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log or traceback
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,7 @@ class Settings:
     # it: their rows are removed on purpose (`driftsstatus run --allow-empty SOURCE`).
     allow_empty: frozenset[str] = frozenset()
     run_retention_days: int = 90  # finished runs and schedule/sensor ticks older are pruned
+    mail: Mail | None = None  # None: the report is not e-mailed
 
     @property
     def serving_copy(self) -> Path:
@@ -128,17 +142,52 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         alert_webhook=env.get("DRIFTSSTATUS_ALERT_WEBHOOK") or None,
         reference_dir=_path(env.get("DRIFTSSTATUS_REFERENCE_DIR"), "dbt/seeds"),
         memory_limit=env.get("DRIFTSSTATUS_MEMORY_LIMIT") or "3GB",
-        allow_empty=frozenset(
-            name.strip()
-            for name in (env.get("DRIFTSSTATUS_ALLOW_EMPTY") or "").split(",")
-            if name.strip()
-        ),
+        allow_empty=frozenset(_names(env.get("DRIFTSSTATUS_ALLOW_EMPTY"))),
         # Dagster's own variable (a UI or daemon started by hand reads it too); by default
         # the instance lies next to the warehouse, as its drafts and logs do: data/dagster/.
         dagster_home=_path(env.get("DAGSTER_HOME"), None) or warehouse.parent / "dagster",
         dagster_postgres_url=_psycopg2_url(env.get("DRIFTSSTATUS_DAGSTER_POSTGRES_URL")),
         run_retention_days=int(env.get("DRIFTSSTATUS_RUN_RETENTION_DAYS") or 90),
+        mail=_mail(env),
     )
+
+
+def _mail(env: Mapping[str, str]) -> Mail | None:
+    """The SMTP settings, or None unless both a host and recipients are set."""
+    host = env.get("DRIFTSSTATUS_SMTP_HOST") or None
+    recipients = _names(env.get("DRIFTSSTATUS_REPORT_RECIPIENTS"))
+    if not host or not recipients:
+        return None
+    user = env.get("DRIFTSSTATUS_SMTP_USER") or None
+    port = env.get("DRIFTSSTATUS_SMTP_PORT") or "587"
+    if not port.isdigit():
+        raise ValueError(f"DRIFTSSTATUS_SMTP_PORT must be a port number: {port!r}")
+    return Mail(
+        host=host,
+        recipients=tuple(recipients),
+        sender=env.get("DRIFTSSTATUS_MAIL_FROM") or user or "driftsstatus@localhost",
+        port=int(port),
+        starttls=_flag(env, "DRIFTSSTATUS_SMTP_STARTTLS", default=True),
+        user=user,
+        password=env.get("DRIFTSSTATUS_SMTP_PASSWORD") or None,
+    )
+
+
+def _names(value: str | None) -> list[str]:
+    """A comma-separated list, blanks dropped."""
+    return [name.strip() for name in (value or "").split(",") if name.strip()]
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """true/false (also yes/no, 1/0); `default` when unset."""
+    value = (env.get(name) or "").strip().lower()
+    if not value:
+        return default
+    if value in ("true", "yes", "1"):
+        return True
+    if value in ("false", "no", "0"):
+        return False
+    raise ValueError(f"{name} must be true or false: {value!r}")
 
 
 def _psycopg2_url(url: str | None) -> str | None:

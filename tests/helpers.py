@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import duckdb
@@ -58,3 +64,35 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Read from a finished warehouse with a short-lived read-only connection."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+@dataclass
+class Webhook:
+    url: str
+    posts: list[dict]
+
+
+class _Collect(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.posts.append(json.loads(body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *_args) -> None:  # keep the test output quiet
+        pass
+
+
+@contextmanager
+def chat_webhook() -> Iterator[Webhook]:
+    """A chat webhook on 127.0.0.1 that keeps every message POSTed to it."""
+    server = HTTPServer(("127.0.0.1", 0), _Collect)
+    server.posts = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Webhook(f"http://127.0.0.1:{server.server_port}/hooks/driftsstatus", server.posts)
+    finally:  # pass or fail, the server stops and lets go of its port
+        server.shutdown()
+        thread.join()
+        server.server_close()

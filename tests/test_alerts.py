@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import dagster as dg
@@ -19,39 +16,13 @@ import pytest
 
 from dagster_project.defs.alerts import alert_on_run_failure
 from dagster_project.pipeline.lock import warehouse_lock
-from tests.helpers import driftsstatus, pipeline_env
-
-
-@dataclass
-class Webhook:
-    url: str
-    posts: list[dict]
-
-
-class _Collect(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.posts.append(json.loads(body))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *_args) -> None:  # keep the test output quiet
-        pass
+from tests.helpers import Webhook, chat_webhook, driftsstatus, pipeline_env
 
 
 @pytest.fixture(scope="module")
 def webhook() -> Iterator[Webhook]:
-    """A chat webhook on 127.0.0.1 that keeps every message POSTed to it."""
-    server = HTTPServer(("127.0.0.1", 0), _Collect)
-    server.posts = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Webhook(f"http://127.0.0.1:{server.server_port}/hooks/driftsstatus", server.posts)
-    finally:  # pass or fail, the server stops and lets go of its port
-        server.shutdown()
-        thread.join()
-        server.server_close()
+    with chat_webhook() as hook:
+        yield hook
 
 
 @dataclass

@@ -7,7 +7,10 @@ run, so a refresh is a load run followed by a build run of the months it touched
 import dagster as dg
 
 RAW = dg.AssetSelection.groups("landing")
-DRAFTS = dg.AssetSelection.assets(["publish", "report_draft"])
+# Only the monthly job drafts the report and e-mails it: a nightly build sends nothing.
+DRAFT_AND_DELIVERY = dg.AssetSelection.assets(
+    ["publish", "report_draft"], ["publish", "report_delivery"]
+)
 
 load_landing = dg.define_asset_job(
     "load_landing",
@@ -18,12 +21,13 @@ load_landing = dg.define_asset_job(
 
 build_all = dg.define_asset_job(
     "build_all",
-    selection=dg.AssetSelection.all() - RAW - DRAFTS,
+    selection=dg.AssetSelection.all() - RAW - DRAFT_AND_DELIVERY,
     description="Build and test the months of the run from the raw tables, then publish.",
 )
 
 monthly_report = dg.define_asset_job(
     "monthly_report",
     selection=dg.AssetSelection.all() - RAW,
-    description="build_all for one month, then draft its report (PDF, XLSX, HTML, CSV).",
+    description="build_all for one month, then draft its report (PDF, XLSX, HTML, CSV) "
+    "and e-mail it to the configured recipients.",
 )

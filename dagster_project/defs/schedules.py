@@ -1,4 +1,4 @@
-"""Schedules, in Copenhagen time (DST included): the nightly load and the monthly draft."""
+"""Schedules, in Copenhagen time (DST included): the nightly load and the monthly report."""
 
 from datetime import date, datetime
 
@@ -40,6 +40,6 @@ def nightly_load(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def monthly_report_draft(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    """06:00 on the 1st: build the month just ended and draft its report for review."""
+    """06:00 on the 1st: build the month just ended, draft its report and e-mail it."""
     month = _months_back(context.scheduled_execution_time, 1)
     return dg.RunRequest(run_key=f"draft-{month:%Y-%m}", partition_key=month_key(month))
