@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MONTH ?= 2024-01
 
-.PHONY: install debian-run debian-test run test lint format dagster app bench bench-quick bench-large bench-render clean
+.PHONY: install debian-run debian-test run test lint format dagster app serve bench bench-quick bench-large bench-render clean
 # Debian packages: the PDF export's font; the browser test also drives Debian's chromium,
 # and the instance test starts a PostgreSQL server of its own.
 DEBIAN_RUN := fonts-dejavu-core
@@ -53,6 +53,10 @@ dagster: install
 
 app: install
 	$(BIN)/driftsstatus app
+
+# Production: the daemon, the Dagster UI and the app, supervised (README "Deploying").
+serve: install debian-run
+	$(BIN)/driftsstatus serve
 
 # Pipeline against the floor script at scale (benchmarks/pipeline.py; README "Scale").
 bench: install debian-run

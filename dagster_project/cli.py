@@ -1,4 +1,5 @@
-"""The `driftsstatus` command line: sample, run, report, publish, deliver, instance, app."""
+"""The `driftsstatus` command line: sample, run, report, publish, deliver, instance, serve,
+app."""
 
 from __future__ import annotations
 
@@ -144,6 +145,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     instance.add_argument("--prune", action="store_true", help="prune old finished runs")
     instance.set_defaults(handler=_instance)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the Dagster daemon, the Dagster UI and the app, supervised",
+        description="Start the Dagster daemon (schedules, sensors, run queue), the Dagster "
+        "webserver and the Streamlit app on the persistent instance; restart one that "
+        "crashes; stop all on SIGTERM or SIGINT. Logs: 'logs' next to the warehouse.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--dagster-port", type=int, default=3000, help="the Dagster UI's port")
+    serve.add_argument("--app-port", type=int, default=8501, help="the app's port")
+    serve.set_defaults(handler=_serve)
 
     app = commands.add_parser("app", help="start the Streamlit app (options go to Streamlit)")
     app.set_defaults(handler=_app)
@@ -503,6 +516,29 @@ def _instance(args: argparse.Namespace, _extra: list[str]) -> int:
             print(f"Pruned {pruned} finished run(s) older than {settings.run_retention_days} days")
     print(settings.dagster_home)
     return 0
+
+
+def _serve(args: argparse.Namespace, _extra: list[str]) -> int:
+    from dagster_project.pipeline.instance import create_storage, instance_env
+    from dagster_project.service.supervisor import Supervisor, programs
+
+    settings = load_settings()
+    create_storage(settings)
+    logs = _log_file(settings).parent
+    print(
+        f"Dagster UI: http://{args.host}:{args.dagster_port}\n"
+        f"App:        http://{args.host}:{args.app_port}\n"
+        f"Instance:   {settings.dagster_home}\nLogs:       {logs}",
+        flush=True,
+    )
+    workspace = REPO_ROOT / "deploy" / "workspace.yaml"
+    supervisor = Supervisor(
+        programs(args.host, args.dagster_port, args.app_port, workspace),
+        env={**os.environ, **instance_env(settings)},
+        cwd=REPO_ROOT,
+        logs=logs,
+    )
+    return supervisor.serve()
 
 
 def _app(_args: argparse.Namespace, extra: list[str]) -> int:

@@ -2,51 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
+from tests.dagster_ui import schedule_and_sensor_states
 from tests.helpers import REPO_ROOT
 from tests.processes import free_port, running
-
-QUERY = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
-  schedules { name scheduleState { status } }
-  sensors { name sensorState { status } } } } } }"""
-
-
-def _graphql(url: str) -> dict:
-    request = urllib.request.Request(
-        f"{url}/graphql",
-        data=json.dumps({"query": QUERY}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.load(answer)
-
-
-def _states(url: str, server: subprocess.Popen, timeout: float = 300) -> dict[str, str]:
-    """The schedules' and sensors' states, once the UI has loaded the code location.
-
-    Starting the webserver, daemon and code server takes a while on a busy machine: poll,
-    with a deadline only for a server that never comes up.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            (repository,) = _graphql(url)["data"]["repositoriesOrError"]["nodes"]
-            break
-        except (OSError, KeyError, TypeError, ValueError):
-            assert server.poll() is None, f"dg dev exited with {server.returncode}"
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(1)
-    states = {s["name"]: s["scheduleState"]["status"] for s in repository["schedules"]}
-    states |= {s["name"]: s["sensorState"]["status"] for s in repository["sensors"]}
-    return states
 
 
 def test_ops_dagster_ui_serves_the_schedules_and_sensors_running(tmp_path: Path):
@@ -65,7 +28,7 @@ def test_ops_dagster_ui_serves_the_schedules_and_sensors_running(tmp_path: Path)
         [str(dg_cli), "dev", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     ) as server:  # fmt: skip
-        states = _states(f"http://127.0.0.1:{port}", server)
+        states = schedule_and_sensor_states(f"http://127.0.0.1:{port}", server)
     assert states == {
         "nightly_load": "RUNNING",
         "monthly_report_draft": "RUNNING",

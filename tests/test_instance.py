@@ -4,12 +4,10 @@ finished runs are pruned."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import dagster as dg
@@ -23,6 +21,7 @@ from dagster_project.pipeline.instance import (
     prune_run_history,
 )
 from dagster_project.settings import REPO_ROOT, load_settings
+from tests.dagster_ui import graphql
 from tests.helpers import driftsstatus, pipeline_env
 from tests.postgres import postgres_server
 from tests.processes import free_port, running, wait_until_healthy
@@ -71,16 +70,6 @@ def test_ops_cli_runs_are_recorded_in_the_dagster_home_next_to_the_warehouse(sam
         assert len(passed) == _checks_passed(output)
 
 
-def _ui(url: str) -> dict:
-    request = urllib.request.Request(
-        f"{url}/graphql",
-        data=json.dumps({"query": UI_QUERY}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        return json.load(answer)["data"]
-
-
 def test_ops_a_postgres_instance_holds_the_cli_run_and_the_ui_lists_it(
     sample_landing: Path, tmp_path: Path
 ):
@@ -113,7 +102,7 @@ def test_ops_a_postgres_instance_holds_the_cli_run_and_the_ui_lists_it(
         ) as server:  # fmt: skip
             url = f"http://127.0.0.1:{port}"
             wait_until_healthy(f"{url}/server_info", server)
-            shown = _ui(url)
+            shown = graphql(url, UI_QUERY)
     runs = sorted((r["jobName"], r["status"]) for r in shown["runsOrError"]["results"])
     assert runs == [("build_all", "SUCCESS"), ("load_landing", "SUCCESS")]
     partitions = {m["partition"] for m in shown["assetOrError"]["assetMaterializations"]}

@@ -71,6 +71,15 @@ def persistent_instance(settings: Settings) -> Iterator[dg.DagsterInstance]:
         yield instance
 
 
+def create_storage(settings: Settings) -> None:
+    """Create the instance's storage once, before the daemon, the webserver and their code
+    servers open it together: on a new SQLite home they would race to stamp its schema
+    version, and fail to load the code location."""
+    with persistent_instance(settings) as instance:
+        instance.get_run_records(limit=1)
+        instance.all_instigator_state()
+
+
 def prune_run_history(instance: dg.DagsterInstance, keep_days: int) -> int:
     """Delete finished runs (with their events) created more than `keep_days` ago; how many."""
     cutoff = datetime.now(UTC) - timedelta(days=keep_days)
