@@ -54,6 +54,7 @@ class Settings:
     # it: their rows are removed on purpose (`driftsstatus run --allow-empty SOURCE`).
     allow_empty: frozenset[str] = frozenset()
     run_retention_days: int = 90  # finished runs and schedule/sensor ticks older are pruned
+    sensor_interval: int = 60  # seconds between looks at the landing folder (and after loads)
     mail: Mail | None = None  # None: the report is not e-mailed
 
     @property
@@ -148,6 +149,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         dagster_home=_path(env.get("DAGSTER_HOME"), None) or warehouse.parent / "dagster",
         dagster_postgres_url=_psycopg2_url(env.get("DRIFTSSTATUS_DAGSTER_POSTGRES_URL")),
         run_retention_days=int(env.get("DRIFTSSTATUS_RUN_RETENTION_DAYS") or 90),
+        sensor_interval=int(env.get("DRIFTSSTATUS_SENSOR_INTERVAL") or 60),
         mail=_mail(env),
     )
 

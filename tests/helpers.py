@@ -96,3 +96,16 @@ def chat_webhook() -> Iterator[Webhook]:
         server.shutdown()
         thread.join()
         server.server_close()
+
+
+def only_these_settings(settings: dict[str, str]) -> dict[str, str]:
+    """This process's environment with none of the developer's Driftsstatus or Dagster
+    settings, and `settings`: for a server a test starts."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRIFTSSTATUS_", "DAGSTER_"))}
+    return env | settings
+
+
+def serve_command(dagster_port: int, app_port: int) -> list[str]:
+    """`driftsstatus serve` on 127.0.0.1 with these ports."""
+    return [sys.executable, "-m", "dagster_project.cli", "serve",
+            "--dagster-port", str(dagster_port), "--app-port", str(app_port)]  # fmt: skip

@@ -17,15 +17,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
 
 from dagster_project.report.render_html import PALETTE
 from dagster_project.settings import REPO_ROOT
+from tests.browser import chromium
 from tests.helpers import GOLDEN
 from tests.processes import free_port, running, wait_until_healthy
 
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's (`make test` installs it); never a download
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = REPO_ROOT / "test-output" / "browser"
 CELLS_JS = """els => els.map(e => ({
     service: e.parentElement.dataset.service, month: e.dataset.month, text: e.innerText,
@@ -53,15 +52,8 @@ def app_url(served: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "Debian chromium missing: run `make test` (installs it)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-        )
-        try:
-            yield launched
-        finally:  # a failing test must not leave chromium running
-            launched.close()
+    with chromium(TIMEOUT_MS) as launched:  # a failing test must not leave chromium running
+        yield launched
 
 
 @pytest.fixture(scope="module")

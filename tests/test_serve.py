@@ -7,12 +7,11 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from tests.dagster_ui import schedule_and_sensor_states
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, only_these_settings, pipeline_env, serve_command
 from tests.processes import free_port, running, wait_until_healthy
 
 PROGRAMS = ("dagster-daemon", "dagster-webserver", "app")
@@ -41,17 +40,12 @@ def _live_groups() -> set[int]:
 def test_ops_serve_supervises_daemon_ui_and_app_and_stops_them_all_on_sigterm(tmp_path: Path):
     dagster_port, app_port = free_port(), free_port()
     (tmp_path / "landing").mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRIFTSSTATUS_", "DAGSTER_"))}
-    env |= {
-        "DRIFTSSTATUS_LANDING_DIR": str(tmp_path / "landing"),
-        "DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
-    }
+    env = only_these_settings(pipeline_env(tmp_path / "landing", tmp_path / "warehouse.duckdb"))
     log = tmp_path / "logs" / "serve.log"
-    command = [sys.executable, "-m", "dagster_project.cli", "serve",
-               "--dagster-port", str(dagster_port), "--app-port", str(app_port)]  # fmt: skip
     with running(
-        command, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    ) as serve:
+        serve_command(dagster_port, app_port), cwd=REPO_ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    ) as serve:  # fmt: skip
         ui, app = f"http://127.0.0.1:{dagster_port}", f"http://127.0.0.1:{app_port}"
         wait_until_healthy(f"{ui}/server_info", serve)
         wait_until_healthy(f"{app}/_stcore/health", serve)

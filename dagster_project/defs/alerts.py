@@ -8,11 +8,13 @@ Each failed run is reported once.
 
 import dagster as dg
 
+from dagster_project.defs.sensors import SENSOR_INTERVAL
 from dagster_project.pipeline.alerts import failure_payload, send_alert, summarise_failure
 from dagster_project.settings import load_settings
 
 
 @dg.run_failure_sensor(
+    minimum_interval_seconds=SENSOR_INTERVAL,
     description="POST a failed run's checks and steps to DRIFTSSTATUS_ALERT_WEBHOOK, if set.",
     # Running from the start: without a webhook configured it does nothing.
     default_status=dg.DefaultSensorStatus.RUNNING,

@@ -25,10 +25,13 @@ from dagster_project.landing.changes import landing_changes, months_touched
 from dagster_project.landing.loader import LandingUnavailable
 from dagster_project.settings import load_settings
 
+# Declared when the definitions load: the daemon's code server reads its settings then.
+SENSOR_INTERVAL = load_settings().sensor_interval
+
 
 @dg.sensor(
     job=load_landing,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=SENSOR_INTERVAL,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def landing_files(context: dg.SensorEvaluationContext, landing: LandingFolder):
@@ -74,6 +77,7 @@ def landing_files(context: dg.SensorEvaluationContext, landing: LandingFolder):
     run_status=dg.DagsterRunStatus.SUCCESS,
     monitored_jobs=[load_landing],
     request_job=build_all,
+    minimum_interval_seconds=SENSOR_INTERVAL,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def build_after_load(context: dg.RunStatusSensorContext) -> dg.RunRequest:

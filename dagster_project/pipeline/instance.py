@@ -55,9 +55,14 @@ def prepare_home(settings: Settings) -> Path:
 
 def instance_env(settings: Settings) -> dict[str, str]:
     """What a process opening the instance needs in its environment (this one, or the UI
-    and daemon started by `serve`): DAGSTER_HOME, and the storage URL as settings.py
-    gives it (with its driver named)."""
-    env = {"DAGSTER_HOME": str(prepare_home(settings))}
+    and daemon started by `serve`, and the runs they launch): DAGSTER_HOME, the storage
+    URL as settings.py gives it (with its driver named), and how to log planned runs."""
+    env = {
+        "DAGSTER_HOME": str(prepare_home(settings)),
+        # One "planned" event per asset and run, not one per day of its range: an event
+        # costs milliseconds, and a load of a year of days would log 730 of them first.
+        "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
+    }
     if settings.dagster_postgres_url:
         env[POSTGRES_URL_VARIABLE] = settings.dagster_postgres_url
     return env

@@ -22,7 +22,7 @@ from dagster_project.landing.changes import landed_span
 from dagster_project.landing.loader import LandingUnavailable
 from dagster_project.landing.sources import SOURCES
 from dagster_project.pipeline.instance import persistent_instance, prune_run_history
-from dagster_project.settings import environment, load_settings
+from dagster_project.settings import load_settings
 
 
 @dataclass
@@ -82,9 +82,6 @@ def run_pipeline(log_file: Path, months: tuple[str, str] | None = None) -> RunOu
     outcome = RunOutcome(success=True)
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with (
-        # One "planned" event per asset, not one per day of the range: an event costs
-        # ~10 ms, and a range of a year would log 730 of them before anything ran.
-        environment(DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS="true"),
         persistent_instance(settings) as instance,
         log_file.open("w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),
