@@ -41,6 +41,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt
+	$(BIN)/lint-imports
+	$(BIN)/vulture
 
 format: install
 	$(BIN)/ruff check --fix .

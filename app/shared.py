@@ -21,14 +21,19 @@ from dagster_project.report.details import (
     incidents,
     quality,
 )
-from dagster_project.settings import load_settings
+from dagster_project.settings import Settings
 
 NO_DATA = "Ingen data endnu: kør `driftsstatus run`."
 
 
+def settings() -> Settings:
+    """The settings the app's entry point read for this session (streamlit_app.py)."""
+    return st.session_state["settings"]
+
+
 def serving_copy() -> tuple[Path, int]:
     """The serving copy and its version (mtime), or stop the page with what to do."""
-    path = load_settings().serving_copy
+    path = settings().serving_copy
     if not path.exists():
         st.info(NO_DATA)
         st.stop()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dagster_project.settings import load_settings
+
 # The tab icon, inline: without one Streamlit makes the page's :material/...: icon the
 # favicon and fetches it from fonts.gstatic.com, which an offline site cannot reach (the
 # icons in the navigation come from the font Streamlit serves itself).
@@ -16,6 +18,9 @@ FAVICON = (
 )
 
 st.set_page_config(page_title="Driftsstatus", page_icon=FAVICON, layout="wide")
+# Read once per session, here; the pages take them from app/shared.py.
+if "settings" not in st.session_state:
+    st.session_state["settings"] = load_settings()
 
 page = st.navigation(
     [

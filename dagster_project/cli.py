@@ -1,10 +1,15 @@
 """The `driftsstatus` command line: sample, run, report, publish, deliver, instance, serve,
-app."""
+app.
+
+The settings are read once, here, and handed to the command. Each command imports what
+it needs when it runs: `report` and `publish --list` start without loading Dagster or dbt.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import errno
 import os
 import shlex
@@ -24,20 +29,24 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "app":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    overrides = {}
     if getattr(args, "as_of", None):
-        # One place decides the as-of instant: the contract's variable.
+        # The option wins over DRIFTSSTATUS_AS_OF.
         try:
-            os.environ["DRIFTSSTATUS_AS_OF"] = parse_instant(args.as_of).isoformat()
+            overrides["as_of"] = parse_instant(args.as_of)
         except ValueError as problem:
             parser.error(str(problem))
     if getattr(args, "allow_empty", None):
-        # The settings carry it to the load (the variable the scheduled runs are given).
-        unknown = set(args.allow_empty.split(",")) - set(SOURCES_BY_NAME)
-        if unknown:
+        # Added to DRIFTSSTATUS_ALLOW_EMPTY (the variable the scheduled runs are given).
+        named = set(args.allow_empty.split(","))
+        if unknown := named - set(SOURCES_BY_NAME):
             parser.error(f"--allow-empty: not a landing source: {', '.join(sorted(unknown))}")
-        os.environ["DRIFTSSTATUS_ALLOW_EMPTY"] = args.allow_empty
+        overrides["allow_empty"] = named
     try:
-        return args.handler(args, extra)
+        settings = load_settings()
+        if "allow_empty" in overrides:
+            overrides["allow_empty"] = settings.allow_empty | overrides["allow_empty"]
+        return args.handler(args, extra, dataclasses.replace(settings, **overrides))
     except KeyboardInterrupt:
         print(f"driftsstatus {args.command}: interrupted", file=sys.stderr)
         return 130
@@ -163,8 +172,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _sample(args: argparse.Namespace, _extra: list[str]) -> int:
-    out = args.out or load_settings().landing_dir
+def _sample(args: argparse.Namespace, _extra: list[str], settings: Settings) -> int:
+    out = args.out or settings.landing_dir
     if args.services is None:
         from dagster_project.sample.generator import write_sample
 
@@ -218,11 +227,10 @@ def _month_range(text: str) -> tuple[str, str]:
     return keys
 
 
-def _run(args: argparse.Namespace, _extra: list[str]) -> int:
-    from dagster_project.pipeline.alerts import failure_payload
-    from dagster_project.pipeline.lock import WarehouseLocked, warehouse_lock
+def _run(args: argparse.Namespace, _extra: list[str], settings: Settings) -> int:
+    from dagster_project.infra.lock import WarehouseLocked, warehouse_lock
+    from dagster_project.infra.webhook import failure_payload
 
-    settings = load_settings()
     try:
         _check_writable(settings.warehouse)
     except OSError as problem:
@@ -276,7 +284,7 @@ def _fail_run(
     run: str = "driftsstatus run",
 ) -> int:
     """Say why the run failed (one line, then where to look), alert, and exit `code`."""
-    from dagster_project.pipeline.alerts import failure_payload
+    from dagster_project.infra.webhook import failure_payload
 
     print(summary, file=sys.stderr)
     if detail:
@@ -286,7 +294,6 @@ def _fail_run(
 
 
 def _run_locked(settings: Settings, months: tuple[str, str] | None) -> int:
-    from dagster_project.pipeline.alerts import outcome_payload
     from dagster_project.pipeline.run import run_pipeline
 
     print(f"Landing folder: {settings.landing_dir}\nWarehouse:      {settings.warehouse}")
@@ -296,11 +303,11 @@ def _run_locked(settings: Settings, months: tuple[str, str] | None) -> int:
     # Dagster reports a failed step with its stack trace on stderr: into the log with
     # dbt's output (the summary names the step and its error).
     with contextlib.redirect_stderr(_StderrIntoLog()):
-        outcome = run_pipeline(log_file, months)
+        outcome = run_pipeline(settings, log_file, months)
     print("\n".join(outcome.lines()))
     print(f"dbt log: {log_file}")
     if not outcome.success:
-        _alert(settings, outcome_payload(outcome, settings.warehouse))
+        _alert(settings, outcome.alert(settings.warehouse))
     return 0 if outcome.success else 1
 
 
@@ -326,23 +333,18 @@ def _command_line() -> str:
 
 
 def _alert(settings: Settings, payload: dict) -> None:
-    from dagster_project.pipeline.alerts import send_alert
+    from dagster_project.infra.webhook import send_alert
 
     if settings.alert_webhook:
         send_alert(settings.alert_webhook, payload)
 
 
-def _report(args: argparse.Namespace, _extra: list[str]) -> int:
-    from dagster_project.publish.reports import (
-        BlockingChecksFailed,
-        PublishError,
-        published_report,
-        report_as_of,
-    )
+def _report(args: argparse.Namespace, _extra: list[str], settings: Settings) -> int:
+    from dagster_project.publish.reports import BlockingChecksFailed, report_as_of
     from dagster_project.report.model import ReportMonthError, build_report
+    from dagster_project.report.published import PublishError, published_report
     from dagster_project.report.render import render
 
-    settings = load_settings()
     serving = settings.serving_copy
     if not serving.exists():
         print(f"No published data at {serving}: run `driftsstatus run` first.", file=sys.stderr)
@@ -356,8 +358,8 @@ def _report(args: argparse.Namespace, _extra: list[str]) -> int:
                     serving,
                     args.month,
                     publication.as_of,
-                    publication.published_at,
-                    dbt_env=settings.dbt_env(),
+                    settings.dbt_env(),
+                    published_before=publication.published_at,
                 )
         else:
             report = build_report(serving, args.month)
@@ -390,10 +392,9 @@ def _report(args: argparse.Namespace, _extra: list[str]) -> int:
     return 0
 
 
-def _publish(args: argparse.Namespace, _extra: list[str]) -> int:
-    from dagster_project.pipeline.lock import WarehouseLocked, warehouse_lock
+def _publish(args: argparse.Namespace, _extra: list[str], settings: Settings) -> int:
+    from dagster_project.infra.lock import WarehouseLocked, warehouse_lock
 
-    settings = load_settings()
     if args.list:  # a reader of the serving copy: never waits for a writer
         return _list_publications(settings)
     if not args.month:
@@ -418,7 +419,7 @@ def _publish(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _list_publications(settings: Settings) -> int:
-    from dagster_project.publish.reports import publications
+    from dagster_project.report.published import publications
 
     source = settings.serving_copy if settings.serving_copy.exists() else None
     for p in publications(source) if source else []:
@@ -432,8 +433,9 @@ def _list_publications(settings: Settings) -> int:
 
 
 def _publish_locked(args: argparse.Namespace, settings: Settings) -> int:
-    from dagster_project.publish.reports import BlockingChecksFailed, PublishError, publish_report
+    from dagster_project.publish.reports import BlockingChecksFailed, publish_report
     from dagster_project.publish.serving import publish_serving_copy
+    from dagster_project.report.published import PublishError
 
     as_of = settings.as_of or datetime.now(UTC)  # --as-of is in the settings by now
     try:
@@ -442,8 +444,8 @@ def _publish_locked(args: argparse.Namespace, settings: Settings) -> int:
             args.month,
             as_of,
             settings.publisher,
+            settings.dbt_env(),
             args.reason,
-            dbt_env=settings.dbt_env(),
         )
     except BlockingChecksFailed as problem:
         print(f"driftsstatus publish refused: {problem}", file=sys.stderr)
@@ -460,15 +462,14 @@ def _publish_locked(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _deliver(args: argparse.Namespace, _extra: list[str]) -> int:
+def _deliver(args: argparse.Namespace, _extra: list[str], settings: Settings) -> int:
     import duckdb
 
-    from dagster_project.pipeline.lock import WarehouseLocked, warehouse_lock
+    from dagster_project.infra.lock import WarehouseLocked, warehouse_lock
     from dagster_project.publish.delivery import DeliveryFailed, deliver_report
-    from dagster_project.publish.reports import PublishError
     from dagster_project.report.model import ReportMonthError
+    from dagster_project.report.published import PublishError
 
-    settings = load_settings()
     if settings.mail is None:
         print(
             "driftsstatus deliver: mail is not configured: set DRIFTSSTATUS_SMTP_HOST and "
@@ -506,10 +507,9 @@ def _deliver(args: argparse.Namespace, _extra: list[str]) -> int:
     return 0
 
 
-def _instance(args: argparse.Namespace, _extra: list[str]) -> int:
-    from dagster_project.pipeline.instance import persistent_instance, prune_run_history
+def _instance(args: argparse.Namespace, _extra: list[str], settings: Settings) -> int:
+    from dagster_project.infra.instance import persistent_instance, prune_run_history
 
-    settings = load_settings()
     with persistent_instance(settings) as instance:
         if args.prune:
             pruned = prune_run_history(instance, settings.run_retention_days)
@@ -518,11 +518,10 @@ def _instance(args: argparse.Namespace, _extra: list[str]) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace, _extra: list[str]) -> int:
-    from dagster_project.pipeline.instance import create_storage, instance_env
+def _serve(args: argparse.Namespace, _extra: list[str], settings: Settings) -> int:
+    from dagster_project.infra.instance import create_storage, instance_env
     from dagster_project.service.supervisor import Supervisor, programs
 
-    settings = load_settings()
     create_storage(settings)
     logs = _log_file(settings).parent
     print(
@@ -541,7 +540,7 @@ def _serve(args: argparse.Namespace, _extra: list[str]) -> int:
     return supervisor.serve()
 
 
-def _app(_args: argparse.Namespace, extra: list[str]) -> int:
+def _app(_args: argparse.Namespace, extra: list[str], _settings: Settings) -> int:
     from streamlit.web import cli as streamlit_cli
 
     script = REPO_ROOT / "app" / "streamlit_app.py"

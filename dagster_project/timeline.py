@@ -17,6 +17,12 @@ FIRST_MONTH = "2020-01-01"
 PLANNED_AHEAD = timedelta(days=731)
 
 
+def add_months(month: date, offset: int) -> date:
+    """The first day of the month `offset` months after `month`'s (before, if negative)."""
+    index = month.year * 12 + month.month - 1 + offset
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def local_today() -> date:
     return datetime.now(ZoneInfo(LOCAL_ZONE)).date()
 

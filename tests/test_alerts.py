@@ -14,8 +14,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dagster_project.defs.alerts import alert_on_run_failure
-from dagster_project.pipeline.lock import warehouse_lock
+from dagster_project.defs.resources import Alerting
+from dagster_project.defs.sensors import sensors_for
+from dagster_project.infra.lock import warehouse_lock
 from tests.helpers import Webhook, chat_webhook, driftsstatus, pipeline_env
 
 
@@ -122,7 +123,7 @@ def test_ops_an_undeliverable_alert_keeps_the_exit_code_and_warns(runs):
     assert "/hooks/secret" not in result.stderr
 
 
-def test_ops_the_dagster_sensor_posts_failed_runs_of_the_ui(webhook, monkeypatch):
+def test_ops_the_dagster_sensor_posts_failed_runs_of_the_ui(webhook):
     """Runs launched from the Dagster UI or a schedule are reported by the failure sensor."""
 
     @dg.asset
@@ -134,19 +135,21 @@ def test_ops_the_dagster_sensor_posts_failed_runs_of_the_ui(webhook, monkeypatch
 
     job = dg.define_asset_job("build_all", selection=[marts])
     defs = dg.Definitions(assets=[marts], asset_checks=[marts_are_consistent], jobs=[job])
-    monkeypatch.setenv("DRIFTSSTATUS_ALERT_WEBHOOK", webhook.url)
+    (sensor,) = [s for s in sensors_for(60) if s.name == "alert_on_run_failure"]
+    alerting = Alerting(webhook=webhook.url, warehouse="/srv/driftsstatus/warehouse.duckdb")
     before = len(webhook.posts)
     with dg.DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("build_all").execute_in_process(
             instance=instance, raise_on_error=False
         )
         context = dg.build_run_status_sensor_context(
-            sensor_name=alert_on_run_failure.name,
+            sensor_name=sensor.name,
             dagster_event=result.get_run_failure_event(),
             dagster_instance=instance,
             dagster_run=result.dagster_run,
+            resources={"alerting": alerting},
         ).for_run_failure()
-        alert_on_run_failure(context)
+        sensor(context)
     (alert,) = webhook.posts[before:]
     assert alert["run"] == result.run_id
     assert alert["failed_checks"] == ["marts:marts_are_consistent"]

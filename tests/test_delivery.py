@@ -77,7 +77,7 @@ class Mailbox:
         return "250 2.0.0 OK"
 
 
-def _check_login(server, session, envelope, mechanism, auth_data) -> AuthResult:
+def _check_login(server, session, envelope, _mechanism, auth_data) -> AuthResult:
     valid = isinstance(auth_data, LoginPassword) and auth_data == (
         SMTP_USER.encode(),
         SMTP_PASSWORD.encode(),

@@ -15,7 +15,7 @@ import psycopg2
 import yaml
 
 from dagster_project.defs.partitions import monthly
-from dagster_project.pipeline.instance import (
+from dagster_project.infra.instance import (
     instance_env,
     persistent_instance,
     prune_run_history,

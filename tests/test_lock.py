@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from dagster_project.pipeline.lock import lock_file_of, warehouse_lock
+from dagster_project.infra.lock import lock_file_of, warehouse_lock
 from tests.helpers import REPO_ROOT, driftsstatus, pipeline_env
 from tests.processes import running
 
@@ -21,7 +21,7 @@ HOLDER_COMMAND = "driftsstatus publish --month 2024-01"
 HOLD_LOCK = f"""
 import sys
 from pathlib import Path
-from dagster_project.pipeline.lock import warehouse_lock
+from dagster_project.infra.lock import warehouse_lock
 with warehouse_lock(Path(sys.argv[1]), 10, {HOLDER_COMMAND!r}):
     print("held", flush=True)
     sys.stdin.read()

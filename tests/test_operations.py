@@ -13,9 +13,10 @@ import pytest
 from dagster._utils.schedules import schedule_execution_time_iterator
 
 from dagster_project.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
-from dagster_project.defs.resources import LandingFolder
+from dagster_project.defs.resources import LandingFolder, ServingCopy
 from dagster_project.defs.schedules import monthly_report_draft, nightly_load
-from dagster_project.defs.sensors import landing_files
+from dagster_project.defs.sensors import sensors_for
+from dagster_project.settings import serving_copy_of
 from tests.helpers import REPO_ROOT, copy_warehouse
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -84,10 +85,16 @@ def landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _evaluate(landing: Path, cursor: str | None):
+    serving = serving_copy_of(landing.parent / "warehouse.duckdb")
     context = dg.build_sensor_context(
-        cursor=cursor, resources={"landing": LandingFolder(path=str(landing))}
+        cursor=cursor,
+        resources={
+            "landing": LandingFolder(path=str(landing)),
+            "serving": ServingCopy(path=str(serving)),
+        },
     )
-    return landing_files(context), context.cursor
+    (sensor,) = [s for s in sensors_for(60) if s.name == "landing_files"]
+    return sensor(context), context.cursor
 
 
 def test_sensor_requests_a_new_file_once_and_an_unchanged_file_never(landing):

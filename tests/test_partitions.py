@@ -100,7 +100,7 @@ def test_r1_a_day_partition_loads_exactly_that_copenhagen_day(
     sample_landing, tmp_path, monkeypatch
 ):
     from dagster_project.definitions import defs
-    from dagster_project.defs.sensors import build_after_load
+    from dagster_project.defs.sensors import sensors_for
 
     warehouse = tmp_path / "warehouse.duckdb"
     for name, value in pipeline_env(sample_landing, warehouse).items():
@@ -132,7 +132,8 @@ def test_r1_a_day_partition_loads_exactly_that_copenhagen_day(
             dagster_instance=instance,
             dagster_run=second.dagster_run,
         )
-        request = build_after_load(context)
+        (sensor,) = [s for s in sensors_for(60) if s.name == "build_after_load"]
+        request = sensor(context)
         assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == (
             "2024-01-01",
             "2024-01-01",

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.pipeline.lock import warehouse_lock
+from dagster_project.infra.lock import warehouse_lock
 from dagster_project.publish.scratch import LOCK_NAME, PREFIX
 from dagster_project.quality import validate_file
 from dagster_project.settings import serving_copy_of

@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dagster_project.publish.reports import publications
-from dagster_project.settings import load_settings
+from app import shared
+from dagster_project.report.published import publications
 
 st.title("Offentliggjorte rapporter")
-serving = load_settings().serving_copy
+serving = shared.settings().serving_copy
 history = publications(Path(serving)) if serving.exists() else []
 if not history:
     st.info("Ingen rapporter er offentliggjort endnu: `driftsstatus publish --month YYYY-MM`.")

@@ -1,1 +1,12 @@
-"""Dagster definitions, one module per concern: resources, landing, dbt, publish."""
+"""Dagster definitions, one module per concern, loaded by definitions.py:
+
+- partitions.py: the daily and monthly partitions (Copenhagen), run range tags;
+- landing.py, quality.py: the raw tables (one asset per source) and their blocking
+  checks (every row accounted for, the GX suites);
+- dbt.py: the dbt project as assets, its tests as asset checks;
+- publish.py, drafts.py, delivery.py: the serving copy, the monthly draft report, its
+  e-mail;
+- jobs.py, schedules.py, sensors.py, alerts.py: what runs when; the failed-run alert;
+- housekeeping.py: pruning the instance's run history;
+- resources.py: the resources, configured from the settings by definitions.py.
+"""

@@ -6,22 +6,17 @@ location, so this sensor leaves them alone, and the command sends its own alert 
 Each failed run is reported once.
 """
 
+from pathlib import Path
+
 import dagster as dg
 
-from dagster_project.defs.sensors import SENSOR_INTERVAL
-from dagster_project.pipeline.alerts import failure_payload, send_alert, summarise_failure
-from dagster_project.settings import load_settings
+from dagster_project.defs.resources import Alerting
+from dagster_project.infra.webhook import failure_payload, send_alert, summarise_failure
 
 
-@dg.run_failure_sensor(
-    minimum_interval_seconds=SENSOR_INTERVAL,
-    description="POST a failed run's checks and steps to DRIFTSSTATUS_ALERT_WEBHOOK, if set.",
-    # Running from the start: without a webhook configured it does nothing.
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
-def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
-    settings = load_settings()
-    if not settings.alert_webhook:
+def alert_on_run_failure(context: dg.RunFailureSensorContext, alerting: Alerting) -> None:
+    """The run failure sensor's work (declared in sensors.py with the other sensors)."""
+    if not alerting.webhook:
         return
     run = context.dagster_run
     failed_checks = _failed_checks(context.instance, run.run_id)
@@ -33,8 +28,8 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
         reason=context.failure_event.message or "",
     )
     send_alert(
-        settings.alert_webhook,
-        failure_payload(summary, settings.warehouse, run.run_id, failed_checks, failed_steps),
+        alerting.webhook,
+        failure_payload(summary, Path(alerting.warehouse), run.run_id, failed_checks, failed_steps),
     )
 
 

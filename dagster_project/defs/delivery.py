@@ -7,8 +7,9 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.drafts import report_draft
 from dagster_project.defs.partitions import monthly
+from dagster_project.defs.resources import Mailer
 from dagster_project.publish.delivery import DeliveryFailed, deliver_report, was_sent
-from dagster_project.settings import load_settings, serving_copy_of
+from dagster_project.settings import serving_copy_of
 
 # A busy or unreachable server gets another chance (each try makes three attempts);
 # the run holds the warehouse lock meanwhile, so the wait stays short.
@@ -24,12 +25,10 @@ RETRY_POLICY = dg.RetryPolicy(max_retries=2, delay=10)
     retry_policy=RETRY_POLICY,
     kinds={"email"},
 )
-def report_delivery(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+def report_delivery(context: dg.AssetExecutionContext, duckdb: DuckDBResource, mailer: Mailer):
     """Each month of the run e-mailed with its PDF and XLSX (the frozen report once
     published); every delivery is recorded in audit.report_deliveries."""
-    # Read at run time, not as resource config: the UI shows a resource's config, and
-    # the password is in it.
-    mail = load_settings().mail
+    mail = mailer.mail()
     if mail is None:
         return dg.MaterializeResult(
             metadata={

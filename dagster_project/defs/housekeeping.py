@@ -5,7 +5,7 @@ import dagster as dg
 
 from dagster_project.defs.partitions import LOCAL_ZONE
 from dagster_project.defs.resources import RunHistory
-from dagster_project.pipeline.instance import prune_run_history
+from dagster_project.infra.instance import prune_run_history
 
 
 @dg.op

@@ -14,14 +14,13 @@ from dagster_duckdb import DuckDBResource
 from dagster_project.defs.partitions import daily
 from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import (
+    ACCOUNTED,
     Window,
     check_landing,
     load_source,
     unaccounted_files,
 )
 from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME, Source
-
-ACCOUNTED = "every_row_accounted_for"
 
 
 def _raw_tables(name: str, sources: list[Source], **partitioning) -> dg.AssetsDefinition:
@@ -59,7 +58,7 @@ def _raw_tables(name: str, sources: list[Source], **partitioning) -> dg.AssetsDe
             selected = [SOURCES_BY_NAME[key.path[-1]] for key in keys]
             check_landing(con, Path(landing.path), selected, allow_empty)
             for key in keys:
-                yield from _load(context, con, Path(landing.path), key, window, allow_empty)
+                yield from _load(context, con, landing, key, window)
 
     return load
 
@@ -69,9 +68,16 @@ def _window(context: dg.AssetExecutionContext) -> Window:
     return span.start.astimezone(UTC), span.end.astimezone(UTC)
 
 
-def _load(context, con, landing_dir: Path, key: dg.AssetKey, window: Window, allow_empty):
+def _load(context, con, landing: LandingFolder, key: dg.AssetKey, window: Window):
     source = SOURCES_BY_NAME[key.path[-1]]
-    summary = load_source(con, landing_dir, source, window, allow_empty)
+    summary = load_source(
+        con,
+        Path(landing.path),
+        source,
+        window,
+        frozenset(landing.allow_empty),
+        reference_dir=Path(landing.reference_dir),
+    )
     for name, reason in summary.rejected_files:
         context.log.warning(f"rejected file {name}: {reason}")
     for name, rows in summary.removed_files:

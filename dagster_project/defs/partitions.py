@@ -33,11 +33,6 @@ def range_tags(first: str, last: str) -> dict[str, str]:
     return {RANGE_START_TAG: first, RANGE_END_TAG: last}
 
 
-def all_months_tags() -> dict[str, str]:
-    """Every month from FIRST_MONTH to the month in progress: a full build."""
-    return range_tags(monthly.get_first_partition_key(), monthly.get_last_partition_key())
-
-
 def days_of_months(first: str, last: str) -> tuple[str, str]:
     """The day partitions of the months `first`..`last`, up to the day in progress."""
     end = monthly.time_window_for_partition_key(last).end

@@ -7,9 +7,12 @@ expectation, validated in this run or before, and being blocking it stops the
 dbt models that read the table.
 """
 
+from pathlib import Path
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import ensure_raw_schema
 from dagster_project.landing.sources import SOURCES
 from dagster_project.quality import (
@@ -29,13 +32,16 @@ def _gx_check(source_name: str) -> dg.AssetChecksDefinition:
         blocking=True,
         description=f"Rows of new or changed files pass expectations/{source_name}.json.",
     )
-    def check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
+    def check(
+        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, landing: LandingFolder
+    ):
         with duckdb.get_connection() as con:
             ensure_raw_schema(con)
             forget_unloaded(con, source_name)
             pending = files_to_validate(con, source_name)
             rows = 0
-            for outcome in validate_files(con, source_name, pending):
+            reference = Path(landing.reference_dir)
+            for outcome in validate_files(con, source_name, pending, reference):
                 rows += outcome.rows
                 context.log.info(
                     f"{outcome.file}: {outcome.rows:,} of {outcome.rows_in_file:,} rows, "

@@ -1,21 +1,19 @@
-"""Resources, configured from the data contract's environment variables."""
+"""Resources, configured from the settings the definitions' entry point read
+(definitions.py); nothing here reads the environment."""
 
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
-from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import dagster as dg
 import pydantic
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
-from packaging import version
 
-from dagster_project.defs.dbt import DBT_PROJECT
-from dagster_project.pipeline.lock import warehouse_lock
-from dagster_project.settings import load_settings
+from dagster_project.infra.dbt_cli import dbt_cli
+from dagster_project.infra.lock import warehouse_lock
+from dagster_project.settings import DEFAULT_REFERENCE_DIR, Mail, Settings
+
+PASSWORD_VARIABLE = "DRIFTSSTATUS_SMTP_PASSWORD"
 
 
 class Warehouse(DuckDBResource):
@@ -35,53 +33,93 @@ class Warehouse(DuckDBResource):
             yield self
 
 
-class DbtCli(DbtCliResource):
-    """dagster-dbt's dbt resource without two start-up costs these assets do not use,
-    together 3 to 5 s of every build (a one-day run's budget): `dbt --version` in a
-    subprocess (the installed dbt-core's version is known), and an in-process dbt adapter,
-    which only serves row-count and column metadata that the assets never fetch."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(installed_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
-
-
 class LandingFolder(dg.ConfigurableResource):
     """The landing folder the sources are loaded from."""
 
     path: str
     # Sources whose folder may be empty although the warehouse holds rows from it.
     allow_empty: list[str] = pydantic.Field(default_factory=list)
+    # The reference data (services.csv: the service ids a landed row may name).
+    reference_dir: str = str(DEFAULT_REFERENCE_DIR)
+
+
+class ServingCopy(dg.ConfigurableResource):
+    """The copy of the warehouse the app reads: the sensor reads loaded rows from it, and
+    never waits for, or locks, the warehouse the pipeline writes."""
+
+    path: str
 
 
 class RunHistory(dg.ConfigurableResource):
-    """How long the instance keeps finished runs (pipeline/instance.py prunes them)."""
+    """How long the instance keeps finished runs (infra/instance.py prunes them)."""
 
     keep_days: int
 
 
-@dg.definitions
-def resources() -> dg.Definitions:
-    settings = load_settings()
-    # dbt runs as a subprocess in dbt/ and reads the warehouse path from the
-    # environment: hand it the resolved absolute path.
-    os.environ.update(settings.dbt_env())
-    return dg.Definitions(
-        resources={
-            "duckdb": Warehouse(
-                database=str(settings.warehouse),
-                lock_timeout=settings.lock_timeout,
-                connection_config={"memory_limit": settings.memory_limit},
-            ),
-            "landing": LandingFolder(
-                path=str(settings.landing_dir), allow_empty=sorted(settings.allow_empty)
-            ),
-            "dbt": DbtCli(project_dir=DBT_PROJECT),
-            "run_history": RunHistory(keep_days=settings.run_retention_days),
-        },
-        # DuckDB allows one writing process: run every step in the run's own process.
-        executor=dg.in_process_executor,
+class Alerting(dg.ConfigurableResource):
+    """Where failed runs are reported (a chat webhook), and which warehouse they were on."""
+
+    webhook: str | None = None
+    warehouse: str
+
+
+class Mailer(dg.ConfigurableResource):
+    """The SMTP server and recipients of the monthly report; `host` None: not configured.
+    The password is given as its environment variable, so the UI shows its name only."""
+
+    host: str | None = None
+    recipients: list[str] = pydantic.Field(default_factory=list)
+    sender: str = ""
+    port: int = 587
+    starttls: bool = True
+    user: str | None = None
+    password: str | None = None
+
+    def mail(self) -> Mail | None:
+        if not self.host:
+            return None
+        return Mail(
+            host=self.host,
+            recipients=tuple(self.recipients),
+            sender=self.sender,
+            port=self.port,
+            starttls=self.starttls,
+            user=self.user,
+            password=self.password,
+        )
+
+
+def resources_for(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    return {
+        "duckdb": Warehouse(
+            database=str(settings.warehouse),
+            lock_timeout=settings.lock_timeout,
+            connection_config={"memory_limit": settings.memory_limit},
+        ),
+        "landing": LandingFolder(
+            path=str(settings.landing_dir),
+            allow_empty=sorted(settings.allow_empty),
+            reference_dir=str(settings.reference_dir),
+        ),
+        # dbt runs as a subprocess in dbt/ and reads the warehouse path (resolved to an
+        # absolute one), the reference data and the as-of instant from its environment.
+        "serving": ServingCopy(path=str(settings.serving_copy)),
+        "dbt": dbt_cli(settings.dbt_env()),
+        "run_history": RunHistory(keep_days=settings.run_retention_days),
+        "alerting": Alerting(webhook=settings.alert_webhook, warehouse=str(settings.warehouse)),
+        "mailer": _mailer(settings.mail),
+    }
+
+
+def _mailer(mail: Mail | None) -> Mailer:
+    if mail is None:
+        return Mailer()
+    return Mailer(
+        host=mail.host,
+        recipients=list(mail.recipients),
+        sender=mail.sender,
+        port=mail.port,
+        starttls=mail.starttls,
+        user=mail.user,
+        password=dg.EnvVar(PASSWORD_VARIABLE) if mail.password else None,
     )

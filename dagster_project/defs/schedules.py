@@ -1,16 +1,17 @@
 """Schedules, in Copenhagen time (DST included): the nightly load and the monthly report."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 import dagster as dg
 
 from dagster_project.defs.jobs import load_landing, monthly_report
-from dagster_project.defs.partitions import LOCAL_ZONE, days_of_months, month_key, range_tags
+from dagster_project.defs.partitions import days_of_months, month_key, range_tags
+from dagster_project.timeline import LOCAL_ZONE, add_months
 
 
-def _months_back(moment: datetime, count: int) -> date:
-    index = moment.year * 12 + moment.month - 1 - count
-    return date(index // 12, index % 12 + 1, 1)
+def _months_back(moment: datetime, count: int) -> str:
+    """The partition key of the month `count` months before `moment`'s."""
+    return month_key(add_months(moment.date(), -count))
 
 
 @dg.schedule(
@@ -27,7 +28,7 @@ def nightly_load(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     before still receives late checks, incident versions and windows.
     """
     tick = context.scheduled_execution_time
-    months = month_key(_months_back(tick, 1)), month_key(_months_back(tick, 0))
+    months = _months_back(tick, 1), _months_back(tick, 0)
     return dg.RunRequest(
         run_key=f"nightly-{tick:%Y-%m-%d}", tags=range_tags(*days_of_months(*months))
     )
@@ -42,4 +43,4 @@ def nightly_load(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 def monthly_report_draft(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """06:00 on the 1st: build the month just ended, draft its report and e-mail it."""
     month = _months_back(context.scheduled_execution_time, 1)
-    return dg.RunRequest(run_key=f"draft-{month:%Y-%m}", partition_key=month_key(month))
+    return dg.RunRequest(run_key=f"draft-{month[:7]}", partition_key=month)

@@ -1,5 +1,9 @@
 """Sensors: new or changed landing files start a load of the days they bear on, and
-every good load starts the build of its months."""
+every good load starts the build of its months.
+
+How often they look is a setting (DRIFTSSTATUS_SENSOR_INTERVAL), and Dagster fixes it
+when a sensor is declared: `sensors_for` declares them, called by the definitions'
+entry point with the settings it read (definitions.py)."""
 
 import hashlib
 import json
@@ -9,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from dagster_project.defs.alerts import alert_on_run_failure
 from dagster_project.defs.jobs import build_all, load_landing
 from dagster_project.defs.partitions import (
     LOCAL_ZONE,
@@ -20,21 +25,37 @@ from dagster_project.defs.partitions import (
     months_of_days,
     range_tags,
 )
-from dagster_project.defs.resources import LandingFolder
+from dagster_project.defs.resources import LandingFolder, ServingCopy
 from dagster_project.landing.changes import landing_changes, months_touched
 from dagster_project.landing.loader import LandingUnavailable
-from dagster_project.settings import load_settings
-
-# Declared when the definitions load: the daemon's code server reads its settings then.
-SENSOR_INTERVAL = load_settings().sensor_interval
 
 
-@dg.sensor(
-    job=load_landing,
-    minimum_interval_seconds=SENSOR_INTERVAL,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
-def landing_files(context: dg.SensorEvaluationContext, landing: LandingFolder):
+def sensors_for(interval: int) -> list[dg.SensorDefinition]:
+    """Every sensor, looking every `interval` seconds."""
+    running = dg.DefaultSensorStatus.RUNNING
+    return [
+        dg.sensor(job=load_landing, minimum_interval_seconds=interval, default_status=running)(
+            landing_files
+        ),
+        dg.run_status_sensor(
+            run_status=dg.DagsterRunStatus.SUCCESS,
+            monitored_jobs=[load_landing],
+            request_job=build_all,
+            minimum_interval_seconds=interval,
+            default_status=running,
+        )(build_after_load),
+        dg.run_failure_sensor(
+            minimum_interval_seconds=interval,
+            description="POST a failed run's checks and steps to the alert webhook, if set.",
+            # Running from the start: without a webhook configured it does nothing.
+            default_status=running,
+        )(alert_on_run_failure),
+    ]
+
+
+def landing_files(
+    context: dg.SensorEvaluationContext, landing: LandingFolder, serving: ServingCopy
+) -> dg.RunRequest | dg.SkipReason:
     """One run per batch of new, changed or removed files; the cursor is name -> hash.
 
     A file is requested once per content: unchanged files (same name and hash) never
@@ -54,8 +75,7 @@ def landing_files(context: dg.SensorEvaluationContext, landing: LandingFolder):
     today = datetime.now(ZoneInfo(LOCAL_ZONE)).date()
     # Old rows of changed files are read from the serving copy: the sensor never waits
     # for, or locks, the warehouse the pipeline writes.
-    serving = load_settings().serving_copy
-    months = months_touched(Path(landing.path), found.changed, serving, today)
+    months = months_touched(Path(landing.path), found.changed, Path(serving.path), today)
     if found.removed:  # its rows may have borne on any day: reload them all
         days = daily.get_first_partition_key(), daily.get_last_partition_key()
     elif months is None:  # only unreadable files: the load records why
@@ -73,13 +93,6 @@ def landing_files(context: dg.SensorEvaluationContext, landing: LandingFolder):
     )
 
 
-@dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[load_landing],
-    request_job=build_all,
-    minimum_interval_seconds=SENSOR_INTERVAL,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
 def build_after_load(context: dg.RunStatusSensorContext) -> dg.RunRequest:
     """A good load is followed by one build run of the months holding its days.
 

@@ -80,7 +80,7 @@ def _instants(
     with duckdb.connect() as con:
         con.execute("set TimeZone = 'UTC'")
         if warehouse is not None and warehouse.exists():
-            con.execute(f"attach '{warehouse}' as landed (read_only)")
+            con.execute(f"attach {sql_string(str(warehouse))} as landed (read_only)")
         for name in names:
             source = SOURCES_BY_NAME[name.split("/", 1)[0]]
             open_ended |= source.open_ended

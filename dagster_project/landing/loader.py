@@ -34,8 +34,10 @@ from dagster_project.landing.checks import (
 )
 from dagster_project.landing.reading import FileRejected, drop_temp, explain, stage_file
 from dagster_project.landing.sources import SOURCES, Source
-from dagster_project.settings import load_settings
+from dagster_project.settings import DEFAULT_REFERENCE_DIR
 
+# The blocking check that every data row of every file is loaded or rejected.
+ACCOUNTED = "every_row_accounted_for"
 RAW_SCHEMA = (Path(__file__).with_name("raw_schema.sql")).read_text()
 # [start, end) of a partition load; None loads whole files.
 Window = tuple[datetime, datetime] | None
@@ -189,9 +191,9 @@ def check_landing(
         )
 
 
-def known_service_ids() -> list[str]:
-    """The service ids of the reference data (the configured services seed)."""
-    with (load_settings().reference_dir / "services.csv").open(encoding="utf-8") as handle:
+def known_service_ids(reference_dir: Path = DEFAULT_REFERENCE_DIR) -> list[str]:
+    """The service ids of the reference data (its services seed)."""
+    with (reference_dir / "services.csv").open(encoding="utf-8") as handle:
         return [row["service_id"] for row in csv.DictReader(handle)]
 
 
@@ -201,6 +203,7 @@ def load_source(
     source: Source,
     window: Window = None,
     allow_empty: frozenset[str] = frozenset(),
+    reference_dir: Path = DEFAULT_REFERENCE_DIR,
 ) -> LoadSummary:
     """Bring raw.<source> in line with the files in <landing_dir>/<source>/.
 
@@ -213,7 +216,7 @@ def load_source(
     bounds = window or WHOLE
     limits = TimeLimits.now()
     summary = LoadSummary(source.name)
-    services = known_service_ids()
+    services = known_service_ids(reference_dir)
     present = set()
     for path in landed_files(landing_dir, source):
         name = path.relative_to(landing_dir).as_posix()

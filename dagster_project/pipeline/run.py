@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from dagster_project.definitions import definitions_for
 from dagster_project.defs.partitions import (
     LOCAL_ZONE,
     days_of_months,
@@ -18,11 +19,12 @@ from dagster_project.defs.partitions import (
     monthly,
     range_tags,
 )
+from dagster_project.infra.instance import persistent_instance, prune_run_history
+from dagster_project.infra.webhook import failure_payload, summarise_failure
 from dagster_project.landing.changes import landed_span
 from dagster_project.landing.loader import LandingUnavailable
 from dagster_project.landing.sources import SOURCES
-from dagster_project.pipeline.instance import persistent_instance, prune_run_history
-from dagster_project.settings import load_settings
+from dagster_project.settings import Settings
 
 
 @dataclass
@@ -63,8 +65,17 @@ class RunOutcome:
         out.append("Run succeeded." if self.success else "Run FAILED.")
         return out
 
+    def alert(self, warehouse: Path) -> dict:
+        """The alert for a failed `driftsstatus run`."""
+        summary = summarise_failure("driftsstatus run", self.failed_checks, self.failed_steps)
+        return failure_payload(
+            summary, warehouse, failed_checks=self.failed_checks, failed_steps=self.failed_steps
+        )
 
-def run_pipeline(log_file: Path, months: tuple[str, str] | None = None) -> RunOutcome:
+
+def run_pipeline(
+    settings: Settings, log_file: Path, months: tuple[str, str] | None = None
+) -> RunOutcome:
     """Load, then build and publish, in this process: two runs, as the schedules do it,
     recorded in the persistent Dagster instance (the UI lists them with their
     materializations and checks).
@@ -74,11 +85,8 @@ def run_pipeline(log_file: Path, months: tuple[str, str] | None = None) -> RunOu
     is loaded and built. No build runs after a failed load. dbt's own progress lines go
     to `log_file`; the caller prints the outcome.
     """
-    from dagster_project.definitions import defs
-
-    settings = load_settings()
-    first, last = months or _months_to_build()
-    definitions = defs()
+    first, last = months or _months_to_build(settings)
+    definitions = definitions_for(settings)
     outcome = RunOutcome(success=True)
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with (
@@ -107,11 +115,10 @@ def run_pipeline(log_file: Path, months: tuple[str, str] | None = None) -> RunOu
     return outcome
 
 
-def _months_to_build() -> tuple[str, str]:
+def _months_to_build(settings: Settings) -> tuple[str, str]:
     """The months the landing folder's rows span (the month spine can hold no other), or
     every month when a loaded file has gone: far fewer partitions to track than since
     2020."""
-    settings = load_settings()
     today = datetime.now(ZoneInfo(LOCAL_ZONE)).date()
     try:
         span = landed_span(settings.landing_dir, settings.warehouse, today)

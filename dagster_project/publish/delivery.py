@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from dagster_project.publish.reports import Publication, publications, published_report
 from dagster_project.report import danish
-from dagster_project.report.details import LOCAL_ZONE
 from dagster_project.report.model import Report, build_report, parse_month
+from dagster_project.report.published import Publication, publications, published_report
 from dagster_project.report.render import MEDIA_TYPES, file_name, render
 from dagster_project.settings import Mail
+from dagster_project.timeline import LOCAL_ZONE
 
 ATTEMPTS = 3
 TIMEOUT = 10.0  # seconds per SMTP operation: a dead server must not hold the run for long

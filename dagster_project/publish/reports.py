@@ -11,20 +11,25 @@ publishing a month again needs a reason and keeps the earlier report.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
-from dagster_project.publish.frozen import content_hash, freeze, thaw
+from dagster_project.infra.dbt_cli import dbt_cli
+from dagster_project.landing.loader import ACCOUNTED, unaccounted_files
+from dagster_project.landing.sources import SOURCES
 from dagster_project.publish.scratch import scratch_folder
+from dagster_project.quality import current_failures
+from dagster_project.report.frozen import content_hash, freeze
 from dagster_project.report.model import Report, build_report, parse_month
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.report.published import (
+    Publication,
+    PublishError,
+    latest_publication,
+)
 
 SCHEMA = """
 create schema if not exists published;
@@ -49,10 +54,6 @@ create table if not exists published.cells (
 """
 
 
-class PublishError(Exception):
-    """Publishing was refused (e.g. the month is published and no reason was given)."""
-
-
 class BlockingChecksFailed(PublishError):
     """The figures as of T failed blocking checks: nothing of them may be frozen."""
 
@@ -64,24 +65,12 @@ class BlockingChecksFailed(PublishError):
         )
 
 
-@dataclass(frozen=True)
-class Publication:
-    report_id: str
-    month: date
-    as_of: datetime
-    published_at: datetime
-    published_by: str
-    content_hash: str
-    supersedes: str | None
-    reason: str | None
-
-
 def report_as_of(
     source: Path,
     month: str | date,
     as_of: datetime,
+    dbt_env: Mapping[str, str],
     published_before: datetime | None = None,
-    dbt_env: dict[str, str] | None = None,
 ) -> Report:
     """The month's report computed from the raw data as of `as_of` (R6), in a scratch copy.
 
@@ -98,9 +87,9 @@ def report_as_of(
         if failed := raw_check_failures(copy):
             # As in a run: a failed raw check blocks every model that reads the table.
             raise BlockingChecksFailed(as_of, failed)
-        result = subprocess.run(
+        dbt = dbt_cli({**dbt_env, "DRIFTSSTATUS_WAREHOUSE": str(copy)})
+        build = dbt.cli(
             [
-                str(Path(sys.executable).with_name("dbt")),
                 "build",
                 # The rules' unit tests pin SQL, not data; the seeds are in the copy.
                 "--exclude-resource-type",
@@ -109,32 +98,19 @@ def report_as_of(
                 "seed",
                 "--vars",
                 json.dumps({"as_of": as_of.isoformat()}),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(scratch / "target"),
-                "--log-path",
-                str(scratch / "logs"),
             ],
-            cwd=DBT_PROJECT_DIR,
-            env={**os.environ, **(dbt_env or {}), "DRIFTSSTATUS_WAREHOUSE": str(copy)},
-            capture_output=True,
-            text=True,
-        )
+            raise_on_error=False,
+            target_path=scratch / "target",
+        ).wait()
         if failed := failed_tests(scratch / "target" / "run_results.json"):
             raise BlockingChecksFailed(as_of, failed)
-        if result.returncode != 0:
-            raise PublishError(f"computing as of {as_of.isoformat()} failed:\n{result.stdout}")
+        if not build.is_successful():
+            raise PublishError(f"computing as of {as_of.isoformat()} failed: {build.get_error()}")
         return build_report(copy, month, published_before)
 
 
 def raw_check_failures(warehouse: Path) -> list[str]:
     """The raw tables' blocking checks that fail now: the loader's accounting and GX."""
-    from dagster_project.defs.landing import ACCOUNTED
-    from dagster_project.landing.loader import unaccounted_files
-    from dagster_project.landing.sources import SOURCES
-    from dagster_project.quality import current_failures
-
     failed = []
     # A scratch copy: current_failures may create its (empty) results table in it.
     with duckdb.connect(str(warehouse)) as con:
@@ -178,8 +154,8 @@ def publish_report(
     month: str | date,
     as_of: datetime,
     published_by: str,
+    dbt_env: Mapping[str, str],
     reason: str | None = None,
-    dbt_env: dict[str, str] | None = None,
 ) -> tuple[Publication, bool]:
     """Freeze the report of `month` as of `as_of`; (publication, whether it is new).
 
@@ -187,12 +163,12 @@ def publish_report(
     that failed a blocking check are never frozen (`BlockingChecksFailed`).
     """
     month = parse_month(month)
-    report = report_as_of(warehouse, month, as_of, dbt_env=dbt_env)
+    report = report_as_of(warehouse, month, as_of, dbt_env)
     frozen = freeze(report)
     digest = content_hash(frozen)
     with duckdb.connect(str(warehouse)) as con:
         con.execute(SCHEMA)
-        latest = _latest(con, month)
+        latest = latest_publication(con, month)
         if latest and latest.content_hash == digest and latest.as_of == as_of:
             return latest, False
         if latest and not reason:
@@ -234,50 +210,4 @@ def publish_report(
             ],
         )
         con.execute("commit")
-        return _latest(con, month), True
-
-
-def publications(source: Path) -> list[Publication]:
-    """Every published report, oldest first."""
-    with duckdb.connect(str(source), read_only=True) as con:
-        if not _has_schema(con):
-            return []
-        rows = con.execute(f"select {_COLUMNS} from published.reports order by published_at")
-        return [Publication(*row) for row in rows.fetchall()]
-
-
-def published_report(source: Path, month: str | date) -> tuple[Publication, Report]:
-    """The latest published report of `month`, from its frozen figures; checks the hash."""
-    month = parse_month(month)
-    with duckdb.connect(str(source), read_only=True) as con:
-        latest = _latest(con, month) if _has_schema(con) else None
-        if latest is None:
-            raise PublishError(f"{month:%Y-%m} has not been published")
-        (frozen,) = con.execute(
-            "select report_json from published.reports where report_id = ?",
-            [latest.report_id],
-        ).fetchone()
-    if content_hash(frozen) != latest.content_hash:
-        raise PublishError(f"{latest.report_id}: frozen report does not match its hash")
-    return latest, thaw(frozen)
-
-
-_COLUMNS = "report_id, month, as_of, published_at, published_by, content_hash, supersedes, reason"
-
-
-def _latest(con: duckdb.DuckDBPyConnection, month: date) -> Publication | None:
-    row = con.execute(
-        f"select {_COLUMNS} from published.reports where month = ? "
-        "order by published_at desc limit 1",
-        [month],
-    ).fetchone()
-    return Publication(*row) if row else None
-
-
-def _has_schema(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'published' "
-            "and table_name = 'reports'"
-        ).fetchone()[0]
-    )
+        return latest_publication(con, month), True

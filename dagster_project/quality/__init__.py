@@ -6,18 +6,15 @@ audit.validation_results. The Dagster asset checks are in defs/quality.py.
 """
 
 from dagster_project.quality.results import (
+    ExpectationOutcome,
+    ValidationOutcome,
     current_failures,
     ensure_results_table,
     files_to_validate,
     forget_unloaded,
 )
 from dagster_project.quality.suites import gx_suite, suite_document, suite_parameters
-from dagster_project.quality.validate import (
-    ExpectationOutcome,
-    ValidationOutcome,
-    validate_file,
-    validate_files,
-)
+from dagster_project.quality.validate import validate_file, validate_files
 
 __all__ = [
     "ExpectationOutcome",

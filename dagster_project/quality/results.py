@@ -6,12 +6,41 @@ A file is validated again only when its content hash changes; the rows of a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 import duckdb
 
-if TYPE_CHECKING:
-    from dagster_project.quality.validate import ValidationOutcome
+
+@dataclass
+class ExpectationOutcome:
+    expectation_type: str
+    column: str | None
+    success: bool = True
+    unexpected_count: int | None = None  # None: a whole-column expectation (type, existence)
+    element_count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ValidationOutcome:
+    source: str
+    file: str
+    sha256: str | None
+    suite: str
+    rows: int = 0  # rows validated
+    rows_in_file: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    expectations: list[ExpectationOutcome] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return all(e.success for e in self.expectations)
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [e for e in self.expectations if not e.success]
+
 
 RESULTS_DDL = """
 create schema if not exists audit;

@@ -43,6 +43,6 @@ def gx_suite(source_name: str):
     return suite
 
 
-def suite_parameters() -> dict[str, Any]:
-    """Values for the suites' `$PARAMETER` placeholders, read at run time."""
-    return {"known_service_ids": known_service_ids()}
+def suite_parameters(reference_dir: Path) -> dict[str, Any]:
+    """Values for the suites' `$PARAMETER` placeholders, from the reference data."""
+    return {"known_service_ids": known_service_ids(reference_dir)}

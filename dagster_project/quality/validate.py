@@ -17,8 +17,8 @@ from __future__ import annotations
 import time
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -27,8 +27,9 @@ import pandas as pd
 from pandas.errors import Pandas4Warning
 
 from dagster_project.landing.checks import sql_string
-from dagster_project.quality.results import save_outcome
+from dagster_project.quality.results import ExpectationOutcome, ValidationOutcome, save_outcome
 from dagster_project.quality.suites import gx_suite, suite_parameters
+from dagster_project.settings import DEFAULT_REFERENCE_DIR
 
 CHUNK_ROWS = 500_000
 SAMPLE_ABOVE = 100_000
@@ -39,44 +40,16 @@ MAX_EXAMPLES = 5
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
 
 
-@dataclass
-class ExpectationOutcome:
-    expectation_type: str
-    column: str | None
-    success: bool = True
-    unexpected_count: int | None = None  # None: a whole-column expectation (type, existence)
-    element_count: int = 0
-    examples: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ValidationOutcome:
-    source: str
-    file: str
-    sha256: str | None
-    suite: str
-    rows: int = 0  # rows validated
-    rows_in_file: int = 0
-    chunks: int = 0
-    seconds: float = 0.0
-    expectations: list[ExpectationOutcome] = field(default_factory=list)
-
-    @property
-    def success(self) -> bool:
-        return all(e.success for e in self.expectations)
-
-    @property
-    def failed(self) -> list[ExpectationOutcome]:
-        return [e for e in self.expectations if not e.success]
-
-
 def validate_file(con: duckdb.DuckDBPyConnection, source_name: str, file: str) -> ValidationOutcome:
     """Validate the rows `file` gave raw.<source_name> and store the outcome."""
     return validate_files(con, source_name, [file])[0]
 
 
 def validate_files(
-    con: duckdb.DuckDBPyConnection, source_name: str, files: list[str]
+    con: duckdb.DuckDBPyConnection,
+    source_name: str,
+    files: list[str],
+    reference_dir: Path = DEFAULT_REFERENCE_DIR,
 ) -> list[ValidationOutcome]:
     """Validate each file's rows and store each outcome.
 
@@ -86,6 +59,7 @@ def validate_files(
     file, so that every failure is recorded against the file it came from.
     """
     con.execute("set TimeZone = 'UTC'")
+    parameters = suite_parameters(reference_dir)
     outcomes: list[ValidationOutcome] = []
     batch: list[tuple[ValidationOutcome, list[pd.DataFrame]]] = []
     sample = sample_size(len(files))
@@ -97,9 +71,9 @@ def validate_files(
         outcome.seconds = time.perf_counter() - started
         batch.append((outcome, frames))
         if sum(len(f) for _, fs in batch for f in fs) >= CHUNK_ROWS:
-            outcomes += _validate_batch(con, batch)
+            outcomes += _validate_batch(con, batch, parameters)
             batch = []
-    return outcomes + _validate_batch(con, batch)
+    return outcomes + _validate_batch(con, batch, parameters)
 
 
 def sample_size(files: int) -> int:
@@ -124,12 +98,14 @@ def _new_outcome(con: duckdb.DuckDBPyConnection, source_name: str, file: str) ->
 
 
 def _validate_batch(
-    con: duckdb.DuckDBPyConnection, batch: list[tuple[ValidationOutcome, list[pd.DataFrame]]]
+    con: duckdb.DuckDBPyConnection,
+    batch: list[tuple[ValidationOutcome, list[pd.DataFrame]]],
+    parameters: dict[str, Any],
 ) -> list[ValidationOutcome]:
     if len(batch) > 1:
         started = time.perf_counter()
         frames = [f for _, fs in batch for f in fs]
-        together = _run_suite(batch[0][0].source, frames)
+        together = _run_suite(batch[0][0].source, frames, parameters)
         if all(e.success for e in together):
             share = (time.perf_counter() - started) / len(batch)
             for outcome, fs in batch:
@@ -140,14 +116,16 @@ def _validate_batch(
             return [outcome for outcome, _ in batch]
     for outcome, fs in batch:
         started = time.perf_counter()
-        outcome.expectations = _run_suite(outcome.source, fs)
+        outcome.expectations = _run_suite(outcome.source, fs, parameters)
         outcome.rows, outcome.chunks = sum(len(f) for f in fs), len(fs)
         outcome.seconds += time.perf_counter() - started
         save_outcome(con, outcome)
     return [outcome for outcome, _ in batch]
 
 
-def _run_suite(source_name: str, frames: list[pd.DataFrame]) -> list[ExpectationOutcome]:
+def _run_suite(
+    source_name: str, frames: list[pd.DataFrame], parameters: dict[str, Any]
+) -> list[ExpectationOutcome]:
     """The suite over the frames, one chunk of at most CHUNK_ROWS rows at a time."""
     suite = gx_suite(source_name)
     totals = [
@@ -155,7 +133,6 @@ def _run_suite(source_name: str, frames: list[pd.DataFrame]) -> list[Expectation
         for e in suite.expectations
     ]
     batch_definition = _batch_definition()
-    parameters = suite_parameters()
     for frame in _rechunked(frames):
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         with _quiet_pandas():

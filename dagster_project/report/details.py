@@ -12,8 +12,7 @@ from datetime import date
 import pandas as pd
 
 from dagster_project.report.model import Source, parse_month, read_connection
-
-LOCAL_ZONE = "Europe/Copenhagen"
+from dagster_project.timeline import LOCAL_ZONE
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from dagster_project.report.restatement import (
     earlier_publications,
     restatement_note,
 )
+from dagster_project.timeline import LOCAL_ZONE, add_months
 
 TITLE = "Driftsstatus"
 SUBTITLE = "Den fælleskommunale infrastruktur"
@@ -278,14 +279,14 @@ def build_report(
         if month not in spine:
             known = f"{spine[0]:%Y-%m} .. {spine[-1]:%Y-%m}" if spine else "none"
             raise ReportMonthError(f"no data for {month:%Y-%m}; months with data: {known}")
-        months = tuple(_add_months(month, offset) for offset in range(1 - MONTHS_SHOWN, 1))
+        months = tuple(add_months(month, offset) for offset in range(1 - MONTHS_SHOWN, 1))
         services = con.execute(_SERVICES_SQL).fetchall()
         figures = con.execute(_AVAILABILITY_SQL, [months[0], month]).fetchall()
         calls = con.execute(_CALLS_SQL, [months[0], month]).fetchall()
         calling_areas = {area for (area,) in con.execute(_CALLING_AREAS_SQL).fetchall()}
         operations = con.execute(_OPERATIONS_SQL, [month]).fetchall()
         cursor = con.execute(
-            _INCIDENTS_SQL, [_local_midnight(_add_months(month, 1)), _local_midnight(month)]
+            _INCIDENTS_SQL, [_local_midnight(add_months(month, 1)), _local_midnight(month)]
         )
         names = [column[0] for column in cursor.description]
         incidents = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -325,7 +326,8 @@ def _changed(
 
 @contextmanager
 def read_connection(source: Source) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to a path, closed right away (DuckDB locks; see stack notes)."""
+    """A read-only connection to a path, closed right away: an open DuckDB connection, even
+    a read-only one, keeps the file from being written by another process."""
     if isinstance(source, duckdb.DuckDBPyConnection):
         yield source
         return
@@ -458,15 +460,10 @@ def _calls_cell(month: date, calls: int | None) -> CallsCell:
     return CallsCell(month, int(calls), danish.integer(calls))
 
 
-def _add_months(month: date, offset: int) -> date:
-    index = month.year * 12 + month.month - 1 + offset
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _local_midnight(month: date) -> str:
     """The first local instant of a month as a timestamptz literal in Copenhagen (R1)."""
     # DuckDB resolves the zone name itself, DST included.
-    return f"{month:%Y-%m-%d} 00:00:00 Europe/Copenhagen"
+    return f"{month:%Y-%m-%d} 00:00:00 {LOCAL_ZONE}"
 
 
 def _period(start: datetime, end: datetime | None) -> str:

@@ -212,6 +212,7 @@ def _write_probe_checks(timelines: dict[str, ServiceTimeline], out: Path) -> Non
                 )
         checks = pd.concat(frames).sort_values(["epoch", "service_id", "probe_id"], kind="stable")
         con.register("checks", checks)
+        target = str(folder / f"{month}.csv.gz").replace("'", "''")
         con.execute(
             f"""
             copy (
@@ -220,7 +221,7 @@ def _write_probe_checks(timelines: dict[str, ServiceTimeline], out: Path) -> Non
                     service_id, probe_id, status,
                     case when response_ms >= 0 then response_ms end as response_ms
                 from checks
-            ) to '{folder / f"{month}.csv.gz"}' (header, compression gzip)
+            ) to '{target}' (header, compression gzip)
             """
         )
         con.unregister("checks")

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-CPH = ZoneInfo("Europe/Copenhagen")
+from dagster_project.timeline import LOCAL_ZONE
+
+CPH = ZoneInfo(LOCAL_ZONE)
 MONTHS = [
     "2023-02", "2023-03", "2023-04", "2023-05", "2023-06", "2023-07",
     "2023-08", "2023-09", "2023-10", "2023-11", "2023-12", "2024-01",
@@ -64,11 +66,6 @@ PRODUCTION_CHANGES = {
     "stoettesystemer": [21, 18, 25, 19, 14, 9, 12, 27, 30, 24, 15, 32],
     "serviceplatformen": [8, 11, 7, 9, 12, 4, 6, 10, 13, 9, 7, 10],
 }
-
-# The December 2023 report was published as of this instant, before the late
-# SF1525 incident version; the January report restates November and December.
-DECEMBER_REPORT_AS_OF = "2024-01-04T08:00:00+01:00"
-
 
 def local(text: str) -> datetime:
     """A Copenhagen wall-clock time 'YYYY-MM-DD HH:MM' as an aware datetime."""

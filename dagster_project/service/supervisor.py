@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import TextIO
 
 POLL = 0.5  # seconds between checks on the programs
-STOP_WITHIN = 10.0  # seconds from a stop signal until every program is gone
-KILL_AFTER = 7.0  # of which the programs get this long to stop by themselves
+# Seconds the programs get to stop by themselves after a stop signal, before they are
+# killed: all are gone within 10 s of the signal (systemd's default wait is 90 s).
+KILL_AFTER = 7.0
 FIRST_BACKOFF, MAX_BACKOFF = 1.0, 60.0  # seconds before a crashed program is restarted
 STEADY = 60.0  # seconds up after which a program's backoff starts again from the first
 

@@ -4,8 +4,6 @@ The message carries a Slack/Teams-style `text` line, so common chat webhooks
 accept it as it is, and the details as fields for anything that reads them.
 """
 
-from __future__ import annotations
-
 import http.client
 import json
 import sys
@@ -16,10 +14,6 @@ import urllib.request
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from dagster_project.pipeline.run import RunOutcome
 
 ATTEMPTS = 3
 TIMEOUT = 5.0  # seconds per attempt: a dead webhook must not hold up the failing run for long
@@ -79,14 +73,6 @@ def failure_payload(
         "warehouse": str(warehouse),
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-
-
-def outcome_payload(outcome: RunOutcome, warehouse: Path) -> dict:
-    """The alert for a failed `driftsstatus run`."""
-    summary = summarise_failure("driftsstatus run", outcome.failed_checks, outcome.failed_steps)
-    return failure_payload(
-        summary, warehouse, failed_checks=outcome.failed_checks, failed_steps=outcome.failed_steps
-    )
 
 
 def summarise_failure(

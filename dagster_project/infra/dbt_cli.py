@@ -1,0 +1,85 @@
+"""The one way dbt is run: the dbt project, its manifest, and the dbt command with the
+settings' environment, for the Dagster assets and the publisher alike."""
+
+import hashlib
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from importlib.metadata import version as installed_version
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+from packaging import version
+
+from dagster_project.settings import DBT_PROJECT_DIR, environment
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
+# This environment's dbt, also when the virtual environment is not activated (cron,
+# `.venv/bin/driftsstatus`, the daemon's run workers).
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
+
+class DbtCli(DbtCliResource):
+    """dagster-dbt's dbt command, run with the settings' dbt environment (warehouse,
+    reference data, as-of), and without two start-up costs nothing here uses, together
+    3 to 5 s of every build (a one-day run's budget): `dbt --version` in a subprocess
+    (the installed dbt-core's version is known), and an in-process dbt adapter, which only
+    serves row-count and column metadata that the assets never fetch."""
+
+    env: dict[str, str] = pydantic.Field(default_factory=dict)
+
+    def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:
+        # dagster-dbt hands the subprocess a copy of os.environ, taken here.
+        with environment(**self.env):
+            return super().cli(args, **kwargs)
+
+    def warehouse_target_path(self) -> Path:
+        """dbt's artifacts for this warehouse, kept from run to run: the next build of the
+        same warehouse parses only what changed (partial_parse.msgpack), where a fresh
+        folder per run would parse the whole project every time. Runs on one warehouse
+        never overlap (its write lock)."""
+        warehouse = self.env.get("DRIFTSSTATUS_WAREHOUSE", "")
+        digest = hashlib.sha256(warehouse.encode()).hexdigest()[:12]
+        return DBT_PROJECT.project_dir / "target" / "warehouses" / digest
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(installed_version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        return None
+
+
+def dbt_cli(env: Mapping[str, str]) -> DbtCli:
+    """The dbt command for the environment `Settings.dbt_env()` gives (plus overrides)."""
+    return DbtCli(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE, env=dict(env))
+
+
+def manifest_is_stale(project: DbtProject = DBT_PROJECT) -> bool:
+    """The manifest is missing or older than a file of the dbt project."""
+    if not project.manifest_path.exists():
+        return True
+    built = project.manifest_path.stat().st_mtime
+    paths = (project.project_dir / name for name in DBT_SOURCES)
+    files = (f for p in paths for f in ([p] if p.is_file() else p.rglob("*")))
+    return any(f.stat().st_mtime > built for f in files)
+
+
+def prepare_manifest() -> None:
+    """`dbt parse` (about 2 s) whenever a file of the project changed, so that the asset
+    graph always matches the SQL. Called by the entry points before the definitions load,
+    never at import. The manifest is swapped in whole: the webserver and the daemon load
+    the definitions at the same time, and neither may read half a file."""
+    if not manifest_is_stale():
+        return
+    target = DBT_PROJECT.manifest_path.parent
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target, prefix=".parse-") as scratch:
+        dbt_cli({}).cli(["parse", "--quiet"], target_path=Path(scratch)).wait()
+        os.replace(Path(scratch) / "manifest.json", DBT_PROJECT.manifest_path)
