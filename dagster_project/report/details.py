@@ -54,7 +54,7 @@ select d.condition_source as kind,
 from marts.fct_downtime_intervals as d
 left join marts.fct_incidents as i
     on d.incident_id = i.incident_id and d.service_id = i.service_id
-left join intermediate.int_service_windows as w
+left join marts.fct_service_windows as w
     on d.window_id = w.window_id and d.service_id = w.service_id
 where d.service_id = ? and d.month = ?
 order by d.first_start_at, reference
