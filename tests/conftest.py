@@ -9,7 +9,7 @@ import pytest
 
 from dagster_project.infra.dbt_cli import prepare_manifest
 from dagster_project.settings import serving_copy_of
-from tests.helpers import driftsstatus, pipeline_env
+from tests.helpers import LANDING_SMALL, SMALL_AS_OF, driftsstatus, pipeline_env
 
 # The longest tests (minutes each, measured on CI) start first: `pytest -n 2` hands the
 # tests out in this order, so none of them starts last and runs alone at the end.
@@ -67,3 +67,14 @@ def served(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("served") / "warehouse.duckdb"
     shutil.copyfile(serving_copy_of(warehouse), serving_copy_of(target))
     return target
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory: pytest.TempPathFactory):
+    """`driftsstatus run` on tests/landing_small as of SMALL_AS_OF (one situation per
+    rule): (warehouse path, run output)."""
+    root = tmp_path_factory.mktemp("small")
+    landing = shutil.copytree(LANDING_SMALL, root / "landing")
+    warehouse = root / "warehouse.duckdb"
+    result = driftsstatus("run", env=pipeline_env(landing, warehouse, as_of=SMALL_AS_OF))
+    return warehouse, result.stdout

@@ -20,6 +20,9 @@ from dagster_project.settings import raw_store_of, serving_copy_of
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).with_name("golden")
+LANDING_SMALL = Path(__file__).with_name("landing_small")
+# The small run (conftest's small_run) is as of this instant: March 2024 is month to date.
+SMALL_AS_OF = "2024-03-20T00:00:00+01:00"
 
 
 def driftsstatus(*args: str, env: dict[str, str] | None = None, check: bool = True):

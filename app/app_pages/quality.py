@@ -17,8 +17,11 @@ COLUMNS = {
     "raw_line": "Rå linje", "data_rows": "Datarækker", "rows_loaded": "Indlæst",
     "rows_rejected": "Afvist", "loaded_at": "Indlæst (UTC)",
     "rows_pending": "Venter (dage ikke indlæst)", "rows_removed": "Rækker fjernet",
-    "removed_at": "Fjernet (UTC)",
+    "removed_at": "Fjernet (UTC)", "loaded_at_field": "Tidsfelt",
+    "max_loaded_at": "Nyeste række (UTC)", "age_hours": "Alder (timer)",
+    "warn_after": "Forældet efter", "status": "Status",
 }  # fmt: skip
+FRESHNESS_STATUS = {"pass": "aktuel", "warn": "forældet", "error": "forældet"}
 
 
 def coverage_table(coverage: pd.DataFrame) -> pd.io.formats.style.Styler:
@@ -45,17 +48,25 @@ def main() -> None:
     tables = shared.quality_tables(path, version)
     files, checks = tables["files"], tables["checks"]
     removed = tables["removed_files"]
-    figures = st.columns(6)
+    stale = tables["freshness"].query("status != 'pass'")
+    figures = st.columns(7)
     figures[0].metric("Filer indlæst", danish.integer(len(files)))
     figures[1].metric("Rækker indlæst", danish.integer(int(files["rows_loaded"].sum())))
     figures[2].metric("Rækker afvist", danish.integer(len(tables["rejected_rows"])))
     figures[3].metric("Filer afvist", danish.integer(len(tables["rejected_files"])))
     figures[4].metric("Filer fjernet", danish.integer(len(removed)))
     figures[5].metric("Fejlede forventninger", danish.integer(int(checks["failed"].sum())))
+    figures[6].metric("Forældede datakilder", danish.integer(len(stale)))
+    if len(stale):
+        st.warning("Forældede datakilder: " + ", ".join(stale["source"]))
 
     st.subheader("Probernes dækning")
     st.caption("Andel af den aftalte servicetid med probe-målinger; gul under 99%.")
     st.dataframe(coverage_table(tables["coverage"]), width="stretch")
+
+    st.subheader("Datakildernes aktualitet")
+    st.caption("Nyeste række pr. kilde mod grænsen i dbt-kilderne; målt ved kørslen.")
+    show(tables["freshness"].assign(status=tables["freshness"]["status"].map(FRESHNESS_STATUS)))
 
     st.subheader("Forventninger (Great Expectations)")
     show(checks, "Ingen valideringer endnu.")

@@ -6,11 +6,12 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.dbt import report_facts
+from dagster_project.defs.freshness import source_freshness
 from dagster_project.publish.serving import publish_serving_copy
 from dagster_project.settings import serving_copy_of
 
 
-@dg.asset(group_name="publish", deps=[report_facts], kinds={"duckdb"})
+@dg.asset(group_name="publish", deps=[report_facts, source_freshness], kinds={"duckdb"})
 def serving_copy(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Read-only copy of the warehouse for the app, swapped in atomically."""
     warehouse = Path(duckdb.database)

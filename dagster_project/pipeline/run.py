@@ -138,6 +138,8 @@ def _collect(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> None:
         key = materialization.asset_key.path
         if key[0] == "raw" and key[-1] in sources:
             outcome.loads[key[-1]] = {k: v.value for k, v in materialization.metadata.items()}
+        if key == ["audit", "source_freshness"]:  # stale feeds (quality/freshness.py)
+            outcome.warnings += materialization.metadata["warnings"].value
     for evaluation in result.get_asset_check_evaluations():
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         if evaluation.passed:

@@ -53,7 +53,7 @@ select d.condition_source as kind,
 from marts.fct_downtime_intervals as d
 left join marts.fct_incidents as i
     on d.incident_id = i.incident_id and d.service_id = i.service_id
-left join intermediate.int_service_windows as w
+left join marts.fct_service_windows as w
     on d.window_id = w.window_id and d.service_id = w.service_id
 where d.service_id = ? and d.month = ?
 order by d.first_start_at, reference
@@ -142,7 +142,27 @@ _QUALITY_SQL = {
 }
 
 
+# Source freshness (quality/freshness.py), stale feeds first; a copy from before the
+# table existed shows none.
+_FRESHNESS_SQL = """
+    select source, loaded_at_field, max_loaded_at, age_seconds / 3600 as age_hours,
+           warn_after, status
+    from {table} order by status = 'pass', source
+"""
+_NO_FRESHNESS = """(select null::varchar as source, null::varchar as loaded_at_field,
+    null::timestamptz as max_loaded_at, null::double as age_seconds,
+    null::varchar as warn_after, null::varchar as status where false)"""
+
+
 def quality(source: Source) -> dict[str, pd.DataFrame]:
-    """Files loaded, files and rows rejected, expectation results and probe coverage."""
+    """Files loaded, files and rows rejected, expectation results, probe coverage and the
+    freshness of each source."""
     with read_connection(source) as con:
-        return {name: con.execute(sql).df() for name, sql in _QUALITY_SQL.items()}
+        tables = {name: con.execute(sql).df() for name, sql in _QUALITY_SQL.items()}
+        present = con.execute(
+            "select count(*) from duckdb_tables() "
+            "where schema_name = 'audit' and table_name = 'source_freshness'"
+        ).fetchone()[0]
+        table = "audit.source_freshness" if present else _NO_FRESHNESS
+        tables["freshness"] = con.execute(_FRESHNESS_SQL.format(table=table)).df()
+        return tables

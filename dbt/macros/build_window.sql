@@ -31,7 +31,8 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Config of a monthly mart: each build deletes the window's months (all months
+{#- The pre-hook of the monthly marts (models/marts/monthly/, configured in
+    dbt_project.yml): each build deletes the window's months (all months
     without a window) and appends them again, so a month that lost its rows
     loses them here too. -#}
 {% macro monthly_mart_pre_hook() -%}

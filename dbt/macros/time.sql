@@ -10,14 +10,24 @@
     cast('{{ value }}' as timestamptz)
 {%- endmacro %}
 
+{#- R1: the zone of the report's local days and months, written here only. -#}
+{% macro local_zone() -%}
+    'Europe/Copenhagen'
+{%- endmacro %}
+
 {#- R1: the instant a Copenhagen local date (or local timestamp) begins. -#}
 {% macro local_midnight(local_date) -%}
-    timezone('Europe/Copenhagen', cast({{ local_date }} as timestamp))
+    timezone({{ local_zone() }}, cast({{ local_date }} as timestamp))
+{%- endmacro %}
+
+{#- R1: the Copenhagen local date (DATE) of an instant. -#}
+{% macro local_date(instant) -%}
+    cast(timezone({{ local_zone() }}, {{ instant }}) as date)
 {%- endmacro %}
 
 {#- R1: the Copenhagen month (its first local day) holding an instant. -#}
 {% macro local_month(instant) -%}
-    cast(date_trunc('month', timezone('Europe/Copenhagen', {{ instant }})) as date)
+    cast(date_trunc('month', timezone({{ local_zone() }}, {{ instant }})) as date)
 {%- endmacro %}
 
 {#- Seconds between two instants, as a double with microsecond precision. -#}

@@ -5,7 +5,7 @@ with
 
 environments as (
     select distinct environment
-    from {{ ref('services') }}
+    from {{ ref('stg_reference__services') }}
     where environment is not null
 ),
 

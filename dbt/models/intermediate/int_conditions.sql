@@ -8,7 +8,7 @@ services as (
     select
         service_id,
         degraded_impact
-    from {{ ref('services') }}
+    from {{ ref('stg_reference__services') }}
 ),
 
 probe_conditions as (

@@ -65,5 +65,5 @@ select
     per_service.recorded_at,
     per_service.version_number
 from per_service
-inner join {{ ref('services') }} as services
+inner join {{ ref('stg_reference__services') }} as services
     on per_service.service_id = services.service_id

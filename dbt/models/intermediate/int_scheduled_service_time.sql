@@ -18,12 +18,12 @@ hours as (
         iso_weekday,
         start_local,
         end_local
-    from {{ ref('service_hours') }}
+    from {{ ref('stg_reference__service_hours') }}
 ),
 
 services_24x7 as (
     select services.service_id
-    from {{ ref('services') }} as services
+    from {{ ref('stg_reference__services') }} as services
     where not exists (
         select 1 from hours
         where hours.service_id = services.service_id

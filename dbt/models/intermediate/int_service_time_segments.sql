@@ -19,6 +19,9 @@ agreed as (
     from {{ ref('int_agreed_service_time') }}
 ),
 
+-- Every probe run, up ones included, for R4's coverage: int_conditions keeps only
+-- the down and degraded runs (with their R5 weight), so reading both is two
+-- concepts of one upstream model, not a rejoin of the same one.
 probe_runs as (
     select
         service_id,

@@ -12,5 +12,5 @@ select
     windows.announced_at <= windows.starts_at as is_planned,
     {{ local_month('windows.starts_at') }} as month
 from {{ ref('stg_operations__service_windows') }} as windows
-inner join {{ ref('services') }} as services
+inner join {{ ref('stg_reference__services') }} as services
     on windows.service_id = services.service_id

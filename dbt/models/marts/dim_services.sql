@@ -12,14 +12,14 @@ select
     services.environment,
     services.degraded_impact,
     targets.target_pct as sla_target_pct
-from {{ ref('services') }} as services
-inner join {{ ref('areas') }} as areas
+from {{ ref('stg_reference__services') }} as services
+inner join {{ ref('stg_reference__areas') }} as areas
     on services.area = areas.area
-left join {{ ref('sla_targets') }} as targets
+left join {{ ref('stg_reference__sla_targets') }} as targets
     on
         services.service_id = targets.service_id
-        and targets.valid_from <= cast(timezone('Europe/Copenhagen', {{ as_of_ts() }}) as date)
+        and targets.valid_from <= {{ local_date(as_of_ts()) }}
         and (
             targets.valid_to is null
-            or targets.valid_to >= cast(timezone('Europe/Copenhagen', {{ as_of_ts() }}) as date)
+            or targets.valid_to >= {{ local_date(as_of_ts()) }}
         )

@@ -1,16 +1,9 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ monthly_mart_pre_hook() }}"
-) }}
-
 -- R12: per area and Copenhagen month, the distinct production changes deployed
 -- and the distinct planned (and late) service windows that started.
 with
 
 areas as (
-    select area from {{ ref('areas') }}
+    select area from {{ ref('stg_reference__areas') }}
 ),
 
 changes as (

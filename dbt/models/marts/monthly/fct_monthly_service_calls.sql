@@ -1,10 +1,3 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ monthly_mart_pre_hook() }}"
-) }}
-
 -- R11: service calls per area, environment and Copenhagen month of the hour
 -- they were counted in; every environment of an area has every month.
 with
@@ -13,7 +6,7 @@ environments as (
     select distinct
         area,
         environment
-    from {{ ref('services') }}
+    from {{ ref('dim_services') }}
     where environment is not null
 ),
 

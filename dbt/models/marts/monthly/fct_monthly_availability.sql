@@ -1,10 +1,3 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ monthly_mart_pre_hook() }}"
-) }}
-
 -- R8-R10: availability per service and Copenhagen month against its SLA
 -- target, as the report shows it. Every service has a row for every month of
 -- the spine, also when nothing was recorded.
@@ -23,7 +16,7 @@ cells as (
         coalesce(downtime.red_seconds, 0) as red_seconds,
         coalesce(downtime.yellow_seconds, 0) as yellow_seconds,
         coalesce(downtime.known_seconds, 0) as known_seconds
-    from {{ ref('services') }} as services
+    from {{ ref('dim_services') }} as services
     cross join {{ ref('int_report_months') }} as months
     left join {{ ref('int_monthly_service_downtime') }} as downtime
         on
@@ -37,7 +30,7 @@ targeted as (
         cells.*,
         targets.target_pct as sla_target_pct
     from cells
-    left join {{ ref('sla_targets') }} as targets
+    left join {{ ref('stg_reference__sla_targets') }} as targets
         on
             cells.service_id = targets.service_id
             and cells.month >= targets.valid_from

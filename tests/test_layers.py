@@ -1,0 +1,68 @@
+"""Layers that hold (issue 16): the app and the exports read the marts (and the audit and
+published tables) only, and the marts read models, never a seed or a source directly."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+from dagster_project.settings import REPO_ROOT
+from tests.helpers import query
+
+READERS = [REPO_ROOT / "dagster_project" / "report", REPO_ROOT / "app"]
+TABLE = re.compile(r"\b(?:from|join)\s+([a-z_]+)\.([a-z_]+)", re.IGNORECASE)
+
+
+def _sql_tables(path: Path) -> set[str]:
+    """schema.table after `from` or `join` in the file's string literals (its SQL)."""
+    strings = [
+        node.value
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+    return {f"{schema}.{table}" for text in strings for schema, table in TABLE.findall(text)}
+
+
+def test_ops_the_app_and_the_exports_read_only_marts_audit_and_published_tables():
+    read = {
+        table: path.relative_to(REPO_ROOT).as_posix()
+        for folder in READERS
+        for path in sorted(folder.rglob("*.py"))
+        for table in _sql_tables(path)
+    }
+    assert {t.split(".")[0] for t in read} == {"marts", "audit", "published"}, read
+    assert read["marts.fct_service_windows"] == "dagster_project/report/details.py"
+
+
+def test_ops_only_staging_models_read_seeds_and_sources(small_run):
+    # The pipeline's run has just written the manifest of this project.
+    manifest = json.loads((REPO_ROOT / "dbt" / "target" / "manifest.json").read_text())
+    readers = {
+        node["name"]: node["fqn"][1]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and any(
+            parent.split(".")[0] in ("seed", "source") for parent in node["depends_on"]["nodes"]
+        )
+    }
+    assert set(readers.values()) == {"staging"}, readers
+    assert {n for n in readers if n.startswith("stg_reference__")} == {
+        "stg_reference__areas",
+        "stg_reference__service_hours",
+        "stg_reference__services",
+        "stg_reference__sla_targets",
+    }
+
+
+def test_r3_r12_fct_service_windows_holds_each_window_per_service(small_run):
+    rows = query(
+        small_run[0],
+        "select window_id, service_id, area, description, is_planned, strftime(month, '%Y-%m') "
+        "from marts.fct_service_windows order by window_id",
+    )
+    assert rows == [
+        ("W-LATE", "bf_infra", "stoettesystemer", "Registered after start", False, "2024-02"),
+        ("W-PLANNED", "bf_infra", "stoettesystemer", "Planned", True, "2024-02"),
+    ]
