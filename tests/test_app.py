@@ -168,6 +168,7 @@ def test_r7_why_this_number_adds_up_to_the_cells_downtime(served, monkeypatch):
     assert {m.label: m.value for m in at.metric} == {
         "Tilgængelighed": "83,38%",
         "Aftalt servicetid": "720 t 0 min",
+        "Uden for aftalt tid": "0 t 0 min",
         "Nedetid": "119 t 40 min",
         "Tid rød": "84 t 32 min",
         "Tid gul": "115 t 10 min",

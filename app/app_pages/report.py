@@ -111,12 +111,14 @@ def show_explanation(path: Path, report: Report, version: int) -> None:
     if found is None:
         st.warning(f"Ingen tal for {labels[chosen]}.")
         return
-    figures = st.columns(5)
+    figures = st.columns(6)
     figures[0].metric("Tilgængelighed", found.display)
     figures[1].metric("Aftalt servicetid", _duration(found.service_seconds))
-    figures[2].metric("Nedetid", _duration(found.downtime_seconds))
-    figures[3].metric("Tid rød", _duration(found.red_seconds))
-    figures[4].metric("Tid gul", _duration(found.yellow_seconds))
+    # Outside the service hours (R2) or in planned windows (R3): not counted at all.
+    figures[2].metric("Uden for aftalt tid", _duration(found.excluded_seconds))
+    figures[3].metric("Nedetid", _duration(found.downtime_seconds))
+    figures[4].metric("Tid rød", _duration(found.red_seconds))
+    figures[5].metric("Tid gul", _duration(found.yellow_seconds))
     if found.intervals.empty:
         st.markdown("Ingen hændelser, udfald eller servicevinduer i måneden.")
         return

@@ -8,10 +8,9 @@ is a warning (the run summary lists the asset's `warnings`), never a stop.
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.defs.dbt import DBT_PROJECT
+from dagster_project.infra.dbt_cli import DBT_PROJECT, DbtCli
 from dagster_project.landing.sources import SOURCES
 from dagster_project.quality.freshness import check_sources
-from dagster_project.settings import load_settings
 
 SOURCE_FRESHNESS = dg.AssetKey(["audit", "source_freshness"])
 
@@ -22,11 +21,11 @@ SOURCE_FRESHNESS = dg.AssetKey(["audit", "source_freshness"])
     deps=[dg.AssetKey(["raw", source.name]) for source in SOURCES],
     kinds={"duckdb"},
 )
-def source_freshness(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def source_freshness(duckdb: DuckDBResource, dbt: DbtCli) -> dg.MaterializeResult:
     """Each source's newest row against its freshness threshold, at the run's as-of
     instant (R6) or else now, into audit.source_freshness."""
     with duckdb.get_connection() as con:
-        verdicts = check_sources(con, DBT_PROJECT.manifest_path, load_settings().as_of)
+        verdicts = check_sources(con, DBT_PROJECT.manifest_path, dbt.as_of())
     stale = [v.message() for v in verdicts if v.is_stale]
     return dg.MaterializeResult(
         metadata={

@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -47,6 +48,11 @@ class DbtCli(DbtCliResource):
         warehouse = self.env.get("DRIFTSSTATUS_WAREHOUSE", "")
         digest = hashlib.sha256(warehouse.encode()).hexdigest()[:12]
         return DBT_PROJECT.project_dir / "target" / "warehouses" / digest
+
+    def as_of(self) -> datetime | None:
+        """The instant the models are computed as of (R6); None: now."""
+        value = self.env.get("DRIFTSSTATUS_AS_OF")
+        return datetime.fromisoformat(value) if value else None
 
     @cached_property
     def _cli_version(self) -> version.Version:

@@ -280,21 +280,43 @@ def build_report(
             known = f"{spine[0]:%Y-%m} .. {spine[-1]:%Y-%m}" if spine else "none"
             raise ReportMonthError(f"no data for {month:%Y-%m}; months with data: {known}")
         months = tuple(add_months(month, offset) for offset in range(1 - MONTHS_SHOWN, 1))
-        services = con.execute(_SERVICES_SQL).fetchall()
-        figures = con.execute(_AVAILABILITY_SQL, [months[0], month]).fetchall()
-        calls = con.execute(_CALLS_SQL, [months[0], month]).fetchall()
-        calling_areas = {area for (area,) in con.execute(_CALLING_AREAS_SQL).fetchall()}
-        operations = con.execute(_OPERATIONS_SQL, [month]).fetchall()
-        cursor = con.execute(
-            _INCIDENTS_SQL, [_local_midnight(add_months(month, 1)), _local_midnight(month)]
+        window = [months[0], month]
+        fetched = _Fetched(
+            services=_records(con, _SERVICES_SQL),
+            figures={
+                (r["service_id"], r["month"]): r for r in _records(con, _AVAILABILITY_SQL, window)
+            },
+            calls={(r["area"], r["month"]): r["calls"] for r in _records(con, _CALLS_SQL, window)},
+            calling_areas={r["area"] for r in _records(con, _CALLING_AREAS_SQL)},
+            operations={r["area"]: r for r in _records(con, _OPERATIONS_SQL, [month])},
+            incidents=_records(
+                con,
+                _INCIDENTS_SQL,
+                [_local_midnight(add_months(month, 1)), _local_midnight(month)],
+            ),
         )
-        names = [column[0] for column in cursor.description]
-        incidents = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         earlier = earlier_publications(con, published_before)
-    report = _assemble(
-        month, months, services, figures, calls, calling_areas, operations, incidents
-    )
-    return _mark_restated(report, earlier)
+    return _mark_restated(_assemble(month, months, fetched), earlier)
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """The marts' rows a report is made of, each a dict of column -> value."""
+
+    services: list[dict]  # dim_services, in report order
+    figures: dict[tuple[str, date], dict]  # (service_id, month) -> availability row
+    calls: dict[tuple[str, date], int]  # (area, month) -> calls
+    calling_areas: set[str]  # areas with a service-calls row at all
+    operations: dict[str, dict]  # area -> the month's changes and windows
+    incidents: list[dict]  # one row per incident and service, in report order
+
+
+def _records(
+    con: duckdb.DuckDBPyConnection, sql: str, parameters: list | None = None
+) -> list[dict]:
+    cursor = con.execute(sql, parameters or [])
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _mark_restated(report: Report, earlier: dict[tuple[str, date], Previous]) -> Report:
@@ -366,20 +388,20 @@ group by area, month
 """
 _CALLING_AREAS_SQL = "select distinct area from marts.fct_monthly_service_calls"
 _OPERATIONS_SQL = """
-select area, sum(changes)::bigint, sum(service_windows)::bigint, sum(late_service_windows)::bigint
+select area, sum(changes)::bigint as changes, sum(service_windows)::bigint as service_windows,
+       sum(late_service_windows)::bigint as late_service_windows
 from marts.fct_monthly_operations
 where month = ?
 group by area
 """
 # Overlap with the local month [start, end): started before its end, not ended before its start.
-_INCIDENTS_SQL = """
+_INCIDENTS_SQL = f"""
 select i.incident_id, i.service_id, i.area, i.severity, i.status, i.service_code, i.title,
        i.description, i.cause, i.resolution,
-       timezone('Europe/Copenhagen', i.started_at::timestamptz) as started_at,
-       timezone('Europe/Copenhagen', i.ended_at::timestamptz) as ended_at
+       timezone('{LOCAL_ZONE}', i.started_at::timestamptz) as started_at,
+       timezone('{LOCAL_ZONE}', i.ended_at::timestamptz) as ended_at
 from marts.fct_incidents as i
-where coalesce(i.status, '') <> 'cancelled'
-  and i.started_at::timestamptz < ?::timestamptz
+where i.started_at::timestamptz < ?::timestamptz
   and coalesce(i.effective_end_at, i.ended_at, 'infinity'::timestamptz)::timestamptz
       > ?::timestamptz
 order by i.started_at, i.incident_id, i.service_id
@@ -390,25 +412,32 @@ _NOTE_FIELDS = (
 )  # fmt: skip
 
 
-def _assemble(month, months, services, figures, calls, calling_areas, operations, incidents):
+def _assemble(month: date, months: tuple[date, ...], fetched: _Fetched) -> Report:
     """Put the fetched rows together; pure, so it needs no database."""
-    by_cell = {(sid, m): rest for sid, m, *rest in figures}
-    calls_by = {(area, m): n for area, m, n in calls}
-    ops = {
-        area: Counts(int(c or 0), int(w or 0), int(late or 0)) for area, c, w, late in operations
-    }
     areas: dict[str, dict] = {}
-    for sid, area, area_title, heading, layer, label, dim_target, _ in services:
+    for service in fetched.services:
+        sid = service["service_id"]
         entry = areas.setdefault(
-            area, {"name": area_title, "heading": heading, "rows": [], "notes": {}}
+            service["area"],
+            {
+                "name": service["area_title"],
+                "heading": service["table_heading"],
+                "rows": [],
+                "notes": {},
+            },
         )
-        cells = tuple(_cell(m, by_cell.get((sid, m))) for m in months)
-        current = by_cell.get((sid, month))
-        target = current[4] if current and current[4] is not None else dim_target
+        cells = tuple(_cell(m, fetched.figures.get((sid, m))) for m in months)
+        current = fetched.figures.get((sid, month)) or {}
+        # The month's target as the mart applied it, else the service's (a month without
+        # figures still shows what the service is held to).
+        target = current.get("sla_target_pct")
+        target = service["sla_target_pct"] if target is None else target
         target = Decimal(str(target)) if target is not None else None
         shown_target = danish.pct(target) if target is not None else NOT_AVAILABLE
-        entry["rows"].append(ServiceRow(sid, label, layer, target, shown_target, cells))
-    for incident in incidents:
+        entry["rows"].append(
+            ServiceRow(sid, service["label"], service["layer"], target, shown_target, cells)
+        )
+    for incident in fetched.incidents:
         if incident["area"] not in areas:
             continue
         notes = areas[incident["area"]]["notes"]
@@ -424,8 +453,10 @@ def _assemble(month, months, services, figures, calls, calling_areas, operations
     result = []
     for area, entry in areas.items():
         calls_row = None
-        if area in calling_areas:
-            calls_row = CallsRow(tuple(_calls_cell(m, calls_by.get((area, m))) for m in months))
+        if area in fetched.calling_areas:
+            calls_row = CallsRow(
+                tuple(_calls_cell(m, fetched.calls.get((area, m))) for m in months)
+            )
         notes = tuple(
             Note(**{**n, "service_ids": tuple(n["service_ids"])}) for n in entry["notes"].values()
         )
@@ -438,20 +469,36 @@ def _assemble(month, months, services, figures, calls, calling_areas, operations
                 rows=tuple(entry["rows"]),
                 calls=calls_row,
                 notes=notes,
-                counts=ops.get(area, Counts(0, 0, 0)),
+                counts=_counts(fetched.operations.get(area)),
             )
         )
     return Report(month=month, months=months, areas=tuple(result))
 
 
-def _cell(month: date, figure: tuple | None) -> Cell:
+def _counts(operations: dict | None) -> Counts:
+    """R12: the month's production changes, planned windows and late ones (0 without)."""
+    if operations is None:
+        return Counts(0, 0, 0)
+    return Counts(
+        int(operations["changes"] or 0),
+        int(operations["service_windows"] or 0),
+        int(operations["late_service_windows"] or 0),
+    )
+
+
+def _cell(month: date, figure: dict | None) -> Cell:
     """A month the mart lacks, or a month without service time, shows 'n/a' (R8)."""
-    if figure is None:
+    if figure is None or figure["availability_display"] is None:
         return Cell(month, NOT_AVAILABLE, None, None, None)
-    display, pct, colour, met, _target = figure
-    if display is None or pct is None:
+    if figure["availability_pct"] is None:
         return Cell(month, NOT_AVAILABLE, None, None, None)
-    return Cell(month, display, float(pct), colour, met)
+    return Cell(
+        month,
+        figure["availability_display"],
+        float(figure["availability_pct"]),
+        figure["status_colour"],
+        figure["sla_met"],
+    )
 
 
 def _calls_cell(month: date, calls: int | None) -> CallsCell:

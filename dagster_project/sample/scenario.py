@@ -67,6 +67,7 @@ PRODUCTION_CHANGES = {
     "serviceplatformen": [8, 11, 7, 9, 12, 4, 6, 10, 13, 9, 7, 10],
 }
 
+
 def local(text: str) -> datetime:
     """A Copenhagen wall-clock time 'YYYY-MM-DD HH:MM' as an aware datetime."""
     return datetime.fromisoformat(text).replace(tzinfo=CPH)
