@@ -13,7 +13,6 @@ unmounted share must not look like every file removed.
 from __future__ import annotations
 
 import contextlib
-import csv
 import gzip
 import hashlib
 import os
@@ -34,7 +33,7 @@ from dagster_project.landing.checks import (
 )
 from dagster_project.landing.reading import FileRejected, drop_temp, explain, stage_file
 from dagster_project.landing.sources import SOURCES, Source
-from dagster_project.settings import load_settings
+from dagster_project.reference import known_service_ids
 
 RAW_SCHEMA = (Path(__file__).with_name("raw_schema.sql")).read_text()
 # [start, end) of a partition load; None loads whole files.
@@ -187,12 +186,6 @@ def check_landing(
             "To remove them on purpose: driftsstatus run --allow-empty "
             + ",".join(p.split("/", 1)[0] for p in problems)
         )
-
-
-def known_service_ids() -> list[str]:
-    """The service ids of the reference data (the configured services seed)."""
-    with (load_settings().reference_dir / "services.csv").open(encoding="utf-8") as handle:
-        return [row["service_id"] for row in csv.DictReader(handle)]
 
 
 def load_source(
