@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from tests.helpers import REPO_ROOT, copy_warehouse
 
@@ -22,38 +23,237 @@ def test_dg_check_defs_passes():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_one_asset_per_landing_source_feeds_the_dbt_staging_models():
+@pytest.fixture(scope="module")
+def definitions() -> dg.Definitions:
     from dagster_project.definitions import defs
 
-    graph = defs().resolve_asset_graph()
-    raw = {key.to_user_string() for key in graph.get_all_asset_keys() if key.path[0] == "raw"}
-    assert raw == {
-        "raw/probe_checks",
-        "raw/incidents",
-        "raw/service_windows",
-        "raw/changes",
-        "raw/service_calls",
+    return defs()
+
+
+@pytest.fixture(scope="module")
+def graph(definitions):
+    return definitions.resolve_asset_graph()
+
+
+def _keys(keys) -> set[str]:
+    return {key.to_user_string() for key in keys}
+
+
+STAGING = {
+    "staging/stg_incidents__incident_versions",
+    "staging/stg_monitoring__probe_checks",
+    "staging/stg_operations__changes",
+    "staging/stg_operations__service_calls",
+    "staging/stg_operations__service_windows",
+}
+INTERMEDIATE = {
+    "intermediate/int_agreed_service_time",
+    "intermediate/int_conditions",
+    "intermediate/int_incidents_as_of",
+    "intermediate/int_monthly_service_downtime",
+    "intermediate/int_probe_status_intervals",
+    "intermediate/int_report_months",
+    "intermediate/int_scheduled_service_time",
+    "intermediate/int_service_time_segments",
+    "intermediate/int_service_windows",
+}
+MARTS = {
+    "marts/dim_services",
+    "marts/fct_downtime_intervals",
+    "marts/fct_incidents",
+    "marts/fct_monthly_availability",
+    "marts/fct_monthly_operations",
+    "marts/fct_monthly_service_calls",
+}
+SEEDS = {"seeds/areas", "seeds/service_hours", "seeds/services", "seeds/sla_targets"}
+LANDING = {
+    "raw/changes",
+    "raw/incidents",
+    "raw/probe_checks",
+    "raw/service_calls",
+    "raw/service_windows",
+}
+PUBLISH = {"publish/report_delivery", "publish/report_draft", "serving_copy"}
+
+
+def test_ops_asset_keys_per_group(graph):
+    groups: dict[str, set[str]] = {}
+    for key in graph.get_all_asset_keys():
+        groups.setdefault(graph.get(key).group_name, set()).add(key.to_user_string())
+    assert groups == {
+        "landing": LANDING,
+        "reference_data": SEEDS,
+        "staging": STAGING,
+        "intermediate": INTERMEDIATE,
+        "marts": MARTS,
+        "publish": PUBLISH,
     }
-    children = graph.get(dg.AssetKey(["raw", "probe_checks"])).child_keys
-    assert dg.AssetKey(["staging", "stg_monitoring__probe_checks"]) in children
 
 
-def test_serving_copy_is_published_after_every_mart():
-    from dagster_project.definitions import defs
-
-    parents = defs().resolve_asset_graph().get(dg.AssetKey("serving_copy")).parent_keys
-    marts = {"dim_services", "fct_monthly_availability", "fct_monthly_service_calls"}
-    assert {dg.AssetKey(["marts", name]) for name in marts} <= parents
-
-
-def test_dbt_tests_are_asset_checks_on_the_marts():
-    from dagster_project.definitions import defs
-
-    checks = defs().resolve_asset_graph().asset_check_keys
-    on_availability = {
-        c.name for c in checks if c.asset_key == dg.AssetKey(["marts", "fct_monthly_availability"])
+def test_ops_each_landing_source_feeds_exactly_its_staging_model(graph):
+    children = {
+        key: _keys(graph.get(dg.AssetKey.from_user_string(key)).child_keys) for key in LANDING
     }
-    assert any(name.startswith("not_null") for name in on_availability), on_availability
+    assert children == {
+        "raw/changes": {"staging/stg_operations__changes"},
+        "raw/incidents": {"staging/stg_incidents__incident_versions"},
+        "raw/probe_checks": {"staging/stg_monitoring__probe_checks"},
+        "raw/service_calls": {"staging/stg_operations__service_calls"},
+        "raw/service_windows": {"staging/stg_operations__service_windows"},
+    }
+
+
+def test_ops_serving_copy_is_published_after_every_mart(graph):
+    """Every model in dbt/models/marts, whatever its name: a new mart is not skipped."""
+    marts = sorted(path.stem for path in (REPO_ROOT / "dbt" / "models" / "marts").glob("*.sql"))
+    assert len(marts) >= 6, marts
+    parents = _keys(graph.get(dg.AssetKey("serving_copy")).parent_keys)
+    missing = [mart for mart in marts if f"marts/{mart}" not in parents]
+    assert missing == [], f"serving_copy is published before {missing} is built"
+    # The folder and the marts group are the same models.
+    assert {f"marts/{mart}" for mart in marts} == MARTS
+    # The report is drafted from the serving copy, and e-mailed after the draft.
+    draft, delivery = (
+        dg.AssetKey(["publish", name]) for name in ("report_draft", "report_delivery")
+    )
+    assert _keys(graph.get(draft).parent_keys) == {"serving_copy"}
+    assert _keys(graph.get(delivery).parent_keys) == {"publish/report_draft"}
+
+
+def test_ops_gx_suite_and_row_accounting_are_the_checks_of_every_landing_source(graph):
+    checks: dict[str, set[str]] = {}
+    for check in graph.asset_check_keys:
+        checks.setdefault(check.asset_key.to_user_string(), set()).add(check.name)
+    both = {"every_row_accounted_for", "gx_suite"}
+    assert {key: checks.get(key) for key in LANDING} == {key: both for key in LANDING}
+
+
+def test_ops_dbt_tests_are_the_asset_checks_of_each_mart(graph):
+    checks: dict[str, set[str]] = {key: set() for key in MARTS}
+    for check in graph.asset_check_keys:
+        if check.asset_key.to_user_string() in MARTS:
+            checks[check.asset_key.to_user_string()].add(check.name)
+    assert checks == {
+        "marts/dim_services": {
+            "accepted_values_dim_services_area__stoettesystemer__serviceplatformen",
+            "not_null_dim_services_area",
+            "not_null_dim_services_label",
+            "not_null_dim_services_service_id",
+            "not_null_dim_services_sort_order",
+            "unique_dim_services_service_id",
+            "unique_dim_services_sort_order",
+        },
+        "marts/fct_downtime_intervals": {
+            "accepted_values_fct_downtime_intervals_condition_source__incident__probe__planned_window__late_window",
+            "accepted_values_fct_downtime_intervals_severity__red__yellow",
+            "assert_downtime_intervals_explain_every_cell",
+            "expression_is_true_fct_downtime_intervals__condition_source_in_probe_incident_downtime_seconds_0_",
+            "expression_is_true_fct_downtime_intervals_downtime_seconds_seconds_1e_6",
+            "not_null_fct_downtime_intervals_condition_id",
+            "not_null_fct_downtime_intervals_condition_source",
+            "not_null_fct_downtime_intervals_month",
+            "not_null_fct_downtime_intervals_service_id",
+            "relationships_fct_downtime_intervals_service_id__service_id__ref_dim_services_",
+            "unique_combination_fct_downtime_intervals_service_id__month__condition_source__condition_id",
+        },
+        "marts/fct_incidents": {
+            "accepted_values_fct_incidents_severity__red__yellow",
+            "accepted_values_fct_incidents_status__open__resolved",
+            "not_null_fct_incidents_incident_id",
+            "not_null_fct_incidents_service_id",
+            "relationships_fct_incidents_service_id__service_id__ref_dim_services_",
+            "unique_combination_fct_incidents_incident_id__service_id",
+            "value_between_fct_incidents_impact__True__1__0",
+            "warn_incident_open_more_than_30_days",
+        },
+        "marts/fct_monthly_availability": {
+            "accepted_values_fct_monthly_availability_status_colour__green__yellow__red",
+            "expression_is_true_fct_monthly_availability__sla_met_is_null_availability_pct_is_null_",
+            "expression_is_true_fct_monthly_availability_abs_service_seconds_excluded_seconds_month_seconds_1e_6",
+            "expression_is_true_fct_monthly_availability_downtime_seconds_service_seconds_1e_6",
+            "expression_is_true_fct_monthly_availability_excluded_seconds_1e_6",
+            "expression_is_true_fct_monthly_availability_known_seconds_service_seconds_1e_6",
+            "expression_is_true_fct_monthly_availability_red_seconds_yellow_seconds_service_seconds_1e_6",
+            "not_null_fct_monthly_availability_availability_display",
+            "not_null_fct_monthly_availability_month",
+            "not_null_fct_monthly_availability_service_id",
+            "relationships_fct_monthly_availability_service_id__service_id__ref_dim_services_",
+            "unique_combination_fct_monthly_availability_service_id__month",
+            "value_between_fct_monthly_availability_availability_pct__100__0",
+            "value_between_fct_monthly_availability_probe_coverage__1__0",
+            "value_between_fct_monthly_availability_service_seconds__2682000__0",
+            "warn_probe_coverage_below_99_pct",
+        },
+        "marts/fct_monthly_operations": {
+            "not_null_fct_monthly_operations_area",
+            "not_null_fct_monthly_operations_month",
+            "unique_combination_fct_monthly_operations_area__month",
+        },
+        "marts/fct_monthly_service_calls": {
+            "expression_is_true_fct_monthly_service_calls_failed_calls_calls",
+            "not_null_fct_monthly_service_calls_area",
+            "not_null_fct_monthly_service_calls_environment",
+            "not_null_fct_monthly_service_calls_month",
+            "unique_combination_fct_monthly_service_calls_area__environment__month",
+        },
+    }  # fmt: skip
+
+
+def _partitions(job: dg.JobDefinition) -> tuple | None:
+    p = job.partitions_def
+    if p is None:
+        return None
+    return (type(p).__name__, p.start.isoformat(), p.timezone, p.end_offset)
+
+
+def test_ops_jobs_select_their_assets_and_partitions(definitions):
+    jobs = {
+        job.name: (_keys(job.asset_layer.selected_asset_keys), _partitions(job))
+        for job in definitions.resolve_all_job_defs()
+        if job.name != "__ASSET_JOB"
+    }
+    build = SEEDS | STAGING | INTERMEDIATE | MARTS | {"serving_copy"}
+    start = "2020-01-01T00:00:00+01:00"
+    assert jobs == {
+        "load_landing": (LANDING, ("DailyPartitionsDefinition", start, "Europe/Copenhagen", 1)),
+        "build_all": (build, ("MonthlyPartitionsDefinition", start, "Europe/Copenhagen", 1)),
+        "monthly_report": (
+            build | {"publish/report_draft", "publish/report_delivery"},
+            ("MonthlyPartitionsDefinition", start, "Europe/Copenhagen", 1),
+        ),
+        "prune_run_history_job": (set(), None),
+    }
+
+
+def test_ops_schedules_tick_in_copenhagen_time(definitions):
+    schedules = {
+        s.name: (s.cron_schedule, s.execution_timezone, s.job_name, s.default_status)
+        for s in definitions.schedules
+    }
+    running = dg.DefaultScheduleStatus.RUNNING
+    assert schedules == {
+        "nightly_load": ("0 2 * * *", "Europe/Copenhagen", "load_landing", running),
+        "monthly_report_draft": ("0 6 1 * *", "Europe/Copenhagen", "monthly_report", running),
+        "prune_run_history_daily": (
+            "30 3 * * *", "Europe/Copenhagen", "prune_run_history_job", running,
+        ),
+    }  # fmt: skip
+
+
+def test_ops_sensors_and_the_jobs_they_start(definitions):
+    def jobs(sensor) -> tuple[str, ...]:
+        return tuple(job.name for job in sensor.jobs) if sensor.has_jobs else ()
+
+    sensors = {
+        s.name: (s.sensor_type.value, jobs(s), s.minimum_interval_seconds, s.default_status)
+        for s in definitions.sensors
+    }
+    running = dg.DefaultSensorStatus.RUNNING
+    assert sensors == {
+        "landing_files": ("STANDARD", ("load_landing",), 60, running),
+        "build_after_load": ("RUN_STATUS", ("build_all",), 60, running),
+        "alert_on_run_failure": ("RUN_STATUS", (), 60, running),
+    }
 
 
 def test_dbt_runs_on_its_own_for_model_development(warehouse, tmp_path):

@@ -242,6 +242,11 @@ def _native_checks(column: Column, limits: TimeLimits) -> list[Check]:
 
 def _bounds_checks(column: Column, value: str, shown: str) -> list[Check]:
     v = column.name
+    low, high = column.minimum, column.maximum
+    if column.exclusive_minimum:  # an interval (low, high]: one reason, as the contract says
+        return [
+            _check(f"{value} <= {low} or {value} > {high}", f"'{v}: not in ({low:g}, {high:g}]'")
+        ]
     checks = []
     if column.minimum is not None:
         checks.append(

@@ -13,7 +13,6 @@ unmounted share must not look like every file removed.
 from __future__ import annotations
 
 import contextlib
-import csv
 import gzip
 import hashlib
 import os
@@ -34,6 +33,7 @@ from dagster_project.landing.checks import (
 )
 from dagster_project.landing.reading import FileRejected, drop_temp, explain, stage_file
 from dagster_project.landing.sources import SOURCES, Source
+from dagster_project.reference import known_service_ids
 from dagster_project.settings import DEFAULT_REFERENCE_DIR
 
 # The blocking check that every data row of every file is loaded or rejected.
@@ -189,12 +189,6 @@ def check_landing(
             "To remove them on purpose: driftsstatus run --allow-empty "
             + ",".join(p.split("/", 1)[0] for p in problems)
         )
-
-
-def known_service_ids(reference_dir: Path = DEFAULT_REFERENCE_DIR) -> list[str]:
-    """The service ids of the reference data (its services seed)."""
-    with (reference_dir / "services.csv").open(encoding="utf-8") as handle:
-        return [row["service_id"] for row in csv.DictReader(handle)]
 
 
 def load_source(

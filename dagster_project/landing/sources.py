@@ -16,8 +16,11 @@ class Column:
     kind: str  # timestamp | text | enum | int | number | id_list | service_id
     required: bool = True
     allowed: tuple[str, ...] = ()
+    # The values allowed, [minimum, maximum] ((minimum, maximum] if exclusive_minimum); an
+    # int's maximum is also its raw column's type bound (an INTEGER holds no more).
     minimum: float | None = None
-    maximum: int | None = None  # the raw column's type bound (an INTEGER holds no more)
+    maximum: float | None = None
+    exclusive_minimum: bool = False
     # A timestamp of something planned (a service window) may lie ahead of today, up to
     # timeline.PLANNED_AHEAD; every other timestamp has happened by the day in progress.
     planned: bool = False
@@ -82,7 +85,9 @@ SOURCES = (
             Column("recorded_at", TS),
             Column("service_ids", "id_list"),
             Column("severity", "enum", allowed=("red", "yellow")),
-            Column("impact", "number", required=False),
+            Column(
+                "impact", "number", required=False, minimum=0, maximum=1, exclusive_minimum=True
+            ),
             Column("started_at", TS),
             Column("ended_at", TS, required=False),
             Column("status", "enum", allowed=("open", "resolved", "cancelled")),
@@ -92,10 +97,7 @@ SOURCES = (
             Column("cause", "text", required=False),
             Column("resolution", "text", required=False),
         ),
-        (
-            ("impact is null or (impact > 0 and impact <= 1)", "impact: not in (0, 1]"),
-            ("ended_at is null or ended_at >= started_at", "ended_at: before started_at"),
-        ),
+        (("ended_at is null or ended_at >= started_at", "ended_at: before started_at"),),
         readable=(
             "case when json_valid(_raw) then json_type(_raw) = 'OBJECT' else false end",
             "line: not a JSON object",

@@ -1,9 +1,10 @@
 """The expectation suites: reviewed JSON in expectations/, one per landing source.
 
-The JSON is the single source of every rule. The one value that lives elsewhere,
-the set of known service ids, is a suite parameter (`{"$PARAMETER":
-"known_service_ids"}`) filled from the services seed when a suite is run, so a
-new service needs no suite edit.
+The JSON restates the data contract of landing/sources.py (columns, required values,
+value sets, ranges, row rules); tests/test_contract_facts.py holds every fact of it to
+sources.py. The one value that lives elsewhere, the set of known service ids, is a
+suite parameter (`{"$PARAMETER": "known_service_ids"}`) filled from the services seed
+when a suite is run, so a new service needs no suite edit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from dagster_project.landing.loader import known_service_ids
+from dagster_project.reference import known_service_ids
 from dagster_project.settings import EXPECTATIONS_DIR
 
 

@@ -1,0 +1,16 @@
+"""The reference data (the dbt seeds in the configured reference folder), read where
+Python needs it: the loader's checks and the GX suites' parameters both use it, so
+neither has to import the other."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from dagster_project.settings import DEFAULT_REFERENCE_DIR
+
+
+def known_service_ids(reference_dir: Path = DEFAULT_REFERENCE_DIR) -> list[str]:
+    """The service ids of the reference data's services seed."""
+    with (reference_dir / "services.csv").open(encoding="utf-8") as handle:
+        return [row["service_id"] for row in csv.DictReader(handle)]
