@@ -28,7 +28,7 @@ class Warehouse(DuckDBResource):
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["Warehouse"]:
         log = context.log.info if context.log else None
-        what = f"dagster run {context.run_id}" if context.run_id else "dagster"
+        what = f"dagster run {context.run.run_id}" if context.run else "dagster"
         with warehouse_lock(Path(self.database), self.lock_timeout, what, on_wait=log):
             yield self
 

@@ -10,6 +10,8 @@ publishing a month again needs a reason and keeps the earlier report.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 from collections.abc import Mapping
@@ -88,7 +90,7 @@ def report_as_of(
             # As in a run: a failed raw check blocks every model that reads the table.
             raise BlockingChecksFailed(as_of, failed)
         dbt = dbt_cli({**dbt_env, "DRIFTSSTATUS_WAREHOUSE": str(copy)})
-        build = dbt.cli(
+        invocation = dbt.cli(
             [
                 "build",
                 # The rules' unit tests pin SQL, not data; the seeds are in the copy.
@@ -101,11 +103,15 @@ def report_as_of(
             ],
             raise_on_error=False,
             target_path=scratch / "target",
-        ).wait()
+        )
+        # dagster-dbt repeats dbt's log on stdout: the command's output is the outcome.
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            invocation.wait()
         if failed := failed_tests(scratch / "target" / "run_results.json"):
             raise BlockingChecksFailed(as_of, failed)
-        if not build.is_successful():
-            raise PublishError(f"computing as of {as_of.isoformat()} failed: {build.get_error()}")
+        if not invocation.is_successful():
+            raise PublishError(f"computing as of {as_of.isoformat()} failed:\n{output.getvalue()}")
         return build_report(copy, month, published_before)
 
 
