@@ -48,7 +48,7 @@ class Settings:
     reference_dir: Path
     memory_limit: str  # DuckDB's, per process (loader, dbt): beyond it DuckDB spills to disk
     # The persistent Dagster instance of `driftsstatus run`, the UI and the daemon
-    # (pipeline/instance.py): its folder, and its storage when not SQLite in that folder.
+    # (infra/instance.py): its folder, and its storage when not SQLite in that folder.
     dagster_home: Path
     dagster_postgres_url: str | None = field(repr=False)  # it holds a password
     # Sources whose landing folder may be empty although the warehouse holds rows from

@@ -157,7 +157,10 @@ def staging_models() -> dict[str, dict[str, Any]]:
     entries = {m["name"]: m for m in _yml(STAGING / "_staging__models.yml")["models"]}
     models = {}
     for sql in STAGING.glob("stg_*.sql"):
-        (name,) = re.findall(r"source\('raw', '(\w+)'\)", sql.read_text(encoding="utf-8"))
+        found = re.findall(r"source\('raw', '(\w+)'\)", sql.read_text(encoding="utf-8"))
+        if not found:  # stg_reference__*: the seeds, not a landing source
+            continue
+        (name,) = found
         assert name not in models, f"two staging models read raw.{name}"
         models[name] = entries[sql.stem]
     return models

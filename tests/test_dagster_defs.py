@@ -45,6 +45,10 @@ STAGING = {
     "staging/stg_operations__changes",
     "staging/stg_operations__service_calls",
     "staging/stg_operations__service_windows",
+    "staging/stg_reference__areas",
+    "staging/stg_reference__service_hours",
+    "staging/stg_reference__services",
+    "staging/stg_reference__sla_targets",
 }
 INTERMEDIATE = {
     "intermediate/int_agreed_service_time",
@@ -64,6 +68,7 @@ MARTS = {
     "marts/fct_monthly_availability",
     "marts/fct_monthly_operations",
     "marts/fct_monthly_service_calls",
+    "marts/fct_service_windows",
 }
 SEEDS = {"seeds/areas", "seeds/service_hours", "seeds/services", "seeds/sla_targets"}
 LANDING = {
@@ -73,7 +78,8 @@ LANDING = {
     "raw/service_calls",
     "raw/service_windows",
 }
-PUBLISH = {"publish/report_delivery", "publish/report_draft", "serving_copy"}
+FRESHNESS = "audit/source_freshness"
+PUBLISH = {FRESHNESS, "publish/report_delivery", "publish/report_draft", "serving_copy"}
 
 
 def test_ops_asset_keys_per_group(graph):
@@ -90,23 +96,23 @@ def test_ops_asset_keys_per_group(graph):
     }
 
 
-def test_ops_each_landing_source_feeds_exactly_its_staging_model(graph):
+def test_ops_each_landing_source_feeds_exactly_its_staging_model_and_the_freshness(graph):
     children = {
         key: _keys(graph.get(dg.AssetKey.from_user_string(key)).child_keys) for key in LANDING
     }
     assert children == {
-        "raw/changes": {"staging/stg_operations__changes"},
-        "raw/incidents": {"staging/stg_incidents__incident_versions"},
-        "raw/probe_checks": {"staging/stg_monitoring__probe_checks"},
-        "raw/service_calls": {"staging/stg_operations__service_calls"},
-        "raw/service_windows": {"staging/stg_operations__service_windows"},
+        "raw/changes": {"staging/stg_operations__changes", FRESHNESS},
+        "raw/incidents": {"staging/stg_incidents__incident_versions", FRESHNESS},
+        "raw/probe_checks": {"staging/stg_monitoring__probe_checks", FRESHNESS},
+        "raw/service_calls": {"staging/stg_operations__service_calls", FRESHNESS},
+        "raw/service_windows": {"staging/stg_operations__service_windows", FRESHNESS},
     }
 
 
 def test_ops_serving_copy_is_published_after_every_mart(graph):
     """Every model in dbt/models/marts, whatever its name: a new mart is not skipped."""
-    marts = sorted(path.stem for path in (REPO_ROOT / "dbt" / "models" / "marts").glob("*.sql"))
-    assert len(marts) >= 6, marts
+    marts = sorted(path.stem for path in (REPO_ROOT / "dbt" / "models" / "marts").rglob("*.sql"))
+    assert len(marts) >= 7, marts
     parents = _keys(graph.get(dg.AssetKey("serving_copy")).parent_keys)
     missing = [mart for mart in marts if f"marts/{mart}" not in parents]
     assert missing == [], f"serving_copy is published before {missing} is built"
@@ -196,6 +202,11 @@ def test_ops_dbt_tests_are_the_asset_checks_of_each_mart(graph):
             "not_null_fct_monthly_service_calls_month",
             "unique_combination_fct_monthly_service_calls_area__environment__month",
         },
+        "marts/fct_service_windows": {
+            "not_null_fct_service_windows_service_id",
+            "not_null_fct_service_windows_window_id",
+            "unique_combination_fct_service_windows_window_id__service_id",
+        },
     }  # fmt: skip
 
 
@@ -212,7 +223,7 @@ def test_ops_jobs_select_their_assets_and_partitions(definitions):
         for job in definitions.resolve_all_job_defs()
         if job.name != "__ASSET_JOB"
     }
-    build = SEEDS | STAGING | INTERMEDIATE | MARTS | {"serving_copy"}
+    build = SEEDS | STAGING | INTERMEDIATE | MARTS | {FRESHNESS, "serving_copy"}
     start = "2020-01-01T00:00:00+01:00"
     assert jobs == {
         "load_landing": (LANDING, ("DailyPartitionsDefinition", start, "Europe/Copenhagen", 1)),
