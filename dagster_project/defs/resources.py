@@ -1,6 +1,7 @@
 """Resources, configured from the settings the definitions' entry point read
 (definitions.py); nothing here reads the environment."""
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,15 +79,8 @@ class Mailer(dg.ConfigurableResource):
     def mail(self) -> Mail | None:
         if not self.host:
             return None
-        return Mail(
-            host=self.host,
-            recipients=tuple(self.recipients),
-            sender=self.sender,
-            port=self.port,
-            starttls=self.starttls,
-            user=self.user,
-            password=self.password,
-        )
+        fields = {field.name: getattr(self, field.name) for field in dataclasses.fields(Mail)}
+        return Mail(**{**fields, "recipients": tuple(self.recipients)})
 
 
 def resources_for(settings: Settings) -> dict[str, dg.ConfigurableResource]:
@@ -114,12 +108,7 @@ def resources_for(settings: Settings) -> dict[str, dg.ConfigurableResource]:
 def _mailer(mail: Mail | None) -> Mailer:
     if mail is None:
         return Mailer()
+    password = dg.EnvVar(PASSWORD_VARIABLE) if mail.password else None
     return Mailer(
-        host=mail.host,
-        recipients=list(mail.recipients),
-        sender=mail.sender,
-        port=mail.port,
-        starttls=mail.starttls,
-        user=mail.user,
-        password=dg.EnvVar(PASSWORD_VARIABLE) if mail.password else None,
+        **{**dataclasses.asdict(mail), "recipients": list(mail.recipients), "password": password}
     )
