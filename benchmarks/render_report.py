@@ -207,9 +207,6 @@ select
         else 'yellow' end as status_colour,
     availability_rounded,
     area,
-    [
-        'jan', 'feb', 'mar', 'apr', 'maj', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec'
-    ][month(month)] || '-' || strftime(month, '%y') as month_label,
     month_seconds::double as month_seconds,
     service_seconds::double as known_seconds,
     false as is_month_to_date

@@ -320,23 +320,48 @@ def _replace_rows(
     con: duckdb.DuckDBPyConnection, landed: _File, services: list[str], limits: TimeLimits
 ) -> dict:
     """Replace the file's rows and rejects in the window; the counts of what it holds."""
-    source, path = landed.source, landed.path
-    if _is_empty(path):
+    if _is_empty(landed.path):
         raise FileRejected("empty file")
     # A Parquet file is kept as it is (landing/store.py) and read from the kept copy; a
     # text file of such a source is kept as its typed records once they are checked.
-    parquet = path.name.lower().endswith(".parquet")
-    if parquet:
-        path = store.keep(con, source, path, landed.sha)
-    native = stage_file(con, source, path)
-    _delete_rows_of(con, source, landed.name, landed.bounds)
+    parquet = landed.path.name.lower().endswith(".parquet")
+    path = store.keep(con, landed.source, landed.path, landed.sha) if parquet else landed.path
+    native = stage_file(con, landed.source, path)
+    _delete_rows_of(con, landed.source, landed.name, landed.bounds)
+    _check_rows(con, landed, services, limits, native, parquet)
+    rejected = _insert_rejects(con, landed)
+    loaded = _insert_good_rows(con, landed, native, parquet)
+    counts = _file_counts(con, landed, limits, native, parquet)
+    if loaded is None:
+        # The copy's rows in the window are those placed there but not rejected: what
+        # the raw view reads (every_row_accounted_for counts the view itself).
+        (placed_rejects,) = con.execute(
+            "select count(*) from audit.rejected_rows where source = ? and file = ? "
+            "and sha256 = ? and row_at >= ? and row_at < ?",
+            [landed.source.name, landed.name, landed.sha, *landed.bounds],
+        ).fetchone()
+        loaded = counts["placed"] - placed_rejects
+    return {"loaded": loaded, "rejected": rejected, **counts}
+
+
+def _check_rows(
+    con: duckdb.DuckDBPyConnection,
+    landed: _File,
+    services: list[str],
+    limits: TimeLimits,
+    native: frozenset[str],
+    parquet: bool,
+) -> None:
+    """`valued`: the staged rows typed, with their instant (`_at`) and whether it lies in
+    the window (`_in`); `checked`: those with their reject reason (`_reason`, null if
+    good). Parquet is read in place, its rows checked as they stream through; text is
+    staged as text already, so its checks are computed once and kept."""
+    source = landed.source
     # A row's instant (its first time column) places it in a window; a row whose instant
     # cannot be read or placed is a reject in every window.
     time_column = next(c for c in source.columns if c.name == source.time_columns[0])
     instant = limits.placeable(value_of(time_column, time_column.name in native), time_column)
     start, end = (f"timestamptz '{bound.isoformat()}'" for bound in landed.bounds)
-    # Parquet is read in place: its rows are checked as they stream through. Text is
-    # staged as text already: its checks are computed once and kept.
     con.execute(
         f"create temp view valued as select *, (_at >= {start} and _at < {end}) as _in "
         f"from (select *, {instant} as _at from ({valued_rows_sql(source, native)}))"
@@ -346,13 +371,27 @@ def _replace_rows(
         f"create temp {kind} checked as "
         + checked_rows_sql(source, services, native, limits, "valued")
     )
+
+
+def _insert_rejects(con: duckdb.DuckDBPyConnection, landed: _File) -> int:
+    """Every failing row of the window (and every undated one) into audit.rejected_rows."""
     (rejected,) = con.execute(
         "insert into audit.rejected_rows "
         "(source, file, line_number, reason, raw_line, row_at, sha256) "
         "select ?, ?, _line, _reason, _raw, _at, ? from checked "
         "where _reason is not null and (_in or _at is null)",
-        [source.name, landed.name, landed.sha],
+        [landed.source.name, landed.name, landed.sha],
     ).fetchone()
+    return rejected
+
+
+def _insert_good_rows(
+    con: duckdb.DuckDBPyConnection, landed: _File, native: frozenset[str], parquet: bool
+) -> int | None:
+    """The window's good rows into the raw table, or for a source kept in the store its
+    copy recorded as a part of the raw view; how many rows were inserted (None for a
+    part: counted with the file's other counts)."""
+    source = landed.source
     if source.kept_in_store:
         if parquet:
             store.record_types(con, source, landed.sha)
@@ -360,22 +399,33 @@ def _replace_rows(
             store.keep_records(con, source, landed.sha)
         store.add_part(con, source, landed.name, landed.sha, landed.bounds)
         store.refresh_view(con, source)
-        loaded = None  # counted below, in the same pass as the file's other counts
-    else:
-        columns = ", ".join(c.name for c in source.columns)
-        values = ", ".join(value_of(c, c.name in native) for c in source.columns)
-        (loaded,) = con.execute(
-            f"insert into {source.rows_table} ({columns}, _file, _line) "
-            f"select {values}, ?, _line from checked where _reason is null and _in",
-            [landed.name],
-        ).fetchone()
+        return None
+    columns = ", ".join(c.name for c in source.columns)
+    values = ", ".join(value_of(c, c.name in native) for c in source.columns)
+    (loaded,) = con.execute(
+        f"insert into {source.rows_table} ({columns}, _file, _line) "
+        f"select {values}, ?, _line from checked where _reason is null and _in",
+        [landed.name],
+    ).fetchone()
+    return loaded
+
+
+def _file_counts(
+    con: duckdb.DuckDBPyConnection,
+    landed: _File,
+    limits: TimeLimits,
+    native: frozenset[str],
+    parquet: bool,
+) -> dict:
+    """The file's rows in the window, data rows, first and last instants, rows beyond the
+    day in progress, rows pending a later window, and rows placed in this one. They need
+    its time columns alone: for Parquet, read without the checks; for text, from the
+    checked rows kept."""
     beyond = " or ".join(
         limits.beyond(value_of(c, c.name in native), c)
-        for c in source.columns
+        for c in landed.source.columns
         if c.kind == "timestamp"
     )
-    # The file's counts and instants need its time columns alone: for Parquet, read
-    # without the checks; for text, from the checked rows kept.
     counts = con.execute(
         f"select count(*) filter (_in or _at is null) as in_window, "
         f"count(*) as data_rows, min(_at) as first_at, max(_at) as last_at, "
@@ -384,17 +434,7 @@ def _replace_rows(
         f"as pending, count(*) filter (_in) as placed from {'valued' if parquet else 'checked'}"
     ).fetchone()
     keys = ("in_window", "data_rows", "first_at", "last_at", "beyond", "pending", "placed")
-    counts = dict(zip(keys, counts, strict=True))
-    if loaded is None:
-        # The copy's rows in the window are those placed there but not rejected: what
-        # the raw view reads (every_row_accounted_for counts the view itself).
-        (placed_rejects,) = con.execute(
-            "select count(*) from audit.rejected_rows where source = ? and file = ? "
-            "and sha256 = ? and row_at >= ? and row_at < ?",
-            [source.name, landed.name, landed.sha, *landed.bounds],
-        ).fetchone()
-        loaded = counts["placed"] - placed_rejects
-    return {"loaded": loaded, "rejected": rejected, **counts}
+    return dict(zip(keys, counts, strict=True))
 
 
 def _covered(con: duckdb.DuckDBPyConnection, landed: _File, instant: str) -> str:

@@ -69,12 +69,7 @@ select
     least(next_month_start_at, {{ as_of_ts() }}) as month_end_at,
     {{ seconds_between('month_start_at', 'least(next_month_start_at, ' ~ as_of_ts() ~ ')') }}
         as month_seconds,
-    next_month_start_at > {{ as_of_ts() }} as is_month_to_date,
-    -- Danish column label as printed in the report, e.g. jan-24, maj-23.
-    [
-        'jan', 'feb', 'mar', 'apr', 'maj', 'jun',
-        'jul', 'aug', 'sep', 'okt', 'nov', 'dec'
-    ][month(month)] || '-' || strftime(month, '%y') as month_label
+    next_month_start_at > {{ as_of_ts() }} as is_month_to_date
 from month_bounds
 -- A month that starts at T or later has nothing to report yet; a
 -- partition-scoped build covers only its window's months.

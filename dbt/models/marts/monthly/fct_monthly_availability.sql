@@ -8,7 +8,6 @@ cells as (
         services.service_id,
         services.area,
         months.month,
-        months.month_label,
         months.month_seconds,
         months.is_month_to_date,
         coalesce(downtime.service_seconds, 0) as service_seconds,
@@ -87,7 +86,6 @@ select
     end as status_colour,
     availability_rounded,
     area,
-    month_label,
     month_seconds,
     known_seconds,
     is_month_to_date
