@@ -35,7 +35,7 @@ run: install debian-run
 	@echo "The Dagster UI: make dagster                (http://127.0.0.1:3000)"
 
 test: install debian-test lint
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --maxschedchunk 1
 
 lint: install
 	$(BIN)/ruff check .

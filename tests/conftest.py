@@ -11,16 +11,20 @@ from dagster_project.infra.dbt_cli import prepare_manifest
 from dagster_project.settings import serving_copy_of
 from tests.helpers import LANDING_SMALL, SMALL_AS_OF, driftsstatus, pipeline_env
 
-# The longest tests (minutes each, measured on CI) start first: `pytest -n 2` hands the
-# tests out in this order, so none of them starts last and runs alone at the end.
+# The longest tests (minutes each, measured on CI) start first. `make test` runs
+# `pytest -n 2 --maxschedchunk 1`: a worker takes the next test in this order when it is
+# done with one, so no long test starts last and runs alone at the end (by default
+# xdist hands each worker a long run of consecutive tests up front).
 SLOW_FIRST = (
-    "test_landing_folder.py",
-    "test_serve_end_to_end.py",
+    "test_landing_folder.py",  # 7 min
+    "test_instance.py",  # 2 x 3 min: the first two workers' second tests
+    "test_serve_end_to_end.py",  # 7 min
     "test_landing_properties.py",
-    "test_instance.py",
+    "test_serving_during_run.py",
     "test_idempotence.py",
     "test_publication.py",
     "test_quality.py",
+    "test_publish_safety.py",
 )
 
 

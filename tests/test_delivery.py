@@ -28,7 +28,7 @@ from openpyxl import load_workbook
 
 from dagster_project.report import Report, build_report
 from dagster_project.report.model import VERDICT_MET, VERDICT_MISSED
-from dagster_project.settings import serving_copy_of
+from dagster_project.settings import load_settings, serving_copy_of
 from tests.helpers import chat_webhook, copy_warehouse, driftsstatus, pipeline_env, query
 from tests.processes import free_port
 from tests.test_publication import DECEMBER_AS_OF
@@ -337,14 +337,19 @@ def test_deliver_without_mail_settings_exits_2_saying_what_to_set(copy):
 def _materialize_delivery(warehouse: Path, mail_env: dict[str, str], monkeypatch):
     """The Dagster asset for January 2024, as the monthly job runs it."""
     from dagster_project.defs.delivery import report_delivery
-    from dagster_project.defs.resources import Warehouse
+    from dagster_project.defs.resources import Warehouse, resources_for
 
+    # The password reaches the resource as its variable, resolved when the run starts.
     for name, value in mail_env.items():
         monkeypatch.setenv(name, value)
+    settings = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(warehouse), **mail_env})
     return dg.materialize(
         [report_delivery],
         partition_key="2024-01-01",
-        resources={"duckdb": Warehouse(database=str(warehouse), lock_timeout=0)},
+        resources={
+            "duckdb": Warehouse(database=str(warehouse), lock_timeout=0),
+            "mailer": resources_for(settings)["mailer"],
+        },
         raise_on_error=False,
     )
 
