@@ -4,6 +4,7 @@
 - landing.py, quality.py: the raw tables (one asset per source) and their blocking
   checks (every row accounted for, the GX suites);
 - dbt.py: the dbt project as assets, its tests as asset checks;
+- freshness.py: each landing feed's newest row against its dbt freshness threshold;
 - publish.py, drafts.py, delivery.py: the serving copy, the monthly draft report, its
   e-mail;
 - jobs.py, schedules.py, sensors.py, alerts.py: what runs when; the failed-run alert;
