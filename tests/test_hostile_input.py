@@ -22,7 +22,13 @@ from dagster_project.timeline import local_today
 PROBES = SOURCES_BY_NAME["probe_checks"]
 HEADER = "checked_at,service_id,probe_id,status,response_ms\n"
 GOOD = "2024-01-05T10:00:00Z,ko_app,p1,up,12\n"
-TODAY = local_today()
+
+
+@pytest.fixture
+def today():
+    """The Copenhagen day in progress, read when the test starts: a module-level value goes
+    stale when a run crosses midnight."""
+    return local_today()
 
 
 @pytest.fixture
@@ -56,7 +62,9 @@ def _accounted(con, source) -> None:
         assert data_rows == loaded + rejected + pending, file
 
 
-def test_contract_instants_the_warehouse_cannot_place_are_rejected_never_dropped(tmp_path, con):
+def test_contract_instants_the_warehouse_cannot_place_are_rejected_never_dropped(
+    today, tmp_path, con
+):
     """Before the first reported month, after the day in progress, or beyond any calendar:
     a reason each, and months_touched/landed_span still work on the folder."""
     stamps = [
@@ -74,7 +82,7 @@ def test_contract_instants_the_warehouse_cannot_place_are_rejected_never_dropped
     )
     summary = load_source(con, tmp_path, PROBES)
     assert (summary.files_rejected, summary.rows_loaded, summary.rows_rejected) == (0, 1, 6)
-    late = f"after the day in progress ({TODAY:%Y-%m-%d})"
+    late = f"after the day in progress ({today:%Y-%m-%d})"
     early = "before the first reported month (2020-01)"
     assert _rejects(con) == [
         ("probe_checks/far.csv", 3, f"checked_at: {late} in '9999-12-31T23:59:59Z'"),
@@ -86,9 +94,9 @@ def test_contract_instants_the_warehouse_cannot_place_are_rejected_never_dropped
     ]
     _accounted(con, PROBES)
     names = ("probe_checks/far.csv",)
-    assert months_touched(tmp_path, names, None, TODAY) == (date(2024, 1, 1), date(2024, 1, 1))
+    assert months_touched(tmp_path, names, None, today) == (date(2024, 1, 1), date(2024, 1, 1))
     january = (date(2024, 1, 1), date(2024, 1, 1))
-    assert landed_span(tmp_path, tmp_path / "not-built.duckdb", TODAY) == january
+    assert landed_span(tmp_path, tmp_path / "not-built.duckdb", today) == january
 
 
 def test_contract_rows_outside_every_day_partition_are_rejected_in_a_day_load(tmp_path, con):
@@ -112,7 +120,7 @@ def test_contract_rows_outside_every_day_partition_are_rejected_in_a_day_load(tm
     _accounted(con, PROBES)
 
 
-def test_contract_other_sources_reject_instants_they_cannot_place(tmp_path, con):
+def test_contract_other_sources_reject_instants_they_cannot_place(today, tmp_path, con):
     _land(
         tmp_path,
         "changes/c.csv",
@@ -135,7 +143,7 @@ def test_contract_other_sources_reject_instants_they_cannot_place(tmp_path, con)
         "service_windows/w.csv",
         "window_id,service_id,starts_at,ends_at,announced_at,description\n"
         "W1,ko_app,2100-01-01T10:00:00Z,2100-01-01T11:00:00Z,2024-01-01T10:00:00Z,far\n"
-        f"W2,ko_app,{TODAY.year + 1}-01-01T10:00:00Z,{TODAY.year + 1}-01-01T11:00:00Z,"
+        f"W2,ko_app,{today.year + 1}-01-01T10:00:00Z,{today.year + 1}-01-01T11:00:00Z,"
         "2024-01-01T10:00:00Z,planned next year\n",
     )
     for name in ("changes", "incidents", "service_windows"):
@@ -151,7 +159,7 @@ def test_contract_other_sources_reject_instants_they_cannot_place(tmp_path, con)
         (
             "incidents/i.jsonl",
             1,
-            f"ended_at: after the day in progress ({TODAY:%Y-%m-%d}) in '9999-12-31T00:00:00Z'",
+            f"ended_at: after the day in progress ({today:%Y-%m-%d}) in '9999-12-31T00:00:00Z'",
         ),
         (
             "service_windows/w.csv",
@@ -163,8 +171,8 @@ def test_contract_other_sources_reject_instants_they_cannot_place(tmp_path, con)
     assert con.execute("select window_id from raw.service_windows").fetchall() == [("W2",)]
     # A window planned for next year bears on no month reported yet.
     names = ("service_windows/w.csv",)
-    month = TODAY.replace(day=1)
-    assert months_touched(tmp_path, names, None, TODAY) == (month, month)
+    month = today.replace(day=1)
+    assert months_touched(tmp_path, names, None, today) == (month, month)
 
 
 def test_contract_a_value_no_raw_column_holds_is_one_rejected_row(tmp_path, con):
@@ -412,11 +420,11 @@ def test_contract_an_unreadable_subfolder_stops_the_load(tmp_path, con):
 
 
 def test_contract_a_row_after_the_day_in_progress_is_read_again_once_the_day_moves_on(
-    tmp_path, con
+    today, tmp_path, con
 ):
     """Unplaceable today is not unplaceable forever: the file is re-read, not skipped, once
     the day in progress has moved on since the load (here: the load is made a day older)."""
-    ahead = f"{TODAY.year + 1}-06-01T10:00:00Z"
+    ahead = f"{today.year + 1}-06-01T10:00:00Z"
     _land(tmp_path, "probe_checks/ahead.csv", HEADER + GOOD + f"{ahead},ko_app,p1,up,1\n")
     load_source(con, tmp_path, PROBES)
     assert con.execute("select rows_beyond from audit.loaded_files").fetchall() == [(1,)]
