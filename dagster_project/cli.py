@@ -103,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--months",
         type=_month_range,
-        help="build only these months, as one run: YYYY-MM..YYYY-MM (default: every month)",
+        help="build only these months, as one run: YYYY-MM..YYYY-MM (default: the months the "
+        "landing folder's rows bear on, with those of files gone from it)",
     )
     run.add_argument(
         "--allow-empty",
@@ -294,11 +295,11 @@ def _fail_run(
 
 
 def _run_locked(settings: Settings, months: tuple[str, str] | None) -> int:
-    from dagster_project.pipeline.run import run_pipeline
+    from dagster_project.pipeline.run import months_to_build, run_pipeline
 
     print(f"Landing folder: {settings.landing_dir}\nWarehouse:      {settings.warehouse}")
-    if months:
-        print(f"Months built: {months[0][:7]} .. {months[1][:7]} (one run)")
+    months = months or months_to_build(settings)
+    print(f"Months built: {months[0][:7]} .. {months[1][:7]} (one run)")
     log_file = _log_file(settings)
     # Dagster reports a failed step with its stack trace on stderr: into the log with
     # dbt's output (the summary names the step and its error).

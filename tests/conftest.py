@@ -1,15 +1,26 @@
-"""Session fixtures: the sample data run once through the real pipeline."""
+"""Session fixtures: the sample data and the small landing folder, each run once through the
+real pipeline for the whole session."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from dagster_project.infra.dbt_cli import prepare_manifest
 from dagster_project.settings import serving_copy_of
-from tests.helpers import LANDING_SMALL, SMALL_AS_OF, driftsstatus, pipeline_env
+from tests.helpers import (
+    LANDING_SMALL,
+    SMALL_AS_OF,
+    copy_warehouse,
+    driftsstatus,
+    pipeline_env,
+)
 
 # The longest tests (minutes each, measured on CI) start first. `make test` runs
 # `pytest -n 2 --maxschedchunk 1`: a worker takes the next test in this order when it is
@@ -42,20 +53,53 @@ def pytest_configure(config: pytest.Config) -> None:
     prepare_manifest()
 
 
-@pytest.fixture(scope="session")
-def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    landing = tmp_path_factory.mktemp("sample") / "landing"
+def _built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], dict]) -> dict:
+    """What `build(folder)` returns, built once for the whole test session: with xdist the
+    first worker to ask builds it under a lock in the folder all workers share, and the
+    others wait for it instead of building their own (a sample run costs minutes). What
+    it builds is read by tests, never written: a test that changes it works on a copy."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    shared = factory.getbasetemp().parent if worker else factory.getbasetemp()
+    folder, done = shared / name, shared / f"{name}.json"
+    with FileLock(shared / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            done.write_text(json.dumps(build(folder)), encoding="utf-8")
+    return json.loads(done.read_text(encoding="utf-8"))
+
+
+def _sample(folder: Path) -> dict:
+    landing = folder / "landing"
     driftsstatus("sample", "--out", str(landing))
-    return landing
+    warehouse = folder / "warehouse" / "warehouse.duckdb"
+    warehouse.parent.mkdir()
+    env = pipeline_env(landing, warehouse)
+    return {"warehouse": str(warehouse), "env": env, "stdout": driftsstatus("run", env=env).stdout}
+
+
+def _small(folder: Path) -> dict:
+    landing = shutil.copytree(LANDING_SMALL, folder / "landing")
+    warehouse = folder / "warehouse.duckdb"
+    result = driftsstatus("run", env=pipeline_env(landing, warehouse, as_of=SMALL_AS_OF))
+    return {"warehouse": str(warehouse), "landing": str(landing), "stdout": result.stdout}
 
 
 @pytest.fixture(scope="session")
-def sample_run(sample_landing: Path, tmp_path_factory: pytest.TempPathFactory):
+def sample_built(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return _built_once(tmp_path_factory, "sample", _sample)
+
+
+@pytest.fixture(scope="session")
+def sample_landing(sample_built: dict) -> Path:
+    """The sample data (`driftsstatus sample`)."""
+    return Path(sample_built["env"]["DRIFTSSTATUS_LANDING_DIR"])
+
+
+@pytest.fixture(scope="session")
+def sample_run(sample_built: dict):
     """`driftsstatus run` on the sample data: (warehouse path, environment, run output)."""
-    warehouse = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
-    env = pipeline_env(sample_landing, warehouse)
-    result = driftsstatus("run", env=env)
-    return warehouse, env, result.stdout
+    return Path(sample_built["warehouse"]), sample_built["env"], sample_built["stdout"]
 
 
 @pytest.fixture(scope="session")
@@ -74,11 +118,23 @@ def served(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def small_run(tmp_path_factory: pytest.TempPathFactory):
+def small_built(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return _built_once(tmp_path_factory, "small", _small)
+
+
+@pytest.fixture(scope="session")
+def small_run(small_built: dict):
     """`driftsstatus run` on tests/landing_small as of SMALL_AS_OF (one situation per
     rule): (warehouse path, run output)."""
-    root = tmp_path_factory.mktemp("small")
-    landing = shutil.copytree(LANDING_SMALL, root / "landing")
-    warehouse = root / "warehouse.duckdb"
-    result = driftsstatus("run", env=pipeline_env(landing, warehouse, as_of=SMALL_AS_OF))
-    return warehouse, result.stdout
+    return Path(small_built["warehouse"]), small_built["stdout"]
+
+
+@pytest.fixture
+def small_site(small_built: dict, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the small run's landing folder and warehouse (with its serving copy and
+    raw store) for a test that runs on: (landing folder, warehouse)."""
+    landing = shutil.copytree(small_built["landing"], tmp_path / "landing")
+    warehouse = copy_warehouse(
+        Path(small_built["warehouse"]), tmp_path / "warehouse.duckdb", serving=True
+    )
+    return landing, warehouse

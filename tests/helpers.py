@@ -63,6 +63,18 @@ def copy_warehouse(source: Path, target: Path, *, serving: bool = False) -> Path
     return target
 
 
+def mart_rows(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every row of every mart, sorted: what two builds must agree on."""
+    tables = [
+        t
+        for (t,) in query(
+            warehouse,
+            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1",
+        )
+    ]
+    return {t: query(warehouse, f"select * from marts.{t} order by all") for t in tables}
+
+
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Read from a finished warehouse with a short-lived read-only connection."""
     with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -12,21 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, driftsstatus, pipeline_env, query
+from tests.helpers import REPO_ROOT, driftsstatus, mart_rows, pipeline_env
 from tests.processes import running
 
 AS_OF = "2024-03-01T00:00:00+01:00"
-
-
-def _marts(warehouse: Path) -> dict[str, list[tuple]]:
-    tables = [
-        t
-        for (t,) in query(
-            warehouse,
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1",
-        )
-    ]
-    return {t: query(warehouse, f"select * from marts.{t} order by all") for t in tables}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +33,7 @@ def quarter_landing(sample_landing: Path, tmp_path_factory: pytest.TempPathFacto
 def uninterrupted(quarter_landing: Path, tmp_path_factory: pytest.TempPathFactory):
     warehouse = tmp_path_factory.mktemp("uninterrupted") / "warehouse.duckdb"
     driftsstatus("run", env=pipeline_env(quarter_landing, warehouse, as_of=AS_OF))
-    return warehouse, _marts(warehouse)
+    return warehouse, mart_rows(warehouse)
 
 
 def test_a_second_run_over_the_same_folder_skips_every_file_and_changes_nothing(
@@ -53,7 +42,7 @@ def test_a_second_run_over_the_same_folder_skips_every_file_and_changes_nothing(
     warehouse, marts = uninterrupted
     again = driftsstatus("run", env=pipeline_env(quarter_landing, warehouse, as_of=AS_OF))
     assert "probe_checks     files 0/3/0  rows 0/0" in again.stdout
-    assert _marts(warehouse) == marts
+    assert mart_rows(warehouse) == marts
 
 
 def test_a_run_killed_in_the_middle_of_a_load_then_rerun_gives_the_same_marts(
@@ -84,4 +73,4 @@ def test_a_run_killed_in_the_middle_of_a_load_then_rerun_gives_the_same_marts(
         run.wait()
     assert run.returncode == -signal.SIGKILL
     driftsstatus("run", env=pipeline_env(quarter_landing, warehouse, as_of=AS_OF))
-    assert _marts(warehouse) == uninterrupted[1]
+    assert mart_rows(warehouse) == uninterrupted[1]

@@ -5,13 +5,10 @@ every row and the serving copy; removing files on purpose is reported."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 from dagster_project.settings import serving_copy_of
-from tests.helpers import driftsstatus, pipeline_env, query
-
-AS_OF = "2024-03-20T00:00:00+01:00"
+from tests.helpers import SMALL_AS_OF, driftsstatus, mart_rows, pipeline_env, query
 
 
 def _digest(path: Path) -> str:
@@ -32,14 +29,14 @@ def _failed_step(result, message: str) -> None:
     assert "Run FAILED." in result.stdout
 
 
-def test_contract_a_missing_or_emptied_landing_folder_keeps_everything_until_said(tmp_path):
-    """One warehouse through the three cases: an unmounted share, an emptied source folder
-    (both fail and change nothing), and the same folder emptied on purpose (removed and
-    reported)."""
-    landing = shutil.copytree(Path(__file__).with_name("landing_small"), tmp_path / "landing")
-    warehouse = tmp_path / "warehouse.duckdb"
-    env = pipeline_env(landing, warehouse, as_of=AS_OF)
-    driftsstatus("run", env=env)
+def test_contract_a_missing_or_emptied_landing_folder_keeps_everything_until_said(
+    small_site, tmp_path
+):
+    """One warehouse (the small run's, copied) through the three cases: an unmounted share,
+    an emptied source folder (both fail and change nothing), and the same folder emptied on
+    purpose (removed and reported)."""
+    landing, warehouse = small_site
+    env = pipeline_env(landing, warehouse, as_of=SMALL_AS_OF)
     before, served = _counts(warehouse), _digest(serving_copy_of(warehouse))
 
     unmounted = tmp_path / "not-mounted"
@@ -74,3 +71,25 @@ def test_contract_a_missing_or_emptied_landing_folder_keeps_everything_until_sai
     assert query(
         serving_copy_of(warehouse), "select source, file, rows_removed from audit.removed_files"
     ) == [("changes", "changes/changes.csv", 4)]
+
+
+def test_r1_a_file_gone_from_the_folder_takes_its_months_with_it(small_site, small_run):
+    """A probe file that opened the month spine a month earlier is loaded, then deleted: the
+    next run builds the months its rows bore on (not every month since 2020) and leaves the
+    marts exactly as the small run without it built them."""
+    landing, warehouse = small_site
+    env = pipeline_env(landing, warehouse, as_of=SMALL_AS_OF)
+    early = landing / "probe_checks" / "early.csv"
+    early.write_text(
+        "checked_at,service_id,probe_id,status,response_ms\n"
+        "2023-12-15T10:00:00+01:00,ko_app,p1,up,120\n"
+    )
+    first = driftsstatus("run", env=env)
+    assert "Months built: 2023-12 .. 2024-03 (one run)" in first.stdout, first.stdout
+    months = "select distinct month::varchar from marts.fct_monthly_availability order by 1"
+    assert query(serving_copy_of(warehouse), months)[0] == ("2023-12-01",)
+
+    early.unlink()
+    again = driftsstatus("run", env=env)
+    assert "Months built: 2023-12 .. 2024-03 (one run)" in again.stdout, again.stdout
+    assert mart_rows(warehouse) == mart_rows(small_run[0])

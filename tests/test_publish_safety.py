@@ -21,11 +21,17 @@ from dagster_project.infra.lock import warehouse_lock
 from dagster_project.publish.scratch import LOCK_NAME, PREFIX
 from dagster_project.quality import validate_file
 from dagster_project.settings import serving_copy_of
-from tests.helpers import REPO_ROOT, copy_warehouse, driftsstatus, pipeline_env, query
+from tests.helpers import (
+    REPO_ROOT,
+    SMALL_AS_OF,
+    copy_warehouse,
+    driftsstatus,
+    pipeline_env,
+    query,
+)
 
-AS_OF = "2024-03-20T00:00:00+01:00"
+AS_OF = SMALL_AS_OF
 AS_OF_UTC = "2024-03-19T23:00:00+00:00"  # as a publication keeps it
-SMALL_LANDING = Path(__file__).with_name("landing_small")
 
 
 @dataclass(frozen=True)
@@ -45,17 +51,14 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """The small landing folder, run as of 20 March 2024 (February and March 2024)."""
+def small(small_built: dict, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """A copy of the small run, as of 20 March 2024 (February and March 2024)."""
     root = tmp_path_factory.mktemp("small")
-    landing = shutil.copytree(SMALL_LANDING, root / "landing")
-    env = {
-        **pipeline_env(landing, root / "warehouse.duckdb", as_of=AS_OF),
-        # Scratch folders of this module's commands stay in its own temporary folder.
-        "TMPDIR": str(root),
-    }
-    driftsstatus("run", env=env)
-    return Site(landing, root / "warehouse.duckdb", env)
+    built = Site(Path(small_built["landing"]), Path(small_built["warehouse"]), {})
+    site = built.copy_to(root / "site")
+    # Scratch folders of this module's commands stay in its own temporary folder.
+    env = {**site.env, "DRIFTSSTATUS_AS_OF": AS_OF, "TMPDIR": str(root)}
+    return Site(site.landing, site.warehouse, env)
 
 
 @pytest.fixture(scope="module")

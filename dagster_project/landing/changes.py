@@ -138,9 +138,9 @@ def _local_month(instant: datetime) -> date:
 def landed_span(landing_dir: Path, warehouse: Path, today: date) -> tuple[date, date] | None:
     """The first and last month the landing folder's rows bear on, loaded or not yet.
 
-    Loaded files are dated by audit.loaded_files (their old content included), new and
-    changed ones by reading them. None when a loaded file has gone from the folder (its
-    rows may have borne on any month) or nothing can be dated.
+    Loaded files are dated by audit.loaded_files (their old content included, and files
+    gone from the folder too: the build must drop what their rows made), new and changed
+    ones by reading them. None when nothing can be dated.
     """
     loaded: list[tuple] = []
     rejected: list[tuple] = []
@@ -155,8 +155,6 @@ def landed_span(landing_dir: Path, warehouse: Path, today: date) -> tuple[date, 
             ).fetchall()
             rejected = con.execute("select file, sha256 from audit.rejected_files").fetchall()
     state = {name: sha for name, (_, _, sha) in landing_changes(landing_dir, {}).state.items()}
-    if {name for name, *_ in loaded} - set(state):
-        return None
     known = {(name, sha) for name, sha, *_ in loaded} | set(rejected)
     new = tuple(name for name, sha in state.items() if (name, sha) not in known)
     bounds = [moment for *_, first, last in loaded for moment in (first, last) if moment]
