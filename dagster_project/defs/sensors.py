@@ -7,16 +7,13 @@ entry point with the settings it read (definitions.py)."""
 
 import hashlib
 import json
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from dagster_project.defs.alerts import alert_on_run_failure
 from dagster_project.defs.jobs import build_all, load_landing
 from dagster_project.defs.partitions import (
-    LOCAL_ZONE,
     RANGE_END_TAG,
     RANGE_START_TAG,
     daily,
@@ -28,6 +25,7 @@ from dagster_project.defs.partitions import (
 from dagster_project.defs.resources import LandingFolder, ServingCopy
 from dagster_project.landing.changes import landing_changes, months_touched
 from dagster_project.landing.loader import LandingUnavailable
+from dagster_project.timeline import local_today
 
 
 def sensors_for(interval: int) -> list[dg.SensorDefinition]:
@@ -72,7 +70,7 @@ def landing_files(
         return dg.SkipReason(str(problem))
     if not found.any:
         return dg.SkipReason("no new, changed or removed files in the landing folder")
-    today = datetime.now(ZoneInfo(LOCAL_ZONE)).date()
+    today = local_today()
     # Old rows of changed files are read from the serving copy: the sensor never waits
     # for, or locks, the warehouse the pipeline writes.
     months = months_touched(Path(landing.path), found.changed, Path(serving.path), today)

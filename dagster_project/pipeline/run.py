@@ -5,15 +5,12 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from dagster_project.definitions import definitions_for
 from dagster_project.defs.partitions import (
-    LOCAL_ZONE,
     days_of_months,
     month_key,
     monthly,
@@ -25,6 +22,7 @@ from dagster_project.landing.changes import landed_span
 from dagster_project.landing.loader import LandingUnavailable
 from dagster_project.landing.sources import SOURCES
 from dagster_project.settings import Settings
+from dagster_project.timeline import local_today
 
 
 @dataclass
@@ -119,7 +117,7 @@ def months_to_build(settings: Settings) -> tuple[str, str]:
     record than every month since 2020, which is the range only when nothing can be
     dated. A range of 2020-2026 costs minutes even on a few rows: Dagster records a
     materialization per day partition."""
-    today = datetime.now(ZoneInfo(LOCAL_ZONE)).date()
+    today = local_today()
     try:
         span = landed_span(settings.landing_dir, settings.warehouse, today)
     except LandingUnavailable:
