@@ -27,14 +27,15 @@ from tests.helpers import (
 # done with one, so no long test starts last and runs alone at the end (by default
 # xdist hands each worker a long run of consecutive tests up front).
 SLOW_FIRST = (
-    "test_landing_folder.py",  # 7 min
-    "test_instance.py",  # 2 x 3 min: the first two workers' second tests
-    "test_serve_end_to_end.py",  # 7 min
-    "test_landing_properties.py",
+    "test_serve_end_to_end.py",  # 9 min, and no shared build to wait for
+    "test_instance.py",  # its first test builds the shared sample run meanwhile
+    "test_landing_properties.py",  # 4 min
     "test_serving_during_run.py",
+    "test_quality.py",
+    "test_alerts.py",
     "test_idempotence.py",
     "test_publication.py",
-    "test_quality.py",
+    "test_landing_folder.py",
     "test_publish_safety.py",
 )
 
