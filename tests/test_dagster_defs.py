@@ -55,6 +55,7 @@ INTERMEDIATE = {
     "intermediate/int_conditions",
     "intermediate/int_incidents_as_of",
     "intermediate/int_monthly_service_downtime",
+    "intermediate/int_probe_hours",
     "intermediate/int_probe_status_intervals",
     "intermediate/int_report_months",
     "intermediate/int_scheduled_service_time",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from dagster_project.landing import witness
+from dagster_project.landing.checks import TimeLimits
 from dagster_project.landing.loader import load_source
+from dagster_project.landing.reading import stage_file
 from dagster_project.landing.sources import SOURCES_BY_NAME
 from dagster_project.sample.scale import expected_availability
 from dagster_project.settings import serving_copy_of
@@ -147,3 +151,75 @@ def test_r1_a_parquet_timestamp_without_time_zone_is_rejected(tmp_path: Path):
         assert con.execute("select reason from audit.rejected_rows").fetchall() == [
             ("checked_at: no UTC offset in '2024-01-05 10:00:00'",)
         ]
+
+
+# One bad value among 1,000 good checks: (line 500's columns, its reject reason). A
+# native column's least value, its greatest and a missing one, and a text column's
+# distinct values are the witnesses the loader judges a Parquet file by first.
+BAD_VALUES = {
+    "response_ms_below_range": ("response_ms", "-1", "response_ms: below 0 in '-1'"),
+    "response_ms_above_range": (
+        "response_ms", "3000000000", "response_ms: above 2147483647 in '3000000000'",
+    ),
+    "checked_at_missing": ("checked_at", "null", "checked_at: missing"),
+    "checked_at_before_2020": (
+        "checked_at", "timestamptz '2019-06-01 00:00:00+00'",
+        "checked_at: before the first reported month (2020-01) in '2019-06-01 00:00:00+00'",
+    ),
+    "status_unknown": (
+        "status", "'sideways'", "status: 'sideways' not one of up, degraded, down",
+    ),
+    "service_unknown": ("service_id", "'nope'", "service_id: unknown service 'nope'"),
+    "probe_blank": ("probe_id", "'  '", "probe_id: missing"),
+}  # fmt: skip
+
+
+def _thousand_checks(bad: tuple[str, str] | None = None) -> str:
+    """1,000 checks of ko_app, one a minute from 2024-01-05 00:00:07 UTC, response 100 ms
+    or missing; line 500 with `bad` = (column, SQL value) instead."""
+    values = {
+        "checked_at": "timestamptz '2024-01-05 00:00:07+00' + to_minutes(i)",
+        "service_id": "'ko_app'",
+        "probe_id": "'p' || (i % 2 + 1)",
+        "status": "case when i % 7 = 0 then 'down' else 'up' end",
+        "response_ms": "case when i % 3 = 0 then null else 100 end::bigint",
+    }
+    if bad:
+        column, value = bad
+        values[column] = f"case when i = 499 then {value} else {values[column]} end"
+    columns = ", ".join(f"{sql} as {name}" for name, sql in values.items())
+    return f"select {columns} from range(1000) as r(i)"
+
+
+@pytest.mark.parametrize("fault", [None, *BAD_VALUES])
+def test_r1_a_parquet_file_is_judged_by_its_witnesses_and_every_bad_row_still_caught(
+    tmp_path: Path, fault: str | None
+):
+    column, value, reason = BAD_VALUES[fault] if fault else (None, None, None)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("set TimeZone = 'UTC'")
+        path = tmp_path / "landing" / "probe_checks" / "f.parquet"
+        _parquet(con, path, _thousand_checks((column, value) if fault else None))
+        source = SOURCES_BY_NAME["probe_checks"]
+        native = stage_file(con, source, path)
+        verdict = witness.clean_file(con, source, ["ko_app"], native, TimeLimits.now())
+        if fault:
+            assert verdict is None
+        else:
+            assert verdict == witness.CleanFile(
+                1000,
+                datetime(2024, 1, 5, 0, 0, 7, tzinfo=UTC),
+                datetime(2024, 1, 5, 16, 39, 7, tzinfo=UTC),
+            )
+        summary = load_source(con, tmp_path / "landing", source)
+        assert (summary.rows_loaded, summary.rows_rejected) == ((999, 1) if fault else (1000, 0))
+        assert con.execute("select line_number, reason from audit.rejected_rows").fetchall() == (
+            [(500, reason)] if fault else []
+        )
+        assert con.execute(
+            "select data_rows, rows_loaded, rows_rejected, rows_pending, rows_beyond, "
+            "first_at, last_at from audit.loaded_files"
+        ).fetchone() == (
+            1000, 999 if fault else 1000, 1 if fault else 0, 0, 0,
+            datetime(2024, 1, 5, 0, 0, 7, tzinfo=UTC), datetime(2024, 1, 5, 16, 39, 7, tzinfo=UTC),
+        )  # fmt: skip

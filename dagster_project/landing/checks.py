@@ -110,15 +110,16 @@ def checked_rows_sql(
     return f"select *, coalesce(_error, case when {fails} then {reason} end) as _reason from {rows}"
 
 
-def valued_rows_sql(source: Source, native: frozenset[str]) -> str:
-    """`staged` with each text column trimmed once and parsed once: the checks, the
-    instant and the insert read these instead of parsing the text again per use."""
+def valued_rows_sql(source: Source, native: frozenset[str], rows: str = "staged") -> str:
+    """`rows` (the staged file) with each text column trimmed once and parsed once: the
+    checks, the instant and the insert read these instead of parsing the text again
+    per use."""
     text = [c for c in source.columns if c.name not in native]
     if not text:
-        return "select * from staged"  # a natively typed column is its own value
+        return f"select * from {rows}"  # a natively typed column is its own value
     trimmed = ", ".join(f"nullif(trim({c.name}), '') as {_text_of(c)}" for c in text)
     values = ", ".join(f"{typed(c, text=_text_of(c))} as {value_of(c)}" for c in text)
-    return f"select *, {values} from (select *, {trimmed} from staged)"
+    return f"select *, {values} from (select *, {trimmed} from {rows})"
 
 
 def value_of(column: Column, native: bool = False) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.landing import store
+from dagster_project.landing import store, witness
 from dagster_project.landing.checks import (
     TimeLimits,
     checked_rows_sql,
@@ -328,10 +328,11 @@ def _replace_rows(
     path = store.keep(con, landed.source, landed.path, landed.sha) if parquet else landed.path
     native = stage_file(con, landed.source, path)
     _delete_rows_of(con, landed.source, landed.name, landed.bounds)
+    clean = witness.clean_file(con, landed.source, services, native, limits) if parquet else None
     _check_rows(con, landed, services, limits, native, parquet)
-    rejected = _insert_rejects(con, landed)
+    rejected = 0 if clean else _insert_rejects(con, landed)
     loaded = _insert_good_rows(con, landed, native, parquet)
-    counts = _file_counts(con, landed, limits, native, parquet)
+    counts = _clean_counts(landed, clean) or _file_counts(con, landed, limits, native, parquet)
     if loaded is None:
         # The copy's rows in the window are those placed there but not rejected: what
         # the raw view reads (every_row_accounted_for counts the view itself).
@@ -435,6 +436,24 @@ def _file_counts(
     ).fetchone()
     keys = ("in_window", "data_rows", "first_at", "last_at", "beyond", "pending", "placed")
     return dict(zip(keys, counts, strict=True))
+
+
+def _clean_counts(landed: _File, clean: witness.CleanFile | None) -> dict | None:
+    """_file_counts of a clean file wholly inside the window, without reading it: every
+    row is placeable and placed in this window, none beyond or pending."""
+    start, end = landed.bounds
+    if not clean or clean.first_at is None or clean.first_at < start or clean.last_at >= end:
+        return None
+    rows = clean.rows
+    return {
+        "in_window": rows,
+        "data_rows": rows,
+        "first_at": clean.first_at,
+        "last_at": clean.last_at,
+        "beyond": 0,
+        "pending": 0,
+        "placed": rows,
+    }
 
 
 def _covered(con: duckdb.DuckDBPyConnection, landed: _File, instant: str) -> str:

@@ -1,45 +1,25 @@
 -- R4: each service's probe status as runs of equal status, [start_at, end_at)
 -- intervals, so nothing downstream works minute by minute.
 --
--- Scale: checks are folded into hours in one pass. Per service, probe and UTC
--- hour, three 60-bit masks say in which minutes the probe reported, reported
--- down, and reported down or degraded: the worst check per probe and minute,
--- as bits. An hour where every minute is known and no probe said anything but
--- up (nearly all of them) is one 60-minute up block; only the other hours (an
--- outage, a gap: a few a day) get the majority vote minute by minute, as a
--- 60-character string per hour whose runs of one character are the blocks.
--- Adjacent blocks of one status then merge into runs: gaps and islands over
--- the blocks, where within a run the start minus the minutes of the blocks
--- before it is constant. No minute is ever stored or sorted.
+-- Scale: the checks come folded into per-probe hour masks (int_probe_hours). An
+-- hour where every minute is known and no probe said anything but up (nearly
+-- all of them) is one 60-minute up block; only the other hours (an outage, a
+-- gap: a few a day) get the majority vote minute by minute, as a 60-character
+-- string per hour whose runs of one character are the blocks. Adjacent blocks
+-- of one status then merge into runs: gaps and islands over the blocks, where
+-- within a run the start minus the minutes of the blocks before it is constant.
+-- No minute is ever stored or sorted.
 with
 
-checks as (
+probe_hours as (
     select
         service_id,
         probe_id,
-        status,
-        -- Integer maths: calendar functions on a TIMESTAMPTZ are far slower.
-        epoch_us(minute_start) // 60000000 as minute_index
-    from {{ ref('stg_monitoring__probe_checks') }}
-    -- Only the months being built (all without a window). On the stored instant,
-    -- so the scan skips other months' row groups; months begin on whole minutes.
-    where {{ instant_in_build_window('checked_at') }}
-),
-
-probe_hours as materialized (
-    select
-        service_id,
-        probe_id,
-        minute_index // 60 as hour_index,
-        bit_or(1::ubigint << (minute_index % 60)) as known,
-        bit_or(case when status = 'down' then 1::ubigint << (minute_index % 60) else 0 end) as down,
-        bit_or(
-            case
-                when status in ('down', 'degraded') then 1::ubigint << (minute_index % 60) else 0
-            end
-        ) as bad
-    from checks
-    group by service_id, probe_id, minute_index // 60
+        epoch_us(hour_start) // 3600000000 as hour_index,
+        known_mask as known,
+        down_mask as down,
+        bad_mask as bad
+    from {{ ref('int_probe_hours') }}
 ),
 
 hours as materialized (

@@ -1,0 +1,36 @@
+-- R4, first step: each probe's checks folded into its UTC hours, in one pass.
+--
+-- Per service, probe and hour, three 60-bit masks say in which minutes the
+-- probe reported, reported down, and reported down or degraded: the worst check
+-- per probe and minute, as bits. Hundreds of millions of checks become a few
+-- million rows, which the vote (int_probe_status_intervals) and the duplicate
+-- check (tests/warn_probe_check_landed_twice.sql: more checks than minutes)
+-- read instead of the checks.
+with
+
+checks as (
+    select
+        service_id,
+        probe_id,
+        status,
+        -- Integer maths: calendar functions on a TIMESTAMPTZ are far slower.
+        epoch_us(minute_start) // 60000000 as minute_index
+    from {{ ref('stg_monitoring__probe_checks') }}
+    -- Only the months being built (all without a window). On the stored instant,
+    -- so the scan skips other months' row groups; months begin on whole minutes.
+    where {{ instant_in_build_window('checked_at') }}
+)
+
+select
+    service_id,
+    probe_id,
+    to_timestamp(minute_index // 60 * 3600) as hour_start,
+    bit_or(1::ubigint << (minute_index % 60)) as known_mask,
+    bit_or(case when status = 'down' then 1::ubigint << (minute_index % 60) else 0 end)
+        as down_mask,
+    bit_or(
+        case when status in ('down', 'degraded') then 1::ubigint << (minute_index % 60) else 0 end
+    ) as bad_mask,
+    count(*) as checks
+from checks
+group by service_id, probe_id, minute_index // 60
