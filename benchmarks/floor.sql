@@ -24,17 +24,19 @@ probe_hours as materialized (
     select
         service_id,
         probe_id,
-        epoch_us(checked_at) // 3600000000 as hour,
-        bit_or(1::ubigint << (epoch_us(checked_at) // 60000000 % 60)) as known,
-        bit_or(
-            case when status = 'down' then 1::ubigint << (epoch_us(checked_at) // 60000000 % 60)
-            else 0::ubigint end
-        ) as down,
-        bit_or(
-            case when status != 'up' then 1::ubigint << (epoch_us(checked_at) // 60000000 % 60)
-            else 0::ubigint end
-        ) as bad
-    from {checks}
+        minute // 60 as hour,
+        bit_or(bit) as known,
+        coalesce(bit_or(bit) filter (where status = 'down'), 0::ubigint) as down,
+        coalesce(bit_or(bit) filter (where status != 'up'), 0::ubigint) as bad
+    from (
+        select
+            service_id,
+            probe_id,
+            status,
+            epoch_us(checked_at) // 60000000 as minute,
+            1::ubigint << (minute % 60) as bit
+        from {checks}
+    )
     group by all
 ),
 
@@ -48,19 +50,26 @@ service_hours as (
     group by all
 ),
 
--- R4 in the other hours: a minute's status is the majority of the probes reporting.
-votes as (
+-- R4 in the other hours: a minute's status is the majority of the probes reporting,
+-- counted over the probes' masks side by side (as the pipeline does: no row per
+-- minute): per minute the probes reporting, twice those saying down, twice those
+-- saying down or degraded.
+minute_counts as (
     select
         p.service_id,
         p.hour,
-        count(*) filter (where (p.known >> m.minute) & 1 = 1) as reporting,
-        count(*) filter (where (p.down >> m.minute) & 1 = 1) as down,
-        count(*) filter (where (p.bad >> m.minute) & 1 = 1) as bad
+        list_transform(
+            range(60)::ubigint[],
+            lambda m: [
+                len(list_filter(list(p.known), lambda x: (x >> m) & 1::ubigint = 1::ubigint)),
+                2 * len(list_filter(list(p.down), lambda x: (x >> m) & 1::ubigint = 1::ubigint)),
+                2 * len(list_filter(list(p.bad), lambda x: (x >> m) & 1::ubigint = 1::ubigint))
+            ]
+        ) as counts
     from probe_hours as p
     semi join service_hours as s
         on p.service_id = s.service_id and p.hour = s.hour and not s.whole_up
-    cross join range(60) as m (minute)
-    group by p.service_id, p.hour, m.minute
+    group by all
 ),
 
 hours as (
@@ -71,11 +80,10 @@ hours as (
     select
         service_id,
         hour,
-        count(*) filter (where reporting > 0),
-        count(*) filter (where down * 2 > reporting),
-        count(*) filter (where down * 2 <= reporting and bad * 2 > reporting)
-    from votes
-    group by all
+        len(list_filter(counts, lambda c: c[1] > 0)),
+        len(list_filter(counts, lambda c: c[2] > c[1])),
+        len(list_filter(counts, lambda c: c[2] <= c[1] and c[3] > c[1]))
+    from minute_counts
 ),
 
 -- R1: an hour's Copenhagen month, once per hour rather than once per service-hour.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import query
+from tests.helpers import SMALL_AS_OF, driftsstatus, mart_rows, pipeline_env, query
 
 # The run (the session fixture small_run) is as of tests.helpers.SMALL_AS_OF.
 FEB, MAR = "2024-02-01", "2024-03-01"
@@ -137,3 +137,36 @@ def test_warnings_are_listed_and_do_not_stop_the_run(small_run):
         "staging/stg_operations__service_calls:warn_service_calls_missing_for_an_hour",
     }
     assert stdout.rstrip().splitlines()[-2] == "Run succeeded."
+
+
+def test_r4_a_check_landed_twice_is_a_warning_and_changes_no_figure(small_site, small_run):
+    """A resent file repeats one check (the same probe, service and instant) and adds one
+    more check in a minute that already has one, at another second: the first is the
+    probe checks' key landed twice (a warning, one row), the second is not; neither
+    changes a figure (R4 takes the worst check per probe and minute)."""
+    landing, warehouse = small_site
+    (landing / "probe_checks" / "resent.csv").write_text(
+        "checked_at,service_id,probe_id,status,response_ms\n"
+        "2024-02-01T00:01:05+01:00,ko_app,p1,up,118\n"
+        "2024-02-01T00:01:35+01:00,ko_app,p1,up,90\n",
+        encoding="utf-8",
+    )
+    result = driftsstatus("run", env=pipeline_env(landing, warehouse, as_of=SMALL_AS_OF))
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("  WARNING ")]
+    assert "  WARNING staging/stg_monitoring__probe_checks:warn_probe_check_landed_twice" in (
+        warnings
+    ), result.stdout
+    assert (
+        len(warnings)
+        == len([line for line in small_run[1].splitlines() if line.startswith("  WARNING ")]) + 1
+    ), result.stdout
+    # The key landed twice, and only it: the other check shares a minute, not an instant.
+    rows = query(
+        warehouse,
+        "select service_id, probe_id, checked_at, count(*) from raw.probe_checks "
+        "group by all having count(*) > 1",
+    )
+    assert [(s, p, f"{at:%Y-%m-%d %H:%M:%S}", n) for s, p, at, n in rows] == [
+        ("ko_app", "p1", "2024-01-31 23:01:05", 2)
+    ]
+    assert mart_rows(warehouse) == mart_rows(small_run[0])

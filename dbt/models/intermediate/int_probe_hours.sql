@@ -14,7 +14,8 @@ checks as (
         probe_id,
         status,
         -- Integer maths: calendar functions on a TIMESTAMPTZ are far slower.
-        epoch_us(minute_start) // 60000000 as minute_index
+        epoch_us(minute_start) // 60000000 as minute_index,
+        1::ubigint << (minute_index % 60) as minute_bit
     from {{ ref('stg_monitoring__probe_checks') }}
     -- Only the months being built (all without a window). On the stored instant,
     -- so the scan skips other months' row groups; months begin on whole minutes.
@@ -25,11 +26,10 @@ select
     service_id,
     probe_id,
     to_timestamp(minute_index // 60 * 3600) as hour_start,
-    bit_or(1::ubigint << (minute_index % 60)) as known_mask,
-    bit_or(case when status = 'down' then 1::ubigint << (minute_index % 60) else 0 end)
-        as down_mask,
-    bit_or(
-        case when status in ('down', 'degraded') then 1::ubigint << (minute_index % 60) else 0 end
+    bit_or(minute_bit) as known_mask,
+    coalesce(bit_or(minute_bit) filter (where status = 'down'), 0::ubigint) as down_mask,
+    coalesce(
+        bit_or(minute_bit) filter (where status in ('down', 'degraded')), 0::ubigint
     ) as bad_mask,
     count(*) as checks
 from checks

@@ -51,30 +51,41 @@ vote_hours as (
 
 -- R4's vote in each minute of such an hour, written as one character per minute:
 -- d(own), g (degraded), u(p), or '.' where no probe reported (unknown). Row by row
--- over a few lists: no group per minute, no minute stored.
+-- over a few lists: no group per minute, no minute stored. Per minute, the probes
+-- reporting, twice those saying down, and twice those saying down or degraded;
+-- the shifts stay UBIGINT (a BIGINT minute would make them HUGEINT, slower).
+minute_counts as (
+    select
+        service_id,
+        hour_index,
+        list_transform(
+            range(60)::ubigint[],
+            lambda m: [
+                len(list_filter(known, lambda x: (x >> m) & 1::ubigint = 1::ubigint)),
+                2 * len(list_filter(down, lambda x: (x >> m) & 1::ubigint = 1::ubigint)),
+                2 * len(list_filter(bad, lambda x: (x >> m) & 1::ubigint = 1::ubigint))
+            ]
+        ) as counts
+    from vote_hours
+),
+
 hour_strings as (
     select
         service_id,
         hour_index,
         array_to_string(
             list_transform(
-                range(60),
-                lambda m: case
-                    when
-                        2 * len(list_filter(down, lambda x: (x >> m) & 1 = 1))
-                        > len(list_filter(known, lambda x: (x >> m) & 1 = 1))
-                        then 'd'
-                    when
-                        2 * len(list_filter(bad, lambda x: (x >> m) & 1 = 1))
-                        > len(list_filter(known, lambda x: (x >> m) & 1 = 1))
-                        then 'g'
-                    when len(list_filter(known, lambda x: (x >> m) & 1 = 1)) > 0 then 'u'
+                counts,
+                lambda c: case
+                    when c[2] > c[1] then 'd'
+                    when c[3] > c[1] then 'g'
+                    when c[1] > 0 then 'u'
                     else '.'
                 end
             ),
             ''
         ) as minutes
-    from vote_hours
+    from minute_counts
 ),
 
 -- The hour's runs of one character, in order, each with its first minute.
@@ -130,10 +141,12 @@ keyed as (
         status,
         start_minute,
         minutes,
-        start_minute - coalesce(sum(minutes) over (
+        -- The end minus the minutes up to and including the block (a frame ending at
+        -- the current row is cheaper than one ending just before it).
+        start_minute + minutes - sum(minutes) over (
             partition by service_id, status order by start_minute
-            rows between unbounded preceding and 1 preceding
-        ), 0) as run_key
+            rows between unbounded preceding and current row
+        ) as run_key
     from blocks
 )
 
