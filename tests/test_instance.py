@@ -131,3 +131,41 @@ def test_ops_finished_runs_past_the_retention_are_pruned_and_unfinished_ones_kep
         assert [r.dagster_run.run_id for r in instance.get_run_records()] == [running_now]
         assert all(instance.get_run_by_id(run_id) is None for run_id in finished)
     assert (tmp_path / "dagster" / "dagster.yaml").is_file()
+
+
+_days = dg.DailyPartitionsDefinition(start_date="2024-01-01")
+
+
+@dg.asset(partitions_def=_days, backfill_policy=dg.BackfillPolicy.single_run())
+def _daily_asset() -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"rows": 1})
+
+
+def test_ops_a_range_runs_materializations_are_stored_in_batches_one_per_day(tmp_path: Path):
+    """A run over the 366 days of 2024 records 366 materializations, each with its day,
+    through the event log that writes them in one transaction (infra/event_log.py)."""
+    settings = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "warehouse.duckdb")})
+    job = dg.Definitions(
+        assets=[_daily_asset], jobs=[dg.define_asset_job("days", [_daily_asset])]
+    ).resolve_job_def("days")
+    with persistent_instance(settings) as instance:
+        assert type(instance.event_log_storage).__name__ == "BatchedSqliteEventLogStorage"
+        result = job.execute_in_process(
+            instance=instance,
+            tags={
+                "dagster/asset_partition_range_start": "2024-01-01",
+                "dagster/asset_partition_range_end": "2024-12-31",
+            },
+        )
+        assert result.success
+        stored = instance.get_records_for_run(
+            result.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=1000
+        ).records
+        assert len(stored) == 366
+        days = instance.get_materialized_partitions(_daily_asset.key)
+        assert days == set(
+            _days.get_partition_keys_in_range(dg.PartitionKeyRange("2024-01-01", "2024-12-31"))
+        )
+        latest = instance.get_latest_materialization_event(_daily_asset.key)
+        assert latest.asset_materialization.partition == "2024-12-31"
+        assert latest.asset_materialization.metadata["rows"].value == 1

@@ -21,6 +21,7 @@ from dagster_project.settings import REPO_ROOT, Settings, environment
 
 SHIPPED_CONFIG = REPO_ROOT / "deploy" / "dagster.yaml"
 POSTGRES_URL_VARIABLE = "DRIFTSSTATUS_DAGSTER_POSTGRES_URL"
+SQLITE_STORAGES = ("run_storage", "event_log_storage", "schedule_storage")
 HEADER = (
     "# Written by driftsstatus from deploy/dagster.yaml and the settings, before every use:\n"
     "# edit that file (or the settings), not this copy.\n"
@@ -32,7 +33,13 @@ def instance_config(settings: Settings) -> dict:
     """The shipped instance configuration with the settings' storage and retention."""
     config = yaml.safe_load(SHIPPED_CONFIG.read_text(encoding="utf-8"))
     if settings.dagster_postgres_url:
+        for storage in SQLITE_STORAGES:
+            del config[storage]
         config["storage"] = {"postgres": {"postgres_url": {"env": POSTGRES_URL_VARIABLE}}}
+    else:
+        for storage in SQLITE_STORAGES:
+            folder = config[storage]["config"]["base_dir"]
+            config[storage]["config"]["base_dir"] = str((settings.dagster_home / folder).absolute())
     days = settings.run_retention_days
     config["retention"]["schedule"]["purge_after_days"] = days
     sensor = config["retention"]["sensor"]["purge_after_days"]
@@ -62,6 +69,10 @@ def instance_env(settings: Settings) -> dict[str, str]:
         # One "planned" event per asset and run, not one per day of its range: an event
         # costs milliseconds, and a load of a year of days would log 730 of them first.
         "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
+        # A range run's materializations reach the event log as one batch per output
+        # (written in one transaction on SQLite: infra/event_log.py); a batch ends with
+        # its output, this only bounds it.
+        "DAGSTER_EVENT_BATCH_SIZE": "10000",
     }
     if settings.dagster_postgres_url:
         env[POSTGRES_URL_VARIABLE] = settings.dagster_postgres_url
