@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from dagster_project.landing import witness
+from dagster_project.landing.changes import months_touched
 from dagster_project.landing.checks import TimeLimits
 from dagster_project.landing.loader import load_source
 from dagster_project.landing.reading import stage_file
@@ -18,6 +19,7 @@ from dagster_project.settings import serving_copy_of
 from tests.helpers import REPO_ROOT, driftsstatus, pipeline_env, query
 
 FLOOR_SQL = REPO_ROOT / "benchmarks" / "floor.sql"
+TODAY = date(2026, 12, 3)  # any day after the checks: months_touched caps at its month
 FIGURES = ("service_seconds", "downtime_seconds", "red_seconds", "yellow_seconds")
 
 
@@ -211,6 +213,12 @@ def test_r1_a_parquet_file_is_judged_by_its_witnesses_and_every_bad_row_still_ca
                 datetime(2024, 1, 5, 0, 0, 7, tzinfo=UTC),
                 datetime(2024, 1, 5, 16, 39, 7, tzinfo=UTC),
             )
+        # Its month, from the file's statistics or, with an instant that cannot be
+        # placed, from its rows: January 2024 either way.
+        january = (date(2024, 1, 1), date(2024, 1, 1))
+        assert months_touched(tmp_path / "landing", ("probe_checks/f.parquet",), None, TODAY) == (
+            january
+        )
         summary = load_source(con, tmp_path / "landing", source)
         assert (summary.rows_loaded, summary.rows_rejected) == ((999, 1) if fault else (1000, 0))
         assert con.execute("select line_number, reason from audit.rejected_rows").fetchall() == (

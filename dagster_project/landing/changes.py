@@ -114,10 +114,34 @@ def _new_bounds(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> l
         return []
     try:
         native = stage_instants(con, source, path)
-        span = con.execute(_span_sql(source, "staged", native=native)).fetchone()
+        span = (
+            _native_span(con, source, native)
+            or con.execute(_span_sql(source, "staged", native=native)).fetchone()
+        )
     except (duckdb.Error, FileRejected):
         return []  # the load rejects it and says why; it bears on no month
     return [b for b in span if b is not None]
+
+
+def _native_span(
+    con: duckdb.DuckDBPyConnection, source: Source, native: frozenset[str]
+) -> tuple[datetime, datetime] | None:
+    """The span from the plain least and greatest instants of natively typed (Parquet)
+    time columns, which the file's statistics answer without reading its rows, when
+    every one of them can be placed; else None (the rows are read)."""
+    if not native.issuperset(source.time_columns):
+        return None
+    limits = TimeLimits.now()
+    columns = {c.name: c for c in source.columns}
+    extremes = ", ".join(f"min({c}), max({c})" for c in source.time_columns)
+    found = con.execute(f"select {extremes} from staged").fetchone()
+    pairs = list(zip(found[::2], found[1::2], source.time_columns, strict=True))
+    if any(
+        least is None or least < limits.first or greatest >= limits.upper(columns[c])
+        for least, greatest, c in pairs
+    ):
+        return None
+    return min(p[0] for p in pairs), max(p[1] for p in pairs)
 
 
 def _old_bounds(con: duckdb.DuckDBPyConnection, source: Source, name: str) -> list[datetime]:
