@@ -271,6 +271,12 @@ def test_a_kept_parquet_file_is_read_from_the_store_and_a_lost_row_is_caught(tmp
     con.execute(f"copy (select * from '{copy}' limit 1) to '{copy}.new' (format parquet)")
     copy.with_name(copy.name + ".new").replace(copy)  # a row lost from the copy
     assert unaccounted_files(con, PROBES) == [("probe_checks/f.parquet", 3, 1, 1)]
+    # A load checks the files it changed (`summary.changed_files`), by name.
+    assert summary.changed_files == ["probe_checks/f.parquet"]
+    assert unaccounted_files(con, PROBES, summary.changed_files) == [
+        ("probe_checks/f.parquet", 3, 1, 1)
+    ]
+    assert unaccounted_files(con, PROBES, ["probe_checks/other.parquet"]) == []
 
 
 def test_a_replaced_parquet_files_copy_stays_while_the_serving_copy_reads_it(tmp_path, con):

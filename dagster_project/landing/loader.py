@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import os
 import stat
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,6 +60,12 @@ class LoadSummary:
     rows_removed: int = 0
     rejected_files: list[tuple[str, str]] = field(default_factory=list)
     removed_files: list[tuple[str, int]] = field(default_factory=list)  # (file, rows)
+    loaded_files: list[str] = field(default_factory=list)
+
+    @property
+    def changed_files(self) -> list[str]:
+        """The files whose rows this load changed: loaded again, or gone."""
+        return self.loaded_files + [name for name, _ in self.removed_files]
 
     def as_metadata(self) -> dict[str, int]:
         return {
@@ -226,6 +233,7 @@ def load_source(
             summary.rejected_files.append((landed.name, str(problem)))
             continue
         summary.files_loaded += 1
+        summary.loaded_files.append(landed.name)
         summary.rows_loaded += loaded
         summary.rows_rejected += rejected
     summary.removed_files = _forget_missing(con, source, present, bounds)
@@ -638,24 +646,33 @@ def _is_empty(path: Path) -> bool:
     return False
 
 
-def unaccounted_files(con: duckdb.DuckDBPyConnection, source: Source) -> list[tuple]:
+def unaccounted_files(
+    con: duckdb.DuckDBPyConnection, source: Source, files: Collection[str] | None = None
+) -> list[tuple]:
     """Loads whose rows are not all accounted for: (file, data rows, in raw, in rejects).
 
     For every window a file was loaded over, each of its data rows there is either in the
     raw table or in audit.rejected_rows, and the two counts add up to the rows read. Over
     the whole file, rows loaded + rejected + not yet loaded (outside every window loaded)
-    = its data rows.
+    = its data rows. Of the `files` named (a load's changed files), else of every file.
     """
     at = source.time_columns[0]
+    # Literal names: DuckDB then reads only those files' parts of the raw view, not a
+    # year of checks to check the day just loaded.
+    named = "true" if files is None else f"_file in ({_names(files)})"
+    chosen = "true" if files is None else f"file in ({_names(files)})"
     return con.execute(
         f"""
         with windows as (
             select file, data_rows, start_at, end_at from audit.loaded_windows
-            where source = $source
+            where source = $source and {chosen}
+        ),
+        raw_rows as (
+            select _file, {at} from {source.table} where {named}
         ),
         in_raw as (
             select w.file, w.start_at, count(r._file) as n
-            from windows as w left join {source.table} as r
+            from windows as w left join raw_rows as r
                 on r._file = w.file and r.{at} >= w.start_at and r.{at} < w.end_at
             group by all
         ),
@@ -676,10 +693,10 @@ def unaccounted_files(con: duckdb.DuckDBPyConnection, source: Source) -> list[tu
         ),
         files as (
             select f.file, f.data_rows, f.rows_pending,
-                (select count(*) from {source.table} as r where r._file = f.file) as loaded,
+                (select count(*) from raw_rows as r where r._file = f.file) as loaded,
                 (select count(*) from audit.rejected_rows as r
                     where r.source = $source and r.file = f.file) as rejected
-            from audit.loaded_files as f where f.source = $source
+            from audit.loaded_files as f where f.source = $source and {chosen}
         )
         select file, data_rows, loaded, rejected from by_window
         union all
@@ -690,3 +707,8 @@ def unaccounted_files(con: duckdb.DuckDBPyConnection, source: Source) -> list[tu
         """,
         {"source": source.name},
     ).fetchall()
+
+
+def _names(files: Collection[str]) -> str:
+    """SQL: the file names as a list of literals (NULL for none: nothing matches)."""
+    return ", ".join(sql_string(name) for name in sorted(files)) or "null"
