@@ -667,14 +667,32 @@ def unaccounted_files(
             select file, data_rows, start_at, end_at from audit.loaded_windows
             where source = $source and {chosen}
         ),
-        raw_rows as (
+        -- Not materialized: read where it is used, never held (a year of checks).
+        raw_rows as not materialized (
             select _file, {at} from {source.table} where {named}
         ),
-        in_raw as (
+        raw_per_file as (
+            select _file as file, count(*) as n, min({at}) as first_at, max({at}) as last_at
+            from raw_rows group by _file
+        ),
+        -- A window holding all of a file's rows (a whole load) has its count; only the
+        -- others are counted row by row.
+        partial_windows as (
+            select w.file, w.start_at, w.end_at
+            from windows as w join raw_per_file as f using (file)
+            where f.first_at < w.start_at or f.last_at >= w.end_at
+        ),
+        partial_counts as (
             select w.file, w.start_at, count(r._file) as n
-            from windows as w left join raw_rows as r
+            from partial_windows as w left join raw_rows as r
                 on r._file = w.file and r.{at} >= w.start_at and r.{at} < w.end_at
             group by all
+        ),
+        in_raw as (
+            select w.file, w.start_at, coalesce(p.n, f.n, 0) as n
+            from windows as w
+            left join partial_counts as p using (file, start_at)
+            left join raw_per_file as f using (file)
         ),
         in_rejects as (
             select w.file, w.start_at, count(r.file) as n
@@ -691,12 +709,18 @@ def unaccounted_files(
             join in_rejects using (file, start_at)
             where w.data_rows != in_raw.n + in_rejects.n
         ),
+        rejects_per_file as (
+            select file, count(*) as n from audit.rejected_rows
+            where source = $source group by file
+        ),
         files as (
             select f.file, f.data_rows, f.rows_pending,
-                (select count(*) from raw_rows as r where r._file = f.file) as loaded,
-                (select count(*) from audit.rejected_rows as r
-                    where r.source = $source and r.file = f.file) as rejected
-            from audit.loaded_files as f where f.source = $source and {chosen}
+                coalesce(raw_per_file.n, 0) as loaded,
+                coalesce(rejects_per_file.n, 0) as rejected
+            from audit.loaded_files as f
+            left join raw_per_file using (file)
+            left join rejects_per_file using (file)
+            where f.source = $source and {chosen}
         )
         select file, data_rows, loaded, rejected from by_window
         union all
