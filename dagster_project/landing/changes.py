@@ -137,7 +137,8 @@ def _native_span(
     found = con.execute(f"select {extremes} from staged").fetchone()
     pairs = list(zip(found[::2], found[1::2], source.time_columns, strict=True))
     if any(
-        least is None or least < limits.first or greatest >= limits.upper(columns[c])
+        least is None
+        or not (limits.places(least, columns[c]) and limits.places(greatest, columns[c]))
         for least, greatest, c in pairs
     ):
         return None

@@ -46,6 +46,10 @@ class TimeLimits:
     def upper(self, column: Column) -> datetime:
         return self.planned_until if column.planned else self.horizon
 
+    def places(self, instant: datetime, column: Column) -> bool:
+        """The instant can be placed (what `placeable` says in SQL)."""
+        return self.first <= instant < self.upper(column)
+
     def placeable(self, expr: str, column: Column) -> str:
         """SQL: the instant `expr` where it can be placed, else NULL."""
         return (

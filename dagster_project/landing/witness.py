@@ -56,12 +56,12 @@ def clean_file(
     if not applies(source, native):
         return None
     text = [c.name for c in source.columns if c.name not in native]
-    numeric = [c.name for c in source.columns if c.name in native]
+    natives = [c.name for c in source.columns if c.name in native]
     at = source.time_columns[0]
     keys = ", ".join(text) or "true"
     extremes = ", ".join(
         f"min({n}) as {n}__least, max({n}) as {n}__greatest, count({n}) < count(*) as {n}__gap"
-        for n in numeric
+        for n in natives
     )
     con.execute(
         f"create or replace temp table _groups as select {', '.join([*text, extremes])}, "
@@ -71,9 +71,9 @@ def clean_file(
         f"select {', '.join([*text, *picks])}, null::bigint as _line, null::varchar as _raw, "
         "null::varchar as _error from _groups"
         for picks in (
-            [f"{n}__least as {n}" for n in numeric],
-            [f"{n}__greatest as {n}" for n in numeric],
-            [f"case when {n}__gap then null else {n}__least end as {n}" for n in numeric],
+            [f"{n}__least as {n}" for n in natives],
+            [f"{n}__greatest as {n}" for n in natives],
+            [f"case when {n}__gap then null else {n}__least end as {n}" for n in natives],
         )
     )
     checked = checked_rows_sql(
