@@ -169,3 +169,66 @@ def test_ops_a_range_runs_materializations_are_stored_in_batches_one_per_day(tmp
         latest = instance.get_latest_materialization_event(_daily_asset.key)
         assert latest.asset_materialization.partition == "2024-12-31"
         assert latest.asset_materialization.metadata["rows"].value == 1
+
+
+@dg.asset(
+    check_specs=[
+        dg.AssetCheckSpec("positive", asset="_checked"),
+        dg.AssetCheckSpec("small", asset="_checked"),
+    ]
+)
+def _checked():
+    yield dg.MaterializeResult(metadata={"rows": 3})
+    yield dg.AssetCheckResult(check_name="positive", passed=True)
+    yield dg.AssetCheckResult(check_name="small", passed=False, metadata={"failures": 1})
+
+
+def _stored(instance: dg.DagsterInstance, run_id: str) -> tuple:
+    """What a user of the instance reads back of a run: its events in order, the check
+    executions with their status, the asset's latest materialization."""
+    events = [
+        (r.event_log_entry.dagster_event_type, r.event_log_entry.step_key)
+        for r in instance.get_records_for_run(run_id, limit=1000).records
+        if r.event_log_entry.is_dagster_event
+    ]
+    executions = {
+        name: [
+            (e.run_id == run_id, e.status.value)
+            for e in instance.event_log_storage.get_asset_check_execution_history(
+                dg.AssetCheckKey(_checked.key, name), limit=10
+            )
+        ]
+        for name in ("positive", "small")
+    }
+    latest = instance.get_latest_materialization_event(_checked.key)
+    return events, executions, latest.run_id == run_id, latest.asset_materialization.metadata
+
+
+def test_ops_a_runs_planned_events_batch_stores_what_dagsters_own_storage_stores(tmp_path):
+    """The planned materialization and checks of a run come as one batch, mixed, which
+    infra/event_log.py writes in one transaction per file: what the instance reads back
+    (events, check executions and their status, the latest materialization) is exactly
+    what Dagster's stock SQLite storage gives for the same run."""
+    job = dg.Definitions(
+        assets=[_checked], jobs=[dg.define_asset_job("checked", [_checked])]
+    ).resolve_job_def("checked")
+    settings = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "warehouse.duckdb")})
+    read_back = []
+    with (
+        persistent_instance(settings) as batched,
+        dg.DagsterInstance.local_temp(_made(tmp_path / "stock")) as stock,
+    ):
+        assert type(stock.event_log_storage).__name__ == "SqliteEventLogStorage"
+        for instance in (batched, stock):
+            result = job.execute_in_process(instance=instance, raise_on_error=False)
+            read_back.append(_stored(instance, result.run_id))
+    assert read_back[0] == read_back[1]
+    events, executions, _, metadata = read_back[0]
+    assert dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED in {kind for kind, _ in events}
+    assert executions == {"positive": [(True, "SUCCEEDED")], "small": [(True, "FAILED")]}
+    assert metadata["rows"].value == 3
+
+
+def _made(folder: Path) -> str:
+    folder.mkdir()
+    return str(folder)

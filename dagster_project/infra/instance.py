@@ -70,7 +70,7 @@ def instance_env(settings: Settings) -> dict[str, str]:
         # costs milliseconds, and a load of a year of days would log 730 of them first.
         "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
         # A range run's materializations reach the event log as one batch per output
-        # (written in one transaction on SQLite: infra/event_log.py); a batch ends with
+        # (written in one transaction per file on SQLite: infra/event_log.py); a batch ends with
         # its output, this only bounds it.
         "DAGSTER_EVENT_BATCH_SIZE": "10000",
     }
