@@ -46,6 +46,7 @@ STAGING = {
     "staging/stg_operations__service_calls",
     "staging/stg_operations__service_windows",
     "staging/stg_reference__areas",
+    "staging/stg_reference__public_holidays",
     "staging/stg_reference__service_hours",
     "staging/stg_reference__services",
     "staging/stg_reference__sla_targets",
@@ -79,6 +80,7 @@ LANDING = {
     "raw/service_calls",
     "raw/service_windows",
 }
+HOLIDAYS = "raw/public_holidays"  # reference data the load derives, not a landing source
 FRESHNESS = "audit/source_freshness"
 PUBLISH = {FRESHNESS, "publish/report_delivery", "publish/report_draft", "serving_copy"}
 
@@ -88,7 +90,7 @@ def test_ops_asset_keys_per_group(graph):
     for key in graph.get_all_asset_keys():
         groups.setdefault(graph.get(key).group_name, set()).add(key.to_user_string())
     assert groups == {
-        "landing": LANDING,
+        "landing": LANDING | {HOLIDAYS},
         "reference_data": SEEDS,
         "staging": STAGING,
         "intermediate": INTERMEDIATE,
@@ -227,7 +229,10 @@ def test_ops_jobs_select_their_assets_and_partitions(definitions):
     build = SEEDS | STAGING | INTERMEDIATE | MARTS | {FRESHNESS, "serving_copy"}
     start = "2020-01-01T00:00:00+01:00"
     assert jobs == {
-        "load_landing": (LANDING, ("DailyPartitionsDefinition", start, "Europe/Copenhagen", 1)),
+        "load_landing": (
+            LANDING | {HOLIDAYS},
+            ("DailyPartitionsDefinition", start, "Europe/Copenhagen", 1),
+        ),
         "build_all": (build, ("MonthlyPartitionsDefinition", start, "Europe/Copenhagen", 1)),
         "monthly_report": (
             build | {"publish/report_draft", "publish/report_delivery"},

@@ -148,3 +148,11 @@ create table if not exists audit.removed_files (
     rows_removed bigint not null,
     removed_at timestamptz not null
 );
+
+-- Reference data the loader derives, not a landing source: Danish holidays from the
+-- `holidays` package (landing/holidays.py), replaced whole on every load.
+create table if not exists raw.public_holidays (
+    day date not null,
+    holiday_name varchar not null,
+    category varchar not null         -- public | optional
+);

@@ -1,7 +1,9 @@
 -- R2: the service time the agreement schedules, per service and month, as
 -- [start_at, end_at) intervals: the whole month (to T) for a 24x7 service, else
 -- the weekly service hours (Copenhagen wall-clock, converted day by day so DST
--- is right), clipped to the month. Planned windows are removed downstream.
+-- is right), clipped to the month, skipping the local days of the holidays the
+-- hours are closed on (an interval belongs to the day it starts on). Planned
+-- windows are removed downstream.
 with
 
 months as (
@@ -17,8 +19,17 @@ hours as (
         service_id,
         iso_weekday,
         start_local,
-        end_local
+        end_local,
+        closed_on
     from {{ ref('stg_reference__service_hours') }}
+),
+
+holidays as (
+    select
+        day,
+        holiday_name,
+        category
+    from {{ ref('stg_reference__public_holidays') }}
 ),
 
 services_24x7 as (
@@ -55,6 +66,15 @@ weekly_hours as (
         ) }} as end_at
     from hours
     inner join local_days on isodow(local_days.day) = hours.iso_weekday
+    where not exists (
+        select 1 from holidays
+        where
+            holidays.day = local_days.day
+            and (
+                list_contains(hours.closed_on, holidays.holiday_name)
+                or (holidays.category = 'public' and list_contains(hours.closed_on, 'public'))
+            )
+    )
 ),
 
 whole_months as (
