@@ -56,6 +56,10 @@ def scaled(tmp_path_factory) -> Path:
     )  # fmt: skip
     env = pipeline_env(folder / "landing", folder / "warehouse.duckdb")
     env["DRIFTSSTATUS_REFERENCE_DIR"] = str(folder / "reference")
+    # A reference folder from before service_hours.closed_on (R2 holidays) builds as is.
+    (folder / "reference" / "service_hours.csv").write_text(
+        "service_id,iso_weekday,start_local,end_local\n"
+    )
     (folder / "services.before").write_bytes((folder / "reference" / "services.csv").read_bytes())
     result = driftsstatus("run", env=env)
     assert "Run succeeded." in result.stdout

@@ -1,10 +1,20 @@
 -- Weekly agreed service hours (seed `service_hours`, R2): the one place models
 -- read them from. `closed_on` becomes a list: the holiday categories and names
 -- whose days the hours skip; empty: none.
+with
+
+-- A reference folder from before the `closed_on` column reads as closing on none.
+hours as (
+    select * from {{ ref('service_hours') }}
+    union all by name
+    select cast(null as varchar) as closed_on
+    where false
+)
+
 select
     service_id,
     iso_weekday,
     start_local,
     end_local,
     coalesce(string_split(nullif(trim(closed_on), ''), '+'), []) as closed_on
-from {{ ref('service_hours') }}
+from hours
