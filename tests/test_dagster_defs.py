@@ -47,6 +47,7 @@ STAGING = {
     "staging/stg_operations__service_windows",
     "staging/stg_reference__areas",
     "staging/stg_reference__public_holidays",
+    "staging/stg_reference__recurring_window_occurrences",
     "staging/stg_reference__service_hours",
     "staging/stg_reference__services",
     "staging/stg_reference__sla_targets",
@@ -58,6 +59,7 @@ INTERMEDIATE = {
     "intermediate/int_monthly_service_downtime",
     "intermediate/int_probe_hours",
     "intermediate/int_probe_status_intervals",
+    "intermediate/int_recurring_window_occurrences",
     "intermediate/int_report_months",
     "intermediate/int_scheduled_service_time",
     "intermediate/int_service_time_segments",
@@ -72,7 +74,13 @@ MARTS = {
     "marts/fct_monthly_service_calls",
     "marts/fct_service_windows",
 }
-SEEDS = {"seeds/areas", "seeds/service_hours", "seeds/services", "seeds/sla_targets"}
+SEEDS = {
+    "seeds/areas",
+    "seeds/recurring_windows",
+    "seeds/service_hours",
+    "seeds/services",
+    "seeds/sla_targets",
+}
 LANDING = {
     "raw/changes",
     "raw/incidents",
@@ -80,7 +88,8 @@ LANDING = {
     "raw/service_calls",
     "raw/service_windows",
 }
-HOLIDAYS = "raw/public_holidays"  # reference data the load derives, not a landing source
+# Reference data the load derives (defs/declarations.py), not landing sources.
+DERIVED = {"raw/public_holidays", "raw/recurring_window_occurrences"}
 FRESHNESS = "audit/source_freshness"
 PUBLISH = {FRESHNESS, "publish/report_delivery", "publish/report_draft", "serving_copy"}
 
@@ -90,7 +99,7 @@ def test_ops_asset_keys_per_group(graph):
     for key in graph.get_all_asset_keys():
         groups.setdefault(graph.get(key).group_name, set()).add(key.to_user_string())
     assert groups == {
-        "landing": LANDING | {HOLIDAYS},
+        "landing": LANDING | DERIVED,
         "reference_data": SEEDS,
         "staging": STAGING,
         "intermediate": INTERMEDIATE,
@@ -230,7 +239,7 @@ def test_ops_jobs_select_their_assets_and_partitions(definitions):
     start = "2020-01-01T00:00:00+01:00"
     assert jobs == {
         "load_landing": (
-            LANDING | {HOLIDAYS},
+            LANDING | DERIVED,
             ("DailyPartitionsDefinition", start, "Europe/Copenhagen", 1),
         ),
         "build_all": (build, ("MonthlyPartitionsDefinition", start, "Europe/Copenhagen", 1)),

@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.defs.holidays import public_holidays
+from dagster_project.defs.declarations import public_holidays
 from dagster_project.landing.holidays import spine_years
 from dagster_project.timeline import local_today
 

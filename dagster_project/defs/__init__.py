@@ -3,7 +3,8 @@
 - partitions.py: the daily and monthly partitions (Copenhagen), run range tags;
 - landing.py, quality.py: the raw tables (one asset per source) and their blocking
   checks (every row accounted for, the GX suites);
-- holidays.py: Danish holidays from the `holidays` package, reference data for R2;
+- declarations.py: reference data derived with maintained libraries: Danish holidays
+  (R2), the occurrences of recurring service windows (R3);
 - dbt.py: the dbt project as assets, its tests as asset checks;
 - freshness.py: each landing feed's newest row against its dbt freshness threshold;
 - publish.py, drafts.py, delivery.py: the serving copy, the monthly draft report, its

@@ -15,6 +15,7 @@ from datetime import date
 import duckdb
 import holidays
 
+from dagster_project.landing.derived import replace_rows
 from dagster_project.timeline import FIRST_MONTH
 
 CATEGORIES = ("public", "optional")
@@ -41,9 +42,4 @@ def spine_years(today: date) -> range:
 
 def load_public_holidays(con: duckdb.DuckDBPyConnection, years: range) -> int:
     """Replace raw.public_holidays with the years' holidays; the rows written."""
-    rows = danish_holidays(years)
-    con.execute("begin")
-    con.execute("delete from raw.public_holidays")
-    con.executemany("insert into raw.public_holidays values (?, ?, ?)", rows)
-    con.execute("commit")
-    return len(rows)
+    return replace_rows(con, "raw.public_holidays", danish_holidays(years))

@@ -156,3 +156,14 @@ create table if not exists raw.public_holidays (
     holiday_name varchar not null,
     category varchar not null         -- public | optional
 );
+
+-- Recurring service windows of the reference data, one row per occurrence
+-- (landing/recurring_windows.py), replaced whole on every load.
+create table if not exists raw.recurring_window_occurrences (
+    window_id varchar not null,
+    service_id varchar not null,
+    announced_at timestamptz not null, -- of the declaration that made it
+    starts_at timestamptz not null,
+    ends_at timestamptz not null,
+    description varchar not null
+);

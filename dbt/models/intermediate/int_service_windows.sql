@@ -1,6 +1,29 @@
 -- R3/R12: service windows with their area and the Copenhagen month they start
--- in. A window is planned only if announced no later than it started; a late
--- one is listed but does not remove service time (no retroactive hiding).
+-- in: the landed ones and the occurrences of recurring ones. A window is planned
+-- only if announced no later than it started; a late one is listed but does not
+-- remove service time (no retroactive hiding).
+with
+
+windows as (
+    select
+        window_id,
+        service_id,
+        starts_at,
+        ends_at,
+        announced_at,
+        description
+    from {{ ref('stg_operations__service_windows') }}
+    union all
+    select
+        window_id,
+        service_id,
+        starts_at,
+        ends_at,
+        announced_at,
+        description
+    from {{ ref('int_recurring_window_occurrences') }}
+)
+
 select
     windows.window_id,
     windows.service_id,
@@ -11,6 +34,6 @@ select
     windows.description,
     windows.announced_at <= windows.starts_at as is_planned,
     {{ local_month('windows.starts_at') }} as month
-from {{ ref('stg_operations__service_windows') }} as windows
+from windows
 inner join {{ ref('stg_reference__services') }} as services
     on windows.service_id = services.service_id
