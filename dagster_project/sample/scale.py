@@ -183,7 +183,8 @@ def _pattern_tables(con: duckdb.DuckDBPyConnection, patterns: list[Pattern], pro
 
 
 def _write_reference(reference: Path, patterns: list[Pattern]) -> None:
-    """The dbt seeds of the scaled sample: half the services in each area, 24x7."""
+    """The dbt seeds of the scaled sample: half the services in each area, 24x7, each with
+    an SLA and a response-time target."""
     reference.mkdir(parents=True, exist_ok=True)
     for name in ("areas.csv", "service_hours.csv"):
         shutil.copyfile(DBT_PROJECT_DIR / "seeds" / name, reference / name)
@@ -206,7 +207,18 @@ def _write_reference(reference: Path, patterns: list[Pattern]) -> None:
          "valid_from": "2020-01-01", "valid_to": ""}
         for p in patterns
     ]  # fmt: skip
-    for name, rows in (("services.csv", services), ("sla_targets.csv", targets)):
+    # Every service has a response-time target, so a benchmark pays for the response times
+    # in full (its response_ms run 100 to 499 ms).
+    response = [
+        {"service_id": p.service_id, "fractile_pct": "90.00", "threshold_ms": 450,
+         "valid_from": "2020-01-01", "valid_to": ""}
+        for p in patterns
+    ]  # fmt: skip
+    written = (
+        ("services.csv", services), ("sla_targets.csv", targets),
+        ("response_targets.csv", response),
+    )  # fmt: skip
+    for name, rows in written:
         with (reference / name).open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
