@@ -16,7 +16,9 @@
         select
             service_id,
             status != 'down' as is_answered,
-            case when status != 'down' then response_ms end as response_ms,
+            -- The raw view's type depends on the landed files (INTEGER for Parquet); the
+            -- contract's range fits an INTEGER.
+            case when status != 'down' then cast(response_ms as integer) end as response_ms,
             epoch_us(checked_at) // 3600000000 as hour_index
         from {{ ref('stg_monitoring__probe_checks') }}
         where {{ instant_in_build_window('checked_at') }}

@@ -14,7 +14,14 @@
 with
 
 counts as (
-    select * from {{ ref('int_response_time_counts') }}
+    select
+        service_id,
+        month,
+        is_answered,
+        response_ms,
+        checks
+    from {{ ref('int_response_times') }}
+    where grain = 'value'
 ),
 
 measured as (

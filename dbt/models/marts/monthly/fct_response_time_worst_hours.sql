@@ -15,7 +15,8 @@ ranked as (
                 slowest_ms desc nulls last,
                 hour_start asc
         ) as hour_rank
-    from {{ ref('int_response_time_hours') }}
+    from {{ ref('int_response_times') }}
+    where grain = 'hour'
 )
 
 select
