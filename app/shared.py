@@ -20,6 +20,7 @@ from dagster_project.report.details import (
     explain_cell,
     incidents,
     quality,
+    worst_response_hours,
 )
 from dagster_project.settings import Settings
 
@@ -59,6 +60,11 @@ def export(path: Path, month: date, fmt: str, version: int) -> str | bytes:
 @st.cache_data(ttl=600, show_spinner=False)
 def explanation(path: Path, service_id: str, month: date, version: int) -> Explanation | None:
     return explain_cell(path, service_id, month)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def worst_hours(path: Path, service_id: str, month: date, version: int) -> pd.DataFrame:
+    return worst_response_hours(path, service_id, month)
 
 
 @st.cache_data(ttl=600, show_spinner=False)

@@ -20,6 +20,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DEFAULT_REFERENCE_DIR = DBT_PROJECT_DIR / "seeds"  # the report's reference data
+# Reference tables a reference folder may leave out: the seed's (empty) one is used.
+OPTIONAL_REFERENCE = ("response_targets.csv", "recurring_windows.csv")
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,11 @@ def dbt_seed_path(reference_dir: Path) -> str:
     copy.mkdir(parents=True, exist_ok=True)
     for table in reference_dir.glob("*.csv"):
         shutil.copyfile(table, copy / table.name)
+    # Reference data from before response-time targets or recurring windows has none (the
+    # seed: the header only).
+    for optional in OPTIONAL_REFERENCE:
+        if not (reference_dir / optional).exists():
+            shutil.copyfile(DBT_PROJECT_DIR / "seeds" / optional, copy / optional)
     return copy.relative_to(DBT_PROJECT_DIR).as_posix()
 
 

@@ -52,6 +52,7 @@ def test_ops_only_staging_models_read_seeds_and_sources(small_run):
         "stg_reference__areas",
         "stg_reference__public_holidays",
         "stg_reference__recurring_window_occurrences",
+        "stg_reference__response_targets",
         "stg_reference__service_hours",
         "stg_reference__services",
         "stg_reference__sla_targets",

@@ -83,6 +83,39 @@ def show_restatements(area: Area) -> None:
                 )
 
 
+def show_worst_hours(path: Path, report: Report, area: Area, version: int) -> None:
+    """Drill-down under an area's response times: a service's worst hours in the month."""
+    rows = {row.service_id: row.label for row in area.response.rows}
+    with st.expander(f"Værste timer for svartider, {danish.month_name(report.month)}"):
+        chosen = st.selectbox(
+            "Tjeneste", options=list(rows), format_func=rows.get, key=f"svartid_{area.area}"
+        )
+        hours = shared.worst_hours(path, chosen, report.month, version)
+        if hours.empty:
+            st.markdown("Ingen tjek i måneden.")
+            return
+        st.dataframe(_hours_table(hours), hide_index=True, width="stretch")
+        st.caption(
+            "Timerne med flest målte tjek over grænsen på "
+            f"{danish.integer(hours['threshold_ms'].iloc[0])} ms (derefter det langsomste svar). "
+            "Tider er dansk tid."
+        )
+
+
+def _hours_table(hours: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Time": hours["hour_local"].map(lambda start: f"{start:%d.%m.%Y kl. %H}"),
+            "Besvarede": hours["answered_checks"],
+            "Nede": hours["down_checks"],
+            "Målte": hours["measured_checks"],
+            "Over grænsen": hours["over_threshold_checks"],
+            "Inden for grænsen": hours["within_threshold_display"],
+            "Langsomste (ms)": hours["slowest_ms"],
+        }
+    )
+
+
 def show_explanation(path: Path, report: Report, version: int) -> None:
     """Why this number: the intervals behind one cell, summing to its downtime."""
     st.subheader("Hvorfor dette tal?", anchor="hvorfor")
@@ -183,6 +216,8 @@ def main() -> None:
         st.html(f'<div class="ds-report">{area_html(report, area, explain_links=True)}</div>')
         if area.note:
             show_restatements(area)
+        if area.response:
+            show_worst_hours(path, report, area, version)
     show_explanation(path, report, version)
 
 

@@ -166,3 +166,20 @@ def quality(source: Source) -> dict[str, pd.DataFrame]:
         table = "audit.source_freshness" if present else _NO_FRESHNESS
         tables["freshness"] = con.execute(_FRESHNESS_SQL.format(table=table)).df()
         return tables
+
+
+_WORST_HOURS_SQL = f"""
+select hour_rank, timezone('{LOCAL_ZONE}', hour_start) as hour_local, answered_checks,
+       down_checks, measured_checks, over_threshold_checks, within_threshold_display,
+       slowest_ms, threshold_ms
+from marts.fct_response_time_worst_hours
+where service_id = ? and month = ?
+order by hour_rank
+"""
+
+
+def worst_response_hours(source: Source, service_id: str, month: date | str) -> pd.DataFrame:
+    """The service-month's worst hours for response time, worst first, in Copenhagen time
+    (fct_response_time_worst_hours); empty without a response-time target."""
+    with read_connection(source) as con:
+        return con.execute(_WORST_HOURS_SQL, [service_id, parse_month(month)]).df()

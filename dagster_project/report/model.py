@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.report import danish
+from dagster_project.report.response import ResponseTable, response_tables
 from dagster_project.report.restatement import (
     Previous,
     earlier_publications,
@@ -192,6 +193,7 @@ class Area:
     notes: tuple[Note, ...]
     counts: Counts
     note: str | None = None  # R14 restatement note, filled in by the publication issue
+    response: ResponseTable | None = None  # only where the area has response-time targets
 
     @property
     def satisfactory(self) -> bool:
@@ -294,6 +296,7 @@ def build_report(
                 _INCIDENTS_SQL,
                 [_local_midnight(add_months(month, 1)), _local_midnight(month)],
             ),
+            responses=response_tables(con, month),
         )
         earlier = earlier_publications(con, published_before)
     return _mark_restated(_assemble(month, months, fetched), earlier)
@@ -309,6 +312,7 @@ class _Fetched:
     calling_areas: set[str]  # areas with a service-calls row at all
     operations: dict[str, dict]  # area -> the month's changes and windows
     incidents: list[dict]  # one row per incident and service, in report order
+    responses: dict[str, ResponseTable]  # area -> response times, where it has targets
 
 
 def _records(
@@ -470,6 +474,7 @@ def _assemble(month: date, months: tuple[date, ...], fetched: _Fetched) -> Repor
                 calls=calls_row,
                 notes=notes,
                 counts=_counts(fetched.operations.get(area)),
+                response=fetched.responses.get(area),
             )
         )
     return Report(month=month, months=months, areas=tuple(result))

@@ -18,6 +18,7 @@ from dagster_project.report.model import (
     Report,
     ServiceRow,
 )
+from dagster_project.report.response import SHARE_COLUMN, ResponseTable
 
 # The palette of the exports (xlsx, pdf) too: light fills with dark text, readable on paper.
 PALETTE = {
@@ -99,6 +100,7 @@ def area_html(report: Report, area: Area, explain_links: bool = False) -> str:
         f"<ul>{notes}</ul>" if notes else "",
         f'<p class="ds-restated">{escape(area.note)}</p>' if area.note else "",
         f'<p class="ds-counts">{escape(area.counts.sentence)}</p>',
+        response_table_html(area.area, area.response) if area.response else "",
         "</section>",
     ]
     return "\n".join(part for part in parts if part)
@@ -122,6 +124,30 @@ def table_html(report: Report, area: Area, explain_links: bool = False) -> str:
         f'<tr><th scope="col">{COLUMN_AREA}</th>'
         f'<th colspan="{len(report.months) + 1}">{COLUMN_PRODUCTION}</th></tr>'
         f'<tr><th></th><th scope="col">{COLUMN_TARGET}</th>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def response_table_html(area: str, table: ResponseTable) -> str:
+    """The area's response times; the share is filled green when met, red when missed."""
+    header = "".join(f'<th scope="col">{escape(column)}</th>' for column in table.columns)
+    rows = []
+    for row in table.rows:
+        label, *texts = row.texts
+        colour = {True: "green", False: "red"}.get(row.target_met, "none")
+        cells = "".join(
+            f'<td class="cell {colour}">{escape(text)}</td>'
+            if column == SHARE_COLUMN
+            else f"<td>{escape(text)}</td>"
+            for column, text in zip(table.columns[1:], texts, strict=True)
+        )
+        rows.append(
+            f'<tr data-service="{escape(row.service_id)}"><th scope="row">{escape(label)}</th>'
+            f"{cells}</tr>"
+        )
+    return (
+        f'<table class="ds-sla ds-response" data-area="{escape(area)}">'
+        f"<caption>{escape(table.heading)}</caption><thead><tr>{header}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 

@@ -15,6 +15,7 @@ from fpdf import FPDF
 from dagster_project.report import danish
 from dagster_project.report.model import COLUMN_AREA, COLUMN_TARGET, Area, Report
 from dagster_project.report.render_html import PALETTE
+from dagster_project.report.response import SHARE_COLUMN, ResponseTable
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
@@ -118,6 +119,9 @@ def _area(pdf: FPDF, report: Report, area: Area) -> None:
         _paragraph(pdf, area.note, TEXT_PT)
     pdf.ln(2)
     _paragraph(pdf, area.counts.sentence, TEXT_PT)
+    if area.response:
+        pdf.ln(2)
+        _response(pdf, area.response)
 
 
 def _table(pdf: FPDF, report: Report, area: Area) -> None:
@@ -143,6 +147,29 @@ def _table(pdf: FPDF, report: Report, area: Area) -> None:
         _cell(pdf, TARGET_WIDTH, area.calls.target_display, "R")
         for calls in area.calls.cells:
             _cell(pdf, MONTH_WIDTH, calls.display, "R")
+        pdf.ln()
+
+
+def _response(pdf: FPDF, table: ResponseTable) -> None:
+    """The area's response times; the share filled by its verdict."""
+    _line(pdf, table.heading, TEXT_PT, "B")
+    pdf.ln(1)
+    width = (pdf.epw - LABEL_WIDTH) / (len(table.columns) - 1)
+    widths = (LABEL_WIDTH, *(width,) * (len(table.columns) - 1))
+    pdf.set_fill_color(HEADER_FILL)
+    for index, (column, column_width) in enumerate(zip(table.columns, widths, strict=True)):
+        _cell(pdf, column_width, column, "L" if index == 0 else "R", "B", fill=True)
+    pdf.ln()
+    share = table.columns.index(SHARE_COLUMN)
+    for row in table.rows:
+        for index, (text, column_width) in enumerate(zip(row.texts, widths, strict=True)):
+            fill, ink = (None, INK)
+            if index == share and row.target_met is not None:
+                fill, ink = PALETTE["green" if row.target_met else "red"]
+                pdf.set_fill_color(fill)
+            pdf.set_text_color(ink)
+            _cell(pdf, column_width, text, "L" if index == 0 else "R", fill=fill is not None)
+        pdf.set_text_color(INK)
         pdf.ln()
 
 

@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 
 from dagster_project.report.model import Report
+from dagster_project.report.response import ResponseTable, milliseconds
 
 CSV_COLUMNS = (
     "report_month", "area", "row_type", "service_id", "label", "month", "month_label",
@@ -36,6 +37,34 @@ def render_json(report: Report) -> str:
 
 def report_dict(report: Report) -> dict:
     """The report as plain data (json-ready), including the sentences shown to readers."""
+    data = _report_dict(report)
+    # Only an area with response-time targets has the key, so other reports read as before.
+    for area, entry in zip(report.areas, data["areas"], strict=True):
+        if area.response:
+            entry["response_times"] = _response_dict(area.response)
+    return data
+
+
+def _response_dict(table: ResponseTable) -> dict:
+    return {
+        "heading": table.heading,
+        "columns": list(table.columns),
+        "rows": [
+            {
+                "service_id": row.service_id, "label": row.label,
+                "fractile_pct": _number(row.fractile_pct), "threshold_ms": row.threshold_ms,
+                "target_display": row.target_display, "p50_ms": row.p50_ms,
+                "p90_ms": row.p90_ms, "p99_ms": row.p99_ms, "display": row.share_display,
+                "within_threshold_pct": row.share_pct, "target_met": row.target_met,
+                "measured_checks": row.measured_checks, "down_checks": row.down_checks,
+                "unmeasured_checks": row.unmeasured_checks,
+            }
+            for row in table.rows
+        ],
+    }  # fmt: skip
+
+
+def _report_dict(report: Report) -> dict:
     return {
         "report_month": f"{report.month:%Y-%m}",
         "title": report.title,
@@ -137,6 +166,31 @@ def _csv_rows(report: Report):
                 **base, "row_type": kind, "month": month,
                 "month_label": _label(report, report.month), "display": str(value), "value": value,
             }  # fmt: skip
+        if area.response:
+            yield from _response_rows(report, base, area.response)
+
+
+def _response_rows(report: Report, base: dict, table: ResponseTable):
+    """Per service with a response-time target: its threshold and fractiles, then its share
+    within the threshold against the target's fractile (sla_target_pct) and the verdict
+    (sla_met)."""
+    month = {"month": f"{report.month:%Y-%m}", "month_label": _label(report, report.month)}
+    for row in table.rows:
+        service = {**base, **month, "service_id": row.service_id, "label": row.label}
+        millis = (
+            ("threshold", row.threshold_ms), ("p50", row.p50_ms), ("p90", row.p90_ms),
+            ("p99", row.p99_ms),
+        )  # fmt: skip
+        for kind, value in millis:
+            yield {
+                **service, "row_type": f"response_{kind}", "display": milliseconds(value),
+                "value": value,
+            }  # fmt: skip
+        yield {
+            **service, "row_type": "response_within_threshold", "display": row.share_display,
+            "value": row.share_pct, "sla_target_pct": row.fractile_pct,
+            "sla_met": row.target_met,
+        }  # fmt: skip
 
 
 def _label(report: Report, month) -> str:

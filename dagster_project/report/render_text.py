@@ -15,6 +15,7 @@ from dagster_project.report.model import (
     Area,
     Report,
 )
+from dagster_project.report.response import ResponseTable
 
 GAP = "  "
 NOTE_WIDTH = 100
@@ -79,7 +80,21 @@ def _area(report: Report, area: Area, colour: bool) -> list[str]:
     if area.note:
         lines += ["", area.note]
     lines += ["", area.counts.sentence, "", ""]
+    if area.response:
+        lines += _response(area.response)
     return lines
+
+
+def _response(table: ResponseTable) -> list[str]:
+    """The area's response-time table: labels left, figures right-aligned."""
+    rows = [table.columns, *(row.texts for row in table.rows)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(table.columns))]
+    lines = [table.heading, ""]
+    for row in rows:
+        cells = [row[0].ljust(widths[0])]
+        cells += [text.rjust(width) for text, width in zip(row[1:], widths[1:], strict=True)]
+        lines.append(GAP.join(cells).rstrip())
+    return [*lines, "", ""]
 
 
 def _paint(text: str, tone: str | None, colour: bool) -> str:

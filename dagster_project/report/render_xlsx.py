@@ -31,10 +31,12 @@ from dagster_project.report.model import (
     Report,
 )
 from dagster_project.report.render_html import PALETTE
+from dagster_project.report.response import ResponseTable
 
 SHEET = "Driftsstatus"
 PERCENT = "0.00%"
 INTEGER = "#,##0"
+MILLISECONDS = '#,##0" ms"'
 LABEL_WIDTH = 44
 TARGET_WIDTH = 10
 MONTH_WIDTH = 12
@@ -89,6 +91,8 @@ def _area(sheet: Worksheet, report: Report, area: Area) -> None:
     if area.note:
         _paragraph(sheet, width, area.note)
     _paragraph(sheet, width, area.counts.sentence)
+    if area.response:
+        _response(sheet, area.response)
 
 
 def _table(sheet: Worksheet, report: Report, area: Area) -> None:
@@ -114,6 +118,48 @@ def _table(sheet: Worksheet, report: Report, area: Area) -> None:
             shown.alignment = RIGHT
 
 
+def _response(sheet: Worksheet, table: ResponseTable) -> None:
+    """The area's response times: milliseconds and counts as numbers, the share as a
+    percentage filled by its verdict."""
+    sheet.append([])
+    sheet.append([table.heading])
+    sheet.cell(sheet.max_row, 1).font = BOLD
+    sheet.append(list(table.columns))
+    for cell in sheet[sheet.max_row]:
+        cell.font = BOLD
+        cell.alignment = RIGHT if cell.column > 1 else Alignment()
+    for row in table.rows:
+        fractiles = (row.p50_ms, row.p90_ms, row.p99_ms)
+        millis = [NOT_AVAILABLE if ms is None else ms for ms in fractiles]
+        counts = [row.measured_checks, row.down_checks, row.unmeasured_checks]
+        sheet.append([row.label, row.target_display, *millis, None, row.verdict, *counts])
+        line = sheet[sheet.max_row]
+        for cell in line[1:]:
+            cell.alignment = RIGHT
+        for cell in line[2:5]:
+            cell.number_format = MILLISECONDS
+        for cell in line[7:]:
+            cell.number_format = INTEGER
+        _share(line[5], row.share_display, row.target_met)
+
+
+def _share(target: SheetCell, display: str, met: bool | None) -> None:
+    if display == NOT_AVAILABLE:
+        target.value = display
+        return
+    target.value = _fraction(display)
+    target.number_format = PERCENT
+    if met is not None:
+        _fill(target, "green" if met else "red")
+
+
+def _fill(target: SheetCell, colour: str) -> None:
+    # openpyxl reads '#c6efce' as transparent '00C6EFCE'; a fill is opaque ('FF').
+    fill, ink = ("FF" + value.lstrip("#").upper() for value in PALETTE[colour])
+    target.fill = PatternFill("solid", fgColor=fill)
+    target.font = Font(color=ink)
+
+
 def _availability(target: SheetCell, cell: Cell) -> None:
     """A figure as a number showing its display text, fill and letter; 'n/a' stays text."""
     target.alignment = RIGHT
@@ -124,10 +170,7 @@ def _availability(target: SheetCell, cell: Cell) -> None:
     marks = cell.text[len(cell.display) :]  # ' G', ' R*', '*' or ''
     target.number_format = PERCENT + (f'"{marks}"' if marks else "")
     if cell.colour in PALETTE:
-        # openpyxl reads '#c6efce' as transparent '00C6EFCE'; a fill is opaque ('FF').
-        fill, ink = ("FF" + colour.lstrip("#").upper() for colour in PALETTE[cell.colour])
-        target.fill = PatternFill("solid", fgColor=fill)
-        target.font = Font(color=ink)
+        _fill(target, cell.colour)
     if cell.previous:
         target.comment = Comment(
             f"Tidligere offentliggjort: {cell.previous.display} "

@@ -37,8 +37,7 @@ targeted as (
 ),
 
 -- R8/R9: availability unrounded, and rounded half-up to hundredths of a percent
--- in exact integer arithmetic on microseconds, so 99.895 shows as 99,90% even
--- when the double holds 99.89499999...
+-- in exact integer arithmetic on microseconds (macros/percent.sql).
 in_microseconds as (
     select
         *,
@@ -51,11 +50,7 @@ rounded as (
     select
         *,
         100 * (1 - downtime_seconds / nullif(service_seconds, 0)) as availability_pct,
-        cast(
-            cast(
-                (20000 * up_us + service_us) // nullif(2 * service_us, 0) as decimal(18, 0)
-            ) * 0.01 as decimal(5, 2)
-        ) as availability_rounded
+        {{ pct_half_up('up_us', 'service_us') }} as availability_rounded
     from in_microseconds
 )
 
@@ -71,9 +66,7 @@ select
     -- R8; (100 - target) is exact in decimal, so a 99.90 target allows exactly 0.1 %.
     (100 - sla_target_pct) * service_seconds / 100 - downtime_seconds as error_budget_seconds,
     availability_pct,
-    coalesce(
-        replace(cast(availability_rounded as varchar), '.', ',') || '%', 'n/a'
-    ) as availability_display,
+    {{ pct_display('availability_rounded') }} as availability_display,
     sla_target_pct,
     -- R9: the displayed value is what meets the target or not.
     availability_rounded >= sla_target_pct as sla_met,

@@ -1,0 +1,32 @@
+{#- The probe checks the response-time rules read: those of the months being
+    built, of the service-months with a response-time target in force
+    (int_response_targets), each with its month, its UTC hour and the month's
+    threshold. A check is answered unless down (a down check's response time is
+    dropped). The month is found by the hour index (int_report_hours): integer
+    maths, where calendar functions on a TIMESTAMPTZ are far slower. -#}
+{% macro response_time_checks() -%}
+    select
+        checks.service_id,
+        hours.month,
+        checks.hour_index,
+        checks.is_answered,
+        checks.response_ms,
+        targets.threshold_ms
+    from (
+        select
+            service_id,
+            status != 'down' as is_answered,
+            -- The raw view's type depends on the landed files (INTEGER for Parquet); the
+            -- contract's range fits an INTEGER.
+            case when status != 'down' then cast(response_ms as integer) end as response_ms,
+            epoch_us(checked_at) // 3600000000 as hour_index
+        from {{ ref('stg_monitoring__probe_checks') }}
+        where {{ instant_in_build_window('checked_at') }}
+    ) as checks
+    inner join {{ ref('int_report_hours') }} as hours
+        on checks.hour_index = hours.hour_index
+    inner join {{ ref('int_response_targets') }} as targets
+        on
+            checks.service_id = targets.service_id
+            and hours.month = targets.month
+{%- endmacro %}
