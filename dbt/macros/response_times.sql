@@ -6,7 +6,7 @@
     maths, where calendar functions on a TIMESTAMPTZ are far slower. -#}
 {% macro response_time_checks() -%}
     select
-        checks.service_id,
+        services.service_id,
         hours.month,
         checks.hour_index,
         checks.is_answered,
@@ -25,8 +25,11 @@
     ) as checks
     inner join {{ ref('int_report_hours') }} as hours
         on checks.hour_index = hours.hour_index
+    -- The checks of a service id measure every report row measured as it (R2 classes).
+    inner join {{ ref('stg_reference__services') }} as services
+        on checks.service_id in (services.service_id, services.measured_service_id)
     inner join {{ ref('int_response_targets') }} as targets
         on
-            checks.service_id = targets.service_id
+            services.service_id = targets.service_id
             and hours.month = targets.month
 {%- endmacro %}

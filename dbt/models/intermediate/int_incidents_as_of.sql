@@ -40,9 +40,11 @@ per_service as (
     where status != 'cancelled'
 )
 
-select
+-- An incident on a service id affects every report row measured as it (its
+-- service-time classes, R2); one naming a class affects that class. Once each.
+select distinct
     per_service.incident_id,
-    per_service.service_id,
+    services.service_id,
     services.area,
     per_service.severity,
     -- R5: red costs everything; yellow its own impact, else the service's.
@@ -66,4 +68,4 @@ select
     per_service.version_number
 from per_service
 inner join {{ ref('stg_reference__services') }} as services
-    on per_service.service_id = services.service_id
+    on per_service.service_id in (services.service_id, services.measured_service_id)

@@ -148,13 +148,27 @@ keyed as (
             rows between unbounded preceding and current row
         ) as run_key
     from blocks
+),
+
+measured_runs as (
+    select
+        service_id,
+        status,
+        to_timestamp(min(start_minute) * 60) as start_at,
+        to_timestamp(max(start_minute + minutes) * 60) as end_at,
+        sum(minutes)::bigint as minutes
+    from keyed
+    group by service_id, status, run_key
 )
 
+-- Probes that check a service id check every report row measured as it (its
+-- service-time classes, R2); probes that check a class, that class.
 select
-    service_id,
-    status,
-    to_timestamp(min(start_minute) * 60) as start_at,
-    to_timestamp(max(start_minute + minutes) * 60) as end_at,
-    sum(minutes)::bigint as minutes
-from keyed
-group by service_id, status, run_key
+    services.service_id,
+    measured_runs.status,
+    measured_runs.start_at,
+    measured_runs.end_at,
+    measured_runs.minutes
+from measured_runs
+inner join {{ ref('stg_reference__services') }} as services
+    on measured_runs.service_id in (services.service_id, services.measured_service_id)

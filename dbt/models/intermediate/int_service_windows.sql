@@ -24,9 +24,11 @@ windows as (
     from {{ ref('int_recurring_window_occurrences') }}
 )
 
-select
+-- A window on a service id is a window of every report row measured as it (its
+-- service-time classes, R2); one naming a class, of that class. Once each.
+select distinct
     windows.window_id,
-    windows.service_id,
+    services.service_id,
     services.area,
     windows.starts_at,
     windows.ends_at,
@@ -36,4 +38,4 @@ select
     {{ local_month('windows.starts_at') }} as month
 from windows
 inner join {{ ref('stg_reference__services') }} as services
-    on windows.service_id = services.service_id
+    on windows.service_id in (services.service_id, services.measured_service_id)

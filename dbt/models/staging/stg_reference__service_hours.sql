@@ -5,10 +5,7 @@ with
 
 -- A reference folder from before the `closed_on` column reads as closing on none.
 hours as (
-    select * from {{ ref('service_hours') }}
-    union all by name
-    select cast(null as varchar) as closed_on
-    where false
+    {{ with_optional_column('service_hours', 'closed_on', 'varchar') }}
 )
 
 select

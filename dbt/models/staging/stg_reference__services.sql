@@ -1,5 +1,13 @@
 -- The reference services (seed `services`, or a scaled sample's own): the one
--- place models read them from.
+-- place models read them from. One row per report row; a system's service-time
+-- classes are rows measured as the one service id the feeds use (R2).
+with
+
+-- A reference folder from before `measured_as` reads as every row measured as itself.
+services as (
+    {{ with_optional_column('services', 'measured_as', 'varchar') }}
+)
+
 select
     service_id,
     area,
@@ -8,5 +16,6 @@ select
     label,
     sort_order,
     environment,
-    degraded_impact
-from {{ ref('services') }}
+    degraded_impact,
+    coalesce(nullif(trim(measured_as), ''), service_id) as measured_service_id
+from services
