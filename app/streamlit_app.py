@@ -27,6 +27,7 @@ page = st.navigation(
         st.Page("app_pages/report.py", title="Driftsstatus", icon=":material/monitoring:"),
         st.Page("app_pages/trends.py", title="Udvikling", icon=":material/trending_up:"),
         st.Page("app_pages/incidents.py", title="Hændelser", icon=":material/report:"),
+        st.Page("app_pages/penalties.py", title="Bod", icon=":material/gavel:"),
         st.Page("app_pages/quality.py", title="Datakvalitet", icon=":material/fact_check:"),
         st.Page(
             "app_pages/published.py",

@@ -21,7 +21,7 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DEFAULT_REFERENCE_DIR = DBT_PROJECT_DIR / "seeds"  # the report's reference data
 # Reference tables a reference folder may leave out: the seed's (empty) one is used.
-OPTIONAL_REFERENCE = ("response_targets.csv", "recurring_windows.csv")
+OPTIONAL_REFERENCE = ("response_targets.csv", "recurring_windows.csv", "contract_terms.csv")
 
 
 @dataclass(frozen=True)
@@ -101,8 +101,8 @@ def dbt_seed_path(reference_dir: Path) -> str:
     copy.mkdir(parents=True, exist_ok=True)
     for table in reference_dir.glob("*.csv"):
         shutil.copyfile(table, copy / table.name)
-    # Reference data from before response-time targets or recurring windows has none (the
-    # seed: the header only).
+    # Reference data from before response-time targets, recurring windows or contract terms
+    # has none (the seed: the header only).
     for optional in OPTIONAL_REFERENCE:
         if not (reference_dir / optional).exists():
             shutil.copyfile(DBT_PROJECT_DIR / "seeds" / optional, copy / optional)

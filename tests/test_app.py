@@ -254,7 +254,7 @@ def test_quality_page_shows_rows_loaded_rejects_and_coverage(served, monkeypatch
 
 
 PAGES = ("app_pages/report.py", "app_pages/trends.py", "app_pages/incidents.py",
-         "app_pages/quality.py", "app_pages/published.py")  # fmt: skip
+         "app_pages/quality.py", "app_pages/published.py", "app_pages/penalties.py")  # fmt: skip
 
 
 def test_r15_every_table_of_every_page_has_danish_headings(served, monkeypatch):

@@ -46,6 +46,7 @@ STAGING = {
     "staging/stg_operations__service_calls",
     "staging/stg_operations__service_windows",
     "staging/stg_reference__areas",
+    "staging/stg_reference__contract_terms",
     "staging/stg_reference__public_holidays",
     "staging/stg_reference__recurring_window_occurrences",
     "staging/stg_reference__response_targets",
@@ -56,6 +57,7 @@ STAGING = {
 INTERMEDIATE = {
     "intermediate/int_agreed_service_time",
     "intermediate/int_conditions",
+    "intermediate/int_contract_terms",
     "intermediate/int_incidents_as_of",
     "intermediate/int_monthly_service_downtime",
     "intermediate/int_probe_hours",
@@ -75,6 +77,7 @@ MARTS = {
     "marts/fct_incidents",
     "marts/fct_monthly_availability",
     "marts/fct_monthly_operations",
+    "marts/fct_monthly_penalties",
     "marts/fct_monthly_response_times",
     "marts/fct_monthly_service_calls",
     "marts/fct_response_time_worst_hours",
@@ -82,6 +85,7 @@ MARTS = {
 }
 SEEDS = {
     "seeds/areas",
+    "seeds/contract_terms",
     "seeds/recurring_windows",
     "seeds/response_targets",
     "seeds/service_hours",
@@ -213,6 +217,19 @@ def test_ops_dbt_tests_are_the_asset_checks_of_each_mart(graph):
             "not_null_fct_monthly_operations_area",
             "not_null_fct_monthly_operations_month",
             "unique_combination_fct_monthly_operations_area__month",
+        },
+        "marts/fct_monthly_penalties": {
+            "not_null_fct_monthly_penalties_cap_pct",
+            "not_null_fct_monthly_penalties_month",
+            "not_null_fct_monthly_penalties_monthly_fee",
+            "not_null_fct_monthly_penalties_service_id",
+            "not_null_fct_monthly_penalties_share_per_step_pct",
+            "not_null_fct_monthly_penalties_step_pct",
+            "penalty_iff_verdict",
+            "penalty_only_when_missed",
+            "penalty_within_the_cap",
+            "relationships_fct_monthly_penalties_service_id__service_id__ref_dim_services_",
+            "unique_combination_fct_monthly_penalties_service_id__month",
         },
         "marts/fct_monthly_response_times": {
             "not_null_fct_monthly_response_times_fractile_pct",

@@ -50,6 +50,7 @@ def test_ops_only_staging_models_read_seeds_and_sources(small_run):
     assert set(readers.values()) == {"staging"}, readers
     assert {n for n in readers if n.startswith("stg_reference__")} == {
         "stg_reference__areas",
+        "stg_reference__contract_terms",
         "stg_reference__public_holidays",
         "stg_reference__recurring_window_occurrences",
         "stg_reference__response_targets",

@@ -53,6 +53,12 @@ create table if not exists published.cells (
     display varchar not null,
     status_colour varchar
 );
+create table if not exists published.penalties (   -- the amounts shown, for R14's marks
+    report_id varchar not null,
+    service_id varchar not null,
+    month date not null,
+    display varchar not null
+);
 """
 
 
@@ -215,5 +221,13 @@ def publish_report(
                 if cell.pct is not None
             ],
         )
+        if report.penalties:
+            con.executemany(
+                "insert into published.penalties values (?, ?, ?, ?)",
+                [
+                    (report_id, row.service_id, row.month, row.amount_display)
+                    for row in report.penalties.rows
+                ],
+            )
         con.execute("commit")
         return latest_publication(con, month), True

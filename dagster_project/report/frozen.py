@@ -28,7 +28,12 @@ def thaw(frozen: str) -> Report:
 
 def _encode(value):
     if dataclasses.is_dataclass(value):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: _encode(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            # A field added later is left out while unset, so earlier reports hash as before.
+            if not (f.metadata.get("frozen_if_set") and getattr(value, f.name) is None)
+        }
     if isinstance(value, date):  # datetime too
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.report import danish
+from dagster_project.report.penalties import PenaltyTable, penalty_table
 from dagster_project.report.response import ResponseTable, response_tables
 from dagster_project.report.restatement import (
     Previous,
@@ -231,6 +232,8 @@ class Report:
     areas: tuple[Area, ...]
     title: str = TITLE
     subtitle: str = SUBTITLE
+    # Only where a service has contract terms; a report without freezes as before it existed.
+    penalties: PenaltyTable | None = field(default=None, metadata={"frozen_if_set": True})
 
     @property
     def period(self) -> str:
@@ -297,9 +300,12 @@ def build_report(
                 [_local_midnight(add_months(month, 1)), _local_midnight(month)],
             ),
             responses=response_tables(con, month),
+            penalties=penalty_table(con, month),
         )
         earlier = earlier_publications(con, published_before)
-    return _mark_restated(_assemble(month, months, fetched), earlier)
+        earlier_penalties = earlier_publications(con, published_before, "penalties")
+    report = _mark_restated(_assemble(month, months, fetched), earlier)
+    return replace(report, penalties=_mark_restated_penalties(report.penalties, earlier_penalties))
 
 
 @dataclass(frozen=True)
@@ -313,6 +319,7 @@ class _Fetched:
     operations: dict[str, dict]  # area -> the month's changes and windows
     incidents: list[dict]  # one row per incident and service, in report order
     responses: dict[str, ResponseTable]  # area -> response times, where it has targets
+    penalties: PenaltyTable | None  # the year's penalties up to the month, where any terms
 
 
 def _records(
@@ -331,7 +338,9 @@ def _mark_restated(report: Report, earlier: dict[tuple[str, date], Previous]) ->
             replace(
                 row,
                 cells=tuple(
-                    replace(cell, previous=_changed(earlier, row.service_id, cell))
+                    replace(
+                        cell, previous=_changed(earlier, row.service_id, cell.month, cell.display)
+                    )
                     for cell in row.cells
                 ),
             )
@@ -343,11 +352,27 @@ def _mark_restated(report: Report, earlier: dict[tuple[str, date], Previous]) ->
     return replace(report, areas=tuple(areas))
 
 
+def _mark_restated_penalties(
+    table: PenaltyTable | None, earlier: dict[tuple[str, date], Previous]
+) -> PenaltyTable | None:
+    """R14 for penalties: an amount an earlier publication showed otherwise is marked, and
+    the table gets the note naming its months."""
+    if table is None:
+        return None
+    rows = tuple(
+        replace(row, previous=_changed(earlier, row.service_id, row.month, row.amount_display))
+        for row in table.rows
+    )
+    months = sorted({row.month for row in rows if row.restated})
+    note = restatement_note(months, "bodsbeløb") if months else None
+    return replace(table, rows=rows, note=note)
+
+
 def _changed(
-    earlier: dict[tuple[str, date], Previous], service_id: str, cell: Cell
+    earlier: dict[tuple[str, date], Previous], service_id: str, month: date, shown: str
 ) -> Previous | None:
-    previous = earlier.get((service_id, cell.month))
-    return previous if previous is not None and previous.display != cell.display else None
+    previous = earlier.get((service_id, month))
+    return previous if previous is not None and previous.display != shown else None
 
 
 @contextmanager
@@ -477,7 +502,7 @@ def _assemble(month: date, months: tuple[date, ...], fetched: _Fetched) -> Repor
                 response=fetched.responses.get(area),
             )
         )
-    return Report(month=month, months=months, areas=tuple(result))
+    return Report(month=month, months=months, areas=tuple(result), penalties=fetched.penalties)
 
 
 def _counts(operations: dict | None) -> Counts:

@@ -30,10 +30,12 @@ from dagster_project.report.model import (
     Cell,
     Report,
 )
+from dagster_project.report.penalties import PenaltyTable, kroner
 from dagster_project.report.render_html import PALETTE
 from dagster_project.report.response import ResponseTable
 
 SHEET = "Driftsstatus"
+PENALTY_SHEET = "Bod"
 PERCENT = "0.00%"
 INTEGER = "#,##0"
 MILLISECONDS = '#,##0" ms"'
@@ -56,6 +58,8 @@ def render_xlsx(report: Report) -> bytes:
     for area in report.areas:
         _area(sheet, report, area)
     _page_setup(sheet, report)
+    if report.penalties:  # only where a service has contract terms
+        _penalty_sheet(book.create_sheet(PENALTY_SHEET), report.penalties)
     book.properties.title = f"{report.title} {danish.EN_DASH} {report.period}"
     book.properties.creator = report.title
     book.properties.language = "da-DK"
@@ -208,3 +212,30 @@ def _page_setup(sheet: Worksheet, report: Report) -> None:
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _penalty_sheet(sheet: Worksheet, table: PenaltyTable) -> None:
+    """The penalties as printed (texts: amounts in øre as the mart rounded them), each
+    month's total, and R14's note and marks where an amount changed since published."""
+    sheet.append([table.heading])
+    sheet.cell(1, 1).font = Font(bold=True, size=14)
+    sheet.append(list(table.columns))
+    for cell in sheet[sheet.max_row]:
+        cell.font = BOLD
+    for row in table.rows:
+        sheet.append(list(row.texts))
+        if row.previous is not None:
+            sheet.cell(sheet.max_row, len(table.columns)).comment = Comment(
+                f"Tidligere oplyst: {row.previous.display} ({row.previous.report_id})",
+                "Driftsstatus",
+            )
+    sheet.append([])
+    for month, total in table.totals:
+        padding = [None] * (len(table.columns) - 2)
+        sheet.append([f"I alt {danish.month_label(month)}", *padding, kroner(total)])
+        sheet.cell(sheet.max_row, 1).font = BOLD
+    if table.note:
+        sheet.append([table.note])
+    sheet.column_dimensions["B"].width = LABEL_WIDTH
+    for column in range(3, len(table.columns) + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = 16

@@ -12,6 +12,7 @@ from decimal import Decimal
 import duckdb
 
 from dagster_project.report import danish
+from dagster_project.report.restatement import has_table
 
 RESPONSE_HEADING = "Svartider"
 NOT_AVAILABLE = "n/a"
@@ -89,21 +90,14 @@ order by s.sort_order, r.service_id
 
 def response_tables(con: duckdb.DuckDBPyConnection, month: date) -> dict[str, ResponseTable]:
     """area -> its response-time table in `month`; an area without targets has none."""
-    if not _has_mart(con):  # a serving copy from before response times: none yet
+    # A serving copy from before response times: none yet.
+    if not has_table(con, "marts", "fct_monthly_response_times"):
         return {}
     rows: dict[str, list[ResponseRow]] = {}
     for area, *values in con.execute(_RESPONSE_SQL, [month]).fetchall():
         rows.setdefault(area, []).append(_row(*values))
     heading = f"{RESPONSE_HEADING} {danish.EN_DASH} {danish.month_name(month)}"
     return {area: ResponseTable(heading, tuple(found)) for area, found in rows.items()}
-
-
-def _has_mart(con: duckdb.DuckDBPyConnection) -> bool:
-    (found,) = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'marts' "
-        "and table_name = 'fct_monthly_response_times'"
-    ).fetchone()
-    return bool(found)
 
 
 def _row(service_id, label, fractile, threshold, p50, p90, p99, share, pct, met, *counts):

@@ -2,7 +2,8 @@
 
 A report compares each cell with the latest earlier published report that
 showed the same service and month (the frozen figures in the warehouse's
-`published` schema). Reproducing a published report compares with the reports
+`published` schema: `cells` for availability, `penalties` for penalty
+amounts). Reproducing a published report compares with the reports
 published before it, so it shows the same marks it was published with.
 """
 
@@ -33,7 +34,7 @@ with earlier as (
     select
         cells.service_id, cells.month, cells.display,
         reports.report_id, reports.published_at, reports.as_of
-    from published.cells as cells
+    from published.{table} as cells
     inner join published.reports as reports on cells.report_id = reports.report_id
     where $before is null or reports.published_at < $before
     qualify row_number() over (
@@ -61,26 +62,34 @@ group by all
 
 
 def earlier_publications(
-    con: duckdb.DuckDBPyConnection, published_before: datetime | None = None
+    con: duckdb.DuckDBPyConnection,
+    published_before: datetime | None = None,
+    table: str = "cells",
 ) -> dict[tuple[str, date], Previous]:
-    """What reports published (before an instant, if given) showed, per (service, month)."""
-    published = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'published' "
-        "and table_name = 'cells'"
-    ).fetchone()[0]
-    if not published:
+    """What reports published (before an instant, if given) showed, per (service, month), in
+    the published table `table` (`cells` or `penalties`, each from before it existed: none)."""
+    if not has_table(con, "published", table):
         return {}
-    rows = con.execute(EARLIER_SQL, {"before": published_before}).fetchall()
+    rows = con.execute(EARLIER_SQL.format(table=table), {"before": published_before}).fetchall()
     return {
         (service, month): Previous(shown, report_id, published_at, tuple(changed_by))
         for service, month, shown, report_id, published_at, changed_by in rows
     }
 
 
-def restatement_note(months: list[date]) -> str:
+def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether the copy has the table: one from before it was added has not."""
+    (found,) = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(found)
+
+
+def restatement_note(months: list[date], figures: str = "SLA-tal") -> str:
     """'De tidligere oplyste SLA-tal for november og december 2023 er blevet opdateret.'"""
     by_year: dict[int, list[str]] = {}
     for month in months:
         by_year.setdefault(month.year, []).append(danish.MONTH_NAMES[month.month - 1])
     parts = [f"{danish.join_words(names)} {year}" for year, names in by_year.items()]
-    return f"De tidligere oplyste SLA-tal for {danish.join_words(parts)} er blevet opdateret."
+    return f"De tidligere oplyste {figures} for {danish.join_words(parts)} er blevet opdateret."

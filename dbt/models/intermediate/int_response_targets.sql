@@ -8,6 +8,4 @@ select
     targets.threshold_ms
 from {{ ref('int_report_months') }} as months
 inner join {{ ref('stg_reference__response_targets') }} as targets
-    on
-        months.month >= targets.valid_from
-        and (targets.valid_to is null or months.month <= targets.valid_to)
+    on {{ in_force('months.month', 'targets') }}

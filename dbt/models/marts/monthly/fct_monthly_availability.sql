@@ -32,8 +32,7 @@ targeted as (
     left join {{ ref('stg_reference__sla_targets') }} as targets
         on
             cells.service_id = targets.service_id
-            and cells.month >= targets.valid_from
-            and (targets.valid_to is null or cells.month <= targets.valid_to)
+            and {{ in_force('cells.month', 'targets') }}
 ),
 
 -- R8/R9: availability unrounded, and rounded half-up to hundredths of a percent
