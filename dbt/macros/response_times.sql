@@ -27,7 +27,7 @@
         on checks.hour_index = hours.hour_index
     -- The checks of a service id measure every report row measured as it (R2 classes).
     inner join {{ ref('stg_reference__services') }} as services
-        on checks.service_id in (services.service_id, services.measured_service_id)
+        on {{ feed_concerns('checks.service_id') }}
     inner join {{ ref('int_response_targets') }} as targets
         on
             services.service_id = targets.service_id

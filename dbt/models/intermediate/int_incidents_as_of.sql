@@ -68,4 +68,4 @@ select distinct
     per_service.version_number
 from per_service
 inner join {{ ref('stg_reference__services') }} as services
-    on per_service.service_id in (services.service_id, services.measured_service_id)
+    on {{ feed_concerns('per_service.service_id') }}

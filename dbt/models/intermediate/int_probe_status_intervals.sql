@@ -171,4 +171,4 @@ select
     measured_runs.minutes
 from measured_runs
 inner join {{ ref('stg_reference__services') }} as services
-    on measured_runs.service_id in (services.service_id, services.measured_service_id)
+    on {{ feed_concerns('measured_runs.service_id') }}

@@ -38,4 +38,4 @@ select distinct
     {{ local_month('windows.starts_at') }} as month
 from windows
 inner join {{ ref('stg_reference__services') }} as services
-    on windows.service_id in (services.service_id, services.measured_service_id)
+    on {{ feed_concerns('windows.service_id') }}
