@@ -81,20 +81,28 @@ def _parser() -> argparse.ArgumentParser:
 
     sample = commands.add_parser("sample", help="write the sample landing data")
     sample.add_argument("--out", type=Path, help="landing folder (default: the configured one)")
+    sample.add_argument(
+        "--reference",
+        type=Path,
+        help="where the reference data of --declarations or --services goes "
+        "(default: 'reference' next to the landing folder)",
+    )
+    kind = sample.add_mutually_exclusive_group()
+    kind.add_argument(
+        "--declarations",
+        action="store_true",
+        help="add NemLog-in, declared with service-time classes, holidays, a recurring "
+        "window, a response-time target and contract terms, to the report's sample",
+    )
     scaled = sample.add_argument_group(
         "scaled sample (benchmarks)",
         "minute checks with a known daily downtime pattern instead of the report's sample",
     )
-    scaled.add_argument("--services", type=int, help="number of services")
+    kind.add_argument("--services", type=int, help="number of services (a scaled sample)")
     scaled.add_argument("--probes", type=int, default=2, help="probes per service (default 2)")
     scaled.add_argument("--months", type=int, default=12, help="months from 2024-01 (default 12)")
     scaled.add_argument(
         "--format", choices=("parquet", "csv.gz"), default="parquet", help="probe check files"
-    )
-    scaled.add_argument(
-        "--reference",
-        type=Path,
-        help="where its reference data goes (default: 'reference' next to the landing folder)",
     )
     sample.set_defaults(handler=_sample)
 
@@ -175,24 +183,32 @@ def _parser() -> argparse.ArgumentParser:
 
 def _sample(args: argparse.Namespace, _extra: list[str], settings: Settings) -> int:
     out = args.out or settings.landing_dir
-    if args.services is None:
+    reference = args.reference or out.parent / "reference"
+    if args.services is not None:
+        from dagster_project.sample.scale import write_scaled_sample
+
+        checks = write_scaled_sample(
+            out, reference, args.services, args.probes, args.months, args.format
+        )
+        print(
+            f"{checks:,} probe checks ({args.services} services x {args.probes} probes x "
+            f"{args.months} months) written to {out / 'probe_checks'}"
+        )
+    else:
         from dagster_project.sample.generator import write_sample
 
         write_sample(out)
         print(f"Sample landing data written to {out}")
-        return 0
-    from dagster_project.sample.scale import write_scaled_sample
+        if not args.declarations:
+            return 0
+        from dagster_project.sample.declared_service import (
+            write_declared_reference,
+            write_declared_service,
+        )
 
-    reference = args.reference or out.parent / "reference"
-    checks = write_scaled_sample(
-        out, reference, args.services, args.probes, args.months, args.format
-    )
-    print(
-        f"{checks:,} probe checks ({args.services} services x {args.probes} probes x "
-        f"{args.months} months) written to {out / 'probe_checks'}\n"
-        f"Their reference data: {reference}; build with "
-        f"DRIFTSSTATUS_REFERENCE_DIR={reference}"
-    )
+        write_declared_service(out)
+        write_declared_reference(reference)
+    print(f"Its reference data: {reference}; build with DRIFTSSTATUS_REFERENCE_DIR={reference}")
     return 0
 
 

@@ -79,6 +79,15 @@ def _sample(folder: Path) -> dict:
     return {"warehouse": str(warehouse), "env": env, "stdout": driftsstatus("run", env=env).stdout}
 
 
+def _declared(folder: Path) -> dict:
+    landing, reference = folder / "landing", folder / "reference"
+    written = driftsstatus("sample", "--declarations", "--out", str(landing)).stdout
+    warehouse = folder / "warehouse.duckdb"
+    env = {**pipeline_env(landing, warehouse), "DRIFTSSTATUS_REFERENCE_DIR": str(reference)}
+    run = driftsstatus("run", env=env).stdout
+    return {"warehouse": str(warehouse), "env": env, "sample": written, "run": run}
+
+
 def _small(folder: Path) -> dict:
     landing = shutil.copytree(LANDING_SMALL, folder / "landing")
     warehouse = folder / "warehouse.duckdb"
@@ -116,6 +125,13 @@ def served(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("served") / "warehouse.duckdb"
     shutil.copyfile(serving_copy_of(warehouse), serving_copy_of(target))
     return target
+
+
+@pytest.fixture(scope="session")
+def declared_built(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """`driftsstatus sample --declarations` and `driftsstatus run` on it with its reference
+    folder: warehouse, environment, and both commands' output."""
+    return _built_once(tmp_path_factory, "declared", _declared)
 
 
 @pytest.fixture(scope="session")

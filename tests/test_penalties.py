@@ -25,7 +25,14 @@ from dagster_project.report.model import build_report
 from dagster_project.report.published import published_report
 from dagster_project.report.render import render
 from dagster_project.settings import DEFAULT_REFERENCE_DIR, REPO_ROOT, serving_copy_of
-from tests.helpers import LANDING_SMALL, SMALL_AS_OF, driftsstatus, pipeline_env, query
+from tests.helpers import (
+    LANDING_SMALL,
+    SMALL_AS_OF,
+    copy_warehouse,
+    driftsstatus,
+    pipeline_env,
+    query,
+)
 
 TERMS = """service_id,monthly_fee,step_pct,share_per_step_pct,cap_pct,valid_from,valid_to
 ko_infra,12345.67,0.10,5.00,30.00,2020-01-01,
@@ -104,8 +111,17 @@ def test_penalty_page_shows_the_figures_and_the_totals(penalty_run, monkeypatch)
     assert list(totals.value["Bod i alt"]) == ["617,28 kr.", "4.234,57 kr."]
 
 
-def test_r14_published_penalties_are_frozen_with_the_report(penalty_run):
-    warehouse, env = penalty_run
+def test_r14_published_penalties_are_frozen_with_the_report_and_marked_when_restated(
+    penalty_run, tmp_path
+):
+    # On a copy: the restatement below changes the landing folder and the figures.
+    landing = shutil.copytree(penalty_run[1]["DRIFTSSTATUS_LANDING_DIR"], tmp_path / "landing")
+    warehouse = copy_warehouse(penalty_run[0], tmp_path / "warehouse.duckdb", serving=True)
+    env = {
+        **penalty_run[1],
+        "DRIFTSSTATUS_LANDING_DIR": str(landing),
+        "DRIFTSSTATUS_WAREHOUSE": str(warehouse),
+    }
     driftsstatus("publish", "--month", "2024-02", "--as-of", SMALL_AS_OF, env=env)
     _, frozen = published_report(warehouse, "2024-02")
     amounts = {(r.service_id, r.month.month): r.amount for r in frozen.penalties.rows}
@@ -114,3 +130,17 @@ def test_r14_published_penalties_are_frozen_with_the_report(penalty_run):
         ("bf_app", "0,00 kr."),
         ("ko_infra", "617,28 kr."),
     ]
+    # An hour of ko_infra down on 20 February lands late: 3,600 s more downtime of
+    # 2,505,600 takes February from 99,86% to 99,72%, 0.18 short: 2 steps, 10 %.
+    late = [f"2024-02-20T10:{minute:02d}:00Z,ko_infra,late-1,down," for minute in range(60)]
+    (landing / "probe_checks" / "late.csv").write_text(
+        "checked_at,service_id,probe_id,status,response_ms\n" + "\n".join(late) + "\n",
+        encoding="utf-8",
+    )
+    driftsstatus("run", env=env)
+    table = build_report(serving_copy_of(warehouse), "2024-03").penalties
+    february = {r.service_id: r for r in table.rows if r.month.month == 2}
+    assert february["ko_infra"].texts[-1] == "1.234,57 kr.*"
+    assert february["ko_infra"].previous.display == "617,28 kr."
+    assert not february["bf_app"].restated
+    assert table.note == "De tidligere oplyste bodsbeløb for februar 2024 er blevet opdateret."

@@ -35,13 +35,8 @@ def _month_start(month: str) -> datetime:
     return sc.local(f"{month}-01 00:00").astimezone(UTC)
 
 
-def _next_month(month: str) -> str:
-    year, mon = map(int, month.split("-"))
-    return f"{year + mon // 12}-{mon % 12 + 1:02d}"
-
-
 START = _month_start(sc.MONTHS[0])
-END = _month_start(_next_month(sc.MONTHS[-1]))
+END = _month_start(sc.next_month(sc.MONTHS[-1]))
 MINUTES = int((END - START).total_seconds() // 60)
 
 
@@ -54,7 +49,7 @@ def _span(start: str, end: str) -> slice:
 
 
 def _month_span(month: str) -> slice:
-    return slice(_minute(_month_start(month)), _minute(_month_start(_next_month(month))))
+    return slice(_minute(_month_start(month)), _minute(_month_start(sc.next_month(month))))
 
 
 @dataclass
@@ -284,7 +279,7 @@ def _write_service_windows(out: Path) -> None:
 def _write_changes(out: Path, rng: np.random.Generator) -> None:
     for month_index, month in enumerate(sc.MONTHS):
         start = _month_start(month)
-        length = (_month_start(_next_month(month)) - start).total_seconds()
+        length = (_month_start(sc.next_month(month)) - start).total_seconds()
         rows = []
         for area, counts in sc.PRODUCTION_CHANGES.items():
             prefix = "CHG" if area == "stoettesystemer" else "SPC"
@@ -316,7 +311,7 @@ def _write_service_calls(out: Path) -> None:
     env_share = np.array([0.56, 0.44])
     for month, total in zip(sc.MONTHS, sc.SERVICE_CALLS, strict=True):
         start = _month_start(month)
-        hours = int((_month_start(_next_month(month)) - start).total_seconds() // 3600)
+        hours = int((_month_start(sc.next_month(month)) - start).total_seconds() // 3600)
         stamps = [start + timedelta(hours=h) for h in range(hours)]
         local_hour = np.array([s.astimezone(sc.CPH).hour for s in stamps])
         weights = np.einsum("h,e,c->hec", diurnal[local_hour], env_share, code_share).ravel()

@@ -68,6 +68,12 @@ PRODUCTION_CHANGES = {
 }
 
 
+def next_month(month: str) -> str:
+    """'YYYY-MM' of the month after `month`."""
+    year, number = map(int, month.split("-"))
+    return f"{year + number // 12}-{number % 12 + 1:02d}"
+
+
 def local(text: str) -> datetime:
     """A Copenhagen wall-clock time 'YYYY-MM-DD HH:MM' as an aware datetime."""
     return datetime.fromisoformat(text).replace(tzinfo=CPH)

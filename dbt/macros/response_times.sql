@@ -1,9 +1,12 @@
 {#- The probe checks the response-time rules read: those of the months being
     built, of the service-months with a response-time target in force
-    (int_response_targets), each with its month, its UTC hour and the month's
-    threshold. A check is answered unless down (a down check's response time is
-    dropped). The month is found by the hour index (int_report_hours): integer
-    maths, where calendar functions on a TIMESTAMPTZ are far slower. -#}
+    (int_response_targets), in the row's agreed service time (R2, R3: a
+    weekday class's checks are its weekday hours', a planned window's checks
+    count nowhere), each with its month, its UTC hour and the month's
+    threshold. A check stands for its minute, as in R4. A check is answered
+    unless down (a down check's response time is dropped). The month is found
+    by the hour index (int_report_hours): integer maths, where calendar
+    functions on a TIMESTAMPTZ are far slower. -#}
 {% macro response_time_checks() -%}
     select
         services.service_id,
@@ -19,7 +22,8 @@
             -- The raw view's type depends on the landed files (INTEGER for Parquet); the
             -- contract's range fits an INTEGER.
             case when status != 'down' then cast(response_ms as integer) end as response_ms,
-            epoch_us(checked_at) // 3600000000 as hour_index
+            epoch_us(checked_at) // 3600000000 as hour_index,
+            to_timestamp(epoch_us(checked_at) // 60000000 * 60) as minute_at
         from {{ ref('stg_monitoring__probe_checks') }}
         where {{ instant_in_build_window('checked_at') }}
     ) as checks
@@ -32,4 +36,11 @@
         on
             services.service_id = targets.service_id
             and hours.month = targets.month
+    -- Agreed intervals of a row are disjoint: the one starting last at or before the
+    -- minute holds it if the minute is before its end.
+    asof inner join {{ ref('int_agreed_service_time') }} as agreed
+        on
+            services.service_id = agreed.service_id
+            and checks.minute_at >= agreed.start_at
+    where checks.minute_at < agreed.end_at
 {%- endmacro %}
