@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.sample.declared_service import write_declared_reference
+from dagster_project.settings import DEFAULT_REFERENCE_DIR
 from tests.helpers import driftsstatus, query
 from tests.test_golden import _golden
 
@@ -160,3 +162,10 @@ def test_r15_the_january_report_shows_a_row_per_class_and_the_response_times(dec
             "10.920 300 0"
         ).split()
     )
+
+
+def test_the_declarations_sample_never_writes_into_the_seeds(tmp_path):
+    before = {p.name: p.read_bytes() for p in DEFAULT_REFERENCE_DIR.glob("*.csv")}
+    with pytest.raises(ValueError, match="holds the seeds: give another reference folder"):
+        write_declared_reference(DEFAULT_REFERENCE_DIR)
+    assert {p.name: p.read_bytes() for p in DEFAULT_REFERENCE_DIR.glob("*.csv")} == before

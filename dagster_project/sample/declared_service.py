@@ -14,7 +14,6 @@ what the events say.
 from __future__ import annotations
 
 import csv
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,19 +84,19 @@ REFERENCE_ROWS = {
 
 
 def write_declared_reference(reference: Path) -> None:
-    """The seeds' reference tables with NemLog-in's rows, in `reference`."""
-    shutil.rmtree(reference, ignore_errors=True)
-    shutil.copytree(DEFAULT_REFERENCE_DIR, reference)
-    services = reference / "services.csv"
-    with services.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    with services.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(
-            [[*rows[0], "measured_as"], *([*row, ""] for row in rows[1:])]
-        )
-    for table, lines in REFERENCE_ROWS.items():
-        with (reference / f"{table}.csv").open("a", encoding="utf-8") as handle:
-            handle.writelines(f"{line}\n" for line in lines)
+    """The seeds' reference tables with NemLog-in's rows, written to `reference` (its
+    other files are left alone)."""
+    if reference.resolve() == DEFAULT_REFERENCE_DIR.resolve():
+        raise ValueError(f"{reference} holds the seeds: give another reference folder")
+    reference.mkdir(parents=True, exist_ok=True)
+    for seed in DEFAULT_REFERENCE_DIR.glob("*.csv"):
+        with seed.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        if seed.stem == "services":
+            rows = [[*rows[0], "measured_as"], *([*row, ""] for row in rows[1:])]
+        rows += csv.reader(REFERENCE_ROWS.get(seed.stem, []))
+        with (reference / seed.name).open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
 
 
 def write_declared_service(out: Path) -> None:
