@@ -3,6 +3,7 @@ settings' environment, for the Dagster assets and the publisher alike."""
 
 import hashlib
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -17,13 +18,16 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 from packaging import version
 
-from dagster_project.settings import DBT_PROJECT_DIR, environment
+from dagster_project.settings import DBT_PROJECT_DIR, environment, load_settings
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
 # This environment's dbt, also when the virtual environment is not activated (cron,
-# `.venv/bin/driftsstatus`, the daemon's run workers).
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+# `.venv/bin/driftsstatus`, the daemon's run workers): dbt with a saved parse that any
+# warehouse can start from (infra/dbt_main.py).
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("driftsstatus-dbt"))
+# The project's parse, kept by prepare_manifest: where a new target folder starts from.
+PROJECT_PARSE = DBT_PROJECT.manifest_path.with_name("partial_parse.msgpack")
 
 
 class DbtCli(DbtCliResource):
@@ -36,6 +40,13 @@ class DbtCli(DbtCliResource):
     env: dict[str, str] = pydantic.Field(default_factory=dict)
 
     def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:
+        target = kwargs.get("target_path")
+        if target is not None and PROJECT_PARSE.exists():
+            # dbt parses only what differs from the project's parse, not the whole project.
+            target.mkdir(parents=True, exist_ok=True)
+            if not (target / PROJECT_PARSE.name).exists():
+                shutil.copyfile(PROJECT_PARSE, target / ".parse.tmp")
+                os.replace(target / ".parse.tmp", target / PROJECT_PARSE.name)
         # dagster-dbt hands the subprocess a copy of os.environ, taken here.
         with environment(**self.env):
             return super().cli(args, **kwargs)
@@ -76,8 +87,10 @@ def dbt_cli(env: Mapping[str, str]) -> DbtCli:
 
 
 def manifest_is_stale(project: DbtProject = DBT_PROJECT) -> bool:
-    """The manifest is missing or older than a file of the dbt project."""
-    if not project.manifest_path.exists():
+    """The manifest (or the parse kept with it) is missing or older than a file of the
+    dbt project."""
+    kept = (project.manifest_path, project.manifest_path.with_name(PROJECT_PARSE.name))
+    if not all(path.exists() for path in kept):
         return True
     built = project.manifest_path.stat().st_mtime
     paths = (project.project_dir / name for name in DBT_SOURCES)
@@ -95,5 +108,9 @@ def prepare_manifest() -> None:
     target = DBT_PROJECT.manifest_path.parent
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target, prefix=".parse-") as scratch:
-        dbt_cli({}).cli(["parse", "--quiet"], target_path=Path(scratch)).wait()
+        # With the default settings' dbt environment, as a run would have it: a parse
+        # with other values of the variables dbt_project.yml reads is never reused.
+        dbt = dbt_cli(load_settings({}).dbt_env())
+        dbt.cli(["parse", "--quiet"], target_path=Path(scratch)).wait()
+        os.replace(Path(scratch) / PROJECT_PARSE.name, PROJECT_PARSE)
         os.replace(Path(scratch) / "manifest.json", DBT_PROJECT.manifest_path)
