@@ -95,7 +95,10 @@ def report_as_of(
         if failed := raw_check_failures(copy):
             # As in a run: a failed raw check blocks every model that reads the table.
             raise BlockingChecksFailed(as_of, failed)
-        dbt = dbt_cli({**dbt_env, "DRIFTSSTATUS_WAREHOUSE": str(copy)})
+        # The instant as DRIFTSSTATUS_AS_OF, not `--vars`: other vars than the saved
+        # parse's make dbt parse the whole project again.
+        scratch_env = {"DRIFTSSTATUS_WAREHOUSE": str(copy), "DRIFTSSTATUS_AS_OF": as_of.isoformat()}
+        dbt = dbt_cli({**dbt_env, **scratch_env})
         invocation = dbt.cli(
             [
                 "build",
@@ -104,8 +107,6 @@ def report_as_of(
                 "unit_test",
                 "--exclude-resource-type",
                 "seed",
-                "--vars",
-                json.dumps({"as_of": as_of.isoformat()}),
             ],
             raise_on_error=False,
             target_path=scratch / "target",
