@@ -1,12 +1,16 @@
 {#- Partition-scoped builds: the vars `month_from` and `month_to` (first days of
     Copenhagen months, inclusive) limit a build to those months; the pipeline sets
     them as DRIFTSSTATUS_MONTH_FROM / _TO instead, because changing a --vars value
-    makes dbt parse the whole project again (7 s) where an environment variable
-    re-parses only the files that read it. Without them a build covers every month. The month spine (int_report_months) and the probe
-    minutes obey the window; the monthly marts replace exactly its months. -#}
+    makes dbt parse the whole project again (7 s). They are read only when a build
+    runs (`execute`): read while parsing, a new value would re-parse every file that
+    uses them. Without them a build covers every month. The month spine
+    (int_report_months) and the probe minutes obey the window; the monthly marts
+    replace exactly its months. -#}
 {% macro build_window() -%}
-    {%- set first = var('month_from', env_var('DRIFTSSTATUS_MONTH_FROM', '')) -%}
-    {%- set last = var('month_to', env_var('DRIFTSSTATUS_MONTH_TO', '')) or first -%}
+    {%- set env_from = env_var('DRIFTSSTATUS_MONTH_FROM', '') if execute else '' -%}
+    {%- set env_to = env_var('DRIFTSSTATUS_MONTH_TO', '') if execute else '' -%}
+    {%- set first = var('month_from', env_from) -%}
+    {%- set last = var('month_to', env_to) or first -%}
     {{- return((first, last) if first else none) -}}
 {%- endmacro %}
 

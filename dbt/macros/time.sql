@@ -1,8 +1,10 @@
 {#- R6: the instant everything is computed as of, as a TIMESTAMPTZ literal.
     The var `as_of` wins, then DRIFTSSTATUS_AS_OF, then the start of this dbt
-    invocation, so one run has one consistent "now". -#}
+    invocation, so one run has one consistent "now". The variable is read only when
+    a build runs (`execute`): read while parsing, a new instant would re-parse every
+    model that uses it. -#}
 {% macro as_of_ts() -%}
-    {%- set value = var('as_of', '') or env_var('DRIFTSSTATUS_AS_OF', '') -%}
+    {%- set value = var('as_of', '') or (env_var('DRIFTSSTATUS_AS_OF', '') if execute else '') -%}
     {%- if not value -%}
         {#- run_started_at is timezone-aware UTC. -#}
         {%- set value = run_started_at.isoformat() -%}
