@@ -70,9 +70,12 @@ def _built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Pat
     return json.loads(done.read_text(encoding="utf-8"))
 
 
-def _sample(folder: Path) -> dict:
-    landing = folder / "landing"
-    driftsstatus("sample", "--out", str(landing))
+def _sample_landing(folder: Path) -> dict:
+    driftsstatus("sample", "--out", str(folder / "landing"))
+    return {"landing": str(folder / "landing")}
+
+
+def _sample(folder: Path, landing: Path) -> dict:
     warehouse = folder / "warehouse" / "warehouse.duckdb"
     warehouse.parent.mkdir()
     env = pipeline_env(landing, warehouse)
@@ -96,14 +99,15 @@ def _small(folder: Path) -> dict:
 
 
 @pytest.fixture(scope="session")
-def sample_built(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return _built_once(tmp_path_factory, "sample", _sample)
+def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample data (`driftsstatus sample`): on its own, so a test that only reads the
+    data never waits for the sample run."""
+    return Path(_built_once(tmp_path_factory, "sample-landing", _sample_landing)["landing"])
 
 
 @pytest.fixture(scope="session")
-def sample_landing(sample_built: dict) -> Path:
-    """The sample data (`driftsstatus sample`)."""
-    return Path(sample_built["env"]["DRIFTSSTATUS_LANDING_DIR"])
+def sample_built(sample_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return _built_once(tmp_path_factory, "sample", lambda folder: _sample(folder, sample_landing))
 
 
 @pytest.fixture(scope="session")
