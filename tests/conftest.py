@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,13 @@ def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample data (`driftsstatus sample`): on its own, so a test that only reads the
     data never waits for the sample run."""
     return Path(_built_once(tmp_path_factory, "sample-landing", _sample_landing)["landing"])
+
+
+@pytest.fixture(scope="session")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Callable], dict]:
+    """`built_once(name, build)`: a module's pipeline run, built once for the whole session
+    (see _built_once) instead of once for each worker that runs one of its tests."""
+    return partial(_built_once, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +15,15 @@ import pytest
 from dagster_project.defs.resources import Alerting
 from dagster_project.defs.sensors import sensors_for
 from dagster_project.infra.lock import warehouse_lock
-from tests.helpers import Webhook, chat_webhook, driftsstatus, pipeline_env
+from tests.helpers import (
+    LANDING_SMALL,
+    SMALL_AS_OF,
+    Webhook,
+    chat_webhook,
+    copy_warehouse,
+    driftsstatus,
+    pipeline_env,
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,53 +32,57 @@ def webhook() -> Iterator[Webhook]:
         yield hook
 
 
-@dataclass
-class Run:
-    result: subprocess.CompletedProcess
-    posts: list[dict]  # what the webhook received during the run
-
-
-@dataclass
-class Runs:
-    good: Run
-    failing: Run
-    env: dict[str, str]  # the runs' settings, with the webhook
-    warehouse: Path
+def _alert_runs(folder: Path, small_built: dict) -> dict:
+    """A good run over a copy of the small run, then a run failing a blocking check, each
+    with a webhook listening: their exit codes, output and what the webhook received."""
+    landing = shutil.copytree(small_built["landing"], folder / "landing")
+    warehouse = copy_warehouse(Path(small_built["warehouse"]), folder / "warehouse.duckdb")
+    runs = {"warehouse": str(warehouse)}
+    with chat_webhook() as hook:
+        env = {
+            **pipeline_env(landing, warehouse, as_of=SMALL_AS_OF),
+            "DRIFTSSTATUS_ALERT_WEBHOOK": hook.url,
+        }
+        for name in ("good", "failing"):
+            if name == "failing":  # the same hour of calls sent twice: a blocking check fails
+                calls = landing / "service_calls"
+                shutil.copy(calls / "calls.csv", calls / "resent.csv")
+            before = len(hook.posts)
+            result = driftsstatus("run", env=env, check=False)
+            runs[name] = {
+                "returncode": result.returncode,
+                "stdout": result.stdout,
+                "posts": hook.posts[before:],
+            }
+    return runs
 
 
 @pytest.fixture(scope="module")
-def runs(webhook: Webhook, tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    """A good run on the small landing folder, then a run failing a blocking check."""
-    root = tmp_path_factory.mktemp("alerts")
-    landing = shutil.copytree(Path(__file__).with_name("landing_small"), root / "landing")
-    warehouse = root / "warehouse.duckdb"
-    env = {
-        **pipeline_env(landing, warehouse, as_of="2024-03-20T00:00:00+01:00"),
+def runs(built_once, small_built: dict) -> dict:
+    return built_once("alerts", lambda folder: _alert_runs(folder, small_built))
+
+
+@pytest.fixture
+def locked_env(webhook: Webhook, tmp_path: Path) -> dict[str, str]:
+    """Settings of a run that cannot wait for the warehouse lock, alerting to the webhook."""
+    return {
+        **pipeline_env(LANDING_SMALL, tmp_path / "warehouse.duckdb"),
         "DRIFTSSTATUS_ALERT_WEBHOOK": webhook.url,
+        "DRIFTSSTATUS_LOCK_TIMEOUT": "0",
     }
-    good = run_collecting(webhook, env)
-    # The same hour of calls sent twice: a blocking check on service calls fails.
-    shutil.copy(landing / "service_calls" / "calls.csv", landing / "service_calls" / "resent.csv")
-    return Runs(good, run_collecting(webhook, env), env, warehouse)
-
-
-def run_collecting(webhook: Webhook, env: dict[str, str]) -> Run:
-    before = len(webhook.posts)
-    result = driftsstatus("run", env=env, check=False)
-    return Run(result, webhook.posts[before:])
 
 
 def test_ops_a_successful_run_posts_no_alert(runs):
-    assert runs.good.result.returncode == 0, runs.good.result.stdout
-    assert runs.good.posts == []
+    assert runs["good"]["returncode"] == 0, runs["good"]["stdout"]
+    assert runs["good"]["posts"] == []
 
 
 def test_ops_a_failed_run_posts_one_alert_naming_the_failed_check(runs):
-    result, posts = runs.failing.result, runs.failing.posts
-    assert result.returncode == 1
+    failing, posts = runs["failing"], runs["failing"]["posts"]
+    assert failing["returncode"] == 1
     failed = [
         line.strip().removeprefix("FAILED check ")
-        for line in result.stdout.splitlines()
+        for line in failing["stdout"].splitlines()
         if "FAILED check" in line
     ]
     assert failed and all("stg_operations__service_calls" in check for check in failed)
@@ -84,17 +94,17 @@ def test_ops_a_failed_run_posts_one_alert_naming_the_failed_check(runs):
     assert alert["text"].startswith("driftsstatus run failed: blocking checks failed: ")
     assert "\n" not in alert["text"]
     assert alert["run"] == "driftsstatus run"
-    assert alert["warehouse"] == str(runs.warehouse)
+    assert alert["warehouse"] == runs["warehouse"]
     assert datetime.fromisoformat(alert["at"]).utcoffset() == timedelta(0)
 
 
 def test_ops_a_run_that_cannot_take_the_warehouse_lock_posts_an_alert_naming_the_holder(
-    runs, webhook
+    locked_env, webhook
 ):
-    env = {**runs.env, "DRIFTSSTATUS_LOCK_TIMEOUT": "0"}
     before = len(webhook.posts)
-    with warehouse_lock(runs.warehouse, 0, "driftsstatus publish --month 2024-01"):
-        result = driftsstatus("run", env=env, check=False)
+    warehouse = Path(locked_env["DRIFTSSTATUS_WAREHOUSE"])
+    with warehouse_lock(warehouse, 0, "driftsstatus publish --month 2024-01"):
+        result = driftsstatus("run", env=locked_env, check=False)
     assert result.returncode == 2
     (alert,) = webhook.posts[before:]
     assert alert["text"] == result.stderr.strip()
@@ -102,17 +112,13 @@ def test_ops_a_run_that_cannot_take_the_warehouse_lock_posts_an_alert_naming_the
     assert alert["failed_checks"] == alert["failed_steps"] == []
 
 
-def test_ops_an_undeliverable_alert_keeps_the_exit_code_and_warns(runs):
+def test_ops_an_undeliverable_alert_keeps_the_exit_code_and_warns(locked_env):
     with socket.socket() as closed:  # a port nobody listens on once the socket is closed
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    env = {
-        **runs.env,
-        "DRIFTSSTATUS_ALERT_WEBHOOK": f"http://127.0.0.1:{port}/hooks/secret",
-        "DRIFTSSTATUS_LOCK_TIMEOUT": "0",
-    }
+    env = {**locked_env, "DRIFTSSTATUS_ALERT_WEBHOOK": f"http://127.0.0.1:{port}/hooks/secret"}
     # A run failing fast: it cannot take the lock this process holds.
-    with warehouse_lock(runs.warehouse, 0, "a test holding the warehouse"):
+    with warehouse_lock(Path(env["DRIFTSSTATUS_WAREHOUSE"]), 0, "a test holding the warehouse"):
         result = driftsstatus("run", env=env, check=False)
     assert result.returncode == 2
     first, warning = result.stderr.splitlines()

@@ -12,42 +12,45 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, driftsstatus, mart_rows, pipeline_env
+from tests.helpers import REPO_ROOT, copy_warehouse, driftsstatus, mart_rows, pipeline_env
 from tests.processes import running
 
 AS_OF = "2024-03-01T00:00:00+01:00"
 
 
-@pytest.fixture(scope="module")
-def quarter_landing(sample_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample with three months of probe checks: big enough to kill a load halfway."""
-    landing = tmp_path_factory.mktemp("quarter") / "landing"
-    shutil.copytree(sample_landing, landing)
+def _uninterrupted(folder: Path, sample_landing: Path) -> dict:
+    """The sample with three months of probe checks (big enough to kill a load halfway),
+    run once without interruption."""
+    landing = shutil.copytree(sample_landing, folder / "landing")
     for path in (landing / "probe_checks").iterdir():
         if path.name < "2023-11":
             path.unlink()
-    return landing
+    warehouse = folder / "warehouse.duckdb"
+    driftsstatus("run", env=pipeline_env(landing, warehouse, as_of=AS_OF))
+    return {"landing": str(landing), "warehouse": str(warehouse)}
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(quarter_landing: Path, tmp_path_factory: pytest.TempPathFactory):
-    warehouse = tmp_path_factory.mktemp("uninterrupted") / "warehouse.duckdb"
-    driftsstatus("run", env=pipeline_env(quarter_landing, warehouse, as_of=AS_OF))
-    return warehouse, mart_rows(warehouse)
+def uninterrupted(built_once, sample_landing: Path) -> tuple[Path, Path]:
+    """(landing folder, warehouse) of the uninterrupted run."""
+    built = built_once("uninterrupted", lambda folder: _uninterrupted(folder, sample_landing))
+    return Path(built["landing"]), Path(built["warehouse"])
 
 
 def test_a_second_run_over_the_same_folder_skips_every_file_and_changes_nothing(
-    quarter_landing, uninterrupted
+    uninterrupted, tmp_path
 ):
-    warehouse, marts = uninterrupted
-    again = driftsstatus("run", env=pipeline_env(quarter_landing, warehouse, as_of=AS_OF))
+    landing = shutil.copytree(uninterrupted[0], tmp_path / "landing")
+    warehouse = copy_warehouse(uninterrupted[1], tmp_path / "warehouse.duckdb")
+    again = driftsstatus("run", env=pipeline_env(landing, warehouse, as_of=AS_OF))
     assert "probe_checks     files 0/3/0  rows 0/0" in again.stdout
-    assert mart_rows(warehouse) == marts
+    assert mart_rows(warehouse) == mart_rows(uninterrupted[1])
 
 
 def test_a_run_killed_in_the_middle_of_a_load_then_rerun_gives_the_same_marts(
-    quarter_landing, uninterrupted, tmp_path
+    uninterrupted, tmp_path
 ):
+    quarter_landing, uninterrupted_warehouse = uninterrupted
     warehouse = tmp_path / "warehouse.duckdb"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")},
@@ -73,4 +76,4 @@ def test_a_run_killed_in_the_middle_of_a_load_then_rerun_gives_the_same_marts(
         run.wait()
     assert run.returncode == -signal.SIGKILL
     driftsstatus("run", env=pipeline_env(quarter_landing, warehouse, as_of=AS_OF))
-    assert mart_rows(warehouse) == uninterrupted[1]
+    assert mart_rows(warehouse) == mart_rows(uninterrupted_warehouse)

@@ -40,10 +40,7 @@ bf_app,10000.00,0.10,5.00,30.00,2024-02-01,
 """
 
 
-@pytest.fixture(scope="module")
-def penalty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """The run's warehouse (its serving copy next to it) and the environment it ran with."""
-    folder = tmp_path_factory.mktemp("penalties")
+def _penalty_run(folder: Path) -> dict:
     landing = shutil.copytree(LANDING_SMALL, folder / "landing")
     reference = folder / "reference"
     reference.mkdir()
@@ -56,7 +53,14 @@ def penalty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
         "DRIFTSSTATUS_REFERENCE_DIR": str(reference),
     }
     driftsstatus("run", env=env)
-    return warehouse, env
+    return {"warehouse": str(warehouse), "env": env}
+
+
+@pytest.fixture(scope="module")
+def penalty_run(built_once) -> tuple[Path, dict[str, str]]:
+    """The run's warehouse (its serving copy next to it) and the environment it ran with."""
+    built = built_once("penalties", _penalty_run)
+    return Path(built["warehouse"]), built["env"]
 
 
 def test_penalty_per_started_step_capped_and_rounded_to_oere(penalty_run):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
@@ -13,17 +14,21 @@ DECEMBER_AS_OF = "2024-01-04T08:00:00+01:00"  # before the late SF1525 incident 
 NOTE = "De tidligere oplyste SLA-tal for november og december 2023 er blevet opdateret."
 
 
-@pytest.fixture(scope="module")
-def published(sample_run, tmp_path_factory: pytest.TempPathFactory):
-    """A copy of the sample warehouse with the December 2023 report published as of T0."""
+def _published(folder: Path, sample_run) -> dict:
     warehouse, env, _ = sample_run
-    folder = tmp_path_factory.mktemp("published")
     copy_warehouse(warehouse, folder / warehouse.name, serving=True)
     env = {**env, "DRIFTSSTATUS_WAREHOUSE": str(folder / warehouse.name)}
     env["DRIFTSSTATUS_PUBLISHER"] = "driftsleder"
     result = driftsstatus("publish", "--month", "2023-12", "--as-of", DECEMBER_AS_OF, env=env)
     assert result.stdout.startswith("Published 2023-12#1 as of 2024-01-04T07:00:00+00:00")
-    return folder / warehouse.name, env
+    return {"warehouse": str(folder / warehouse.name), "env": env}
+
+
+@pytest.fixture(scope="module")
+def published(built_once, sample_run) -> tuple[Path, dict[str, str]]:
+    """A copy of the sample warehouse with the December 2023 report published as of T0."""
+    built = built_once("published", lambda folder: _published(folder, sample_run))
+    return Path(built["warehouse"]), built["env"]
 
 
 def test_r14_january_marks_exactly_the_serviceplatformen_november_and_december_cells(published):
@@ -96,11 +101,12 @@ def test_r14_the_app_shows_old_and_new_values_and_the_history(published, monkeyp
     assert list(history["Af"]) == ["driftsleder"]
 
 
-# Last in the module: it publishes again, which changes what the tests above compare with.
 def test_r14_a_published_month_is_immutable_without_a_reason_and_superseding_keeps_both(
-    published,
+    published, tmp_path
 ):
-    warehouse, env = published
+    # On a copy: it publishes again, which changes what the other tests compare with.
+    warehouse = copy_warehouse(published[0], tmp_path / published[0].name, serving=True)
+    env = {**published[1], "DRIFTSSTATUS_WAREHOUSE": str(warehouse)}
     same = driftsstatus("publish", "--month", "2023-12", "--as-of", DECEMBER_AS_OF, env=env)
     assert same.stdout.startswith("Already published, unchanged: 2023-12#1")
     later = ("publish", "--month", "2023-12", "--as-of", "2024-02-20T08:00:00+01:00")

@@ -50,24 +50,32 @@ class Site:
         return Site(folder / "landing", folder / self.warehouse.name, env)
 
 
-@pytest.fixture(scope="module")
-def small(small_built: dict, tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """A copy of the small run, as of 20 March 2024 (February and March 2024)."""
-    root = tmp_path_factory.mktemp("small")
+def _small_copy(small_built: dict, root: Path) -> Site:
+    """A copy of the small run in `root`, as of 20 March 2024 (February and March 2024)."""
     built = Site(Path(small_built["landing"]), Path(small_built["warehouse"]), {})
     site = built.copy_to(root / "site")
-    # Scratch folders of this module's commands stay in its own temporary folder.
+    # Scratch folders of the copy's commands stay in `root`.
     env = {**site.env, "DRIFTSSTATUS_AS_OF": AS_OF, "TMPDIR": str(root)}
     return Site(site.landing, site.warehouse, env)
 
 
 @pytest.fixture(scope="module")
-def published(small: Site, tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """A copy with February 2024 published as of AS_OF."""
-    site = small.copy_to(tmp_path_factory.mktemp("published") / "site")
+def small(small_built: dict, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return _small_copy(small_built, tmp_path_factory.mktemp("small"))
+
+
+def _published(folder: Path, small_built: dict) -> dict:
+    site = _small_copy(small_built, folder)
     result = _publish(site, "2024-02", check=True)
     assert result.stdout.startswith(f"Published 2024-02#1 as of {AS_OF_UTC}")
-    return site
+    return {"landing": str(site.landing), "warehouse": str(site.warehouse), "env": site.env}
+
+
+@pytest.fixture(scope="module")
+def published(built_once, small_built: dict) -> Site:
+    """A copy with February 2024 published as of AS_OF."""
+    built = built_once("published_small", lambda folder: _published(folder, small_built))
+    return Site(Path(built["landing"]), Path(built["warehouse"]), built["env"])
 
 
 def _sha(path: Path) -> str:
@@ -236,7 +244,8 @@ def test_ops_publish_removes_what_killed_runs_left_and_keeps_a_live_scratch_fold
 # -- Read-only commands never wait on the writer lock --
 
 
-def test_ops_readers_answer_at_once_while_a_writer_holds_the_warehouse(published):
+def test_ops_readers_answer_at_once_while_a_writer_holds_the_warehouse(published, tmp_path):
+    published = published.copy_to(tmp_path / "site")  # its own lock, whoever shares the fixture
     # A reader that waited for the lock would give up after 1 s and exit 2.
     env = {**published.env, "DRIFTSSTATUS_LOCK_TIMEOUT": "1"}
     shown = driftsstatus("report", "--month", "2024-02", env=env).stdout

@@ -52,10 +52,7 @@ COLUMNS = (
 )
 
 
-@pytest.fixture(scope="module")
-def response_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The run's warehouse; its serving copy lies next to it."""
-    folder = tmp_path_factory.mktemp("response")
+def _response_run(folder: Path) -> dict:
     landing = shutil.copytree(LANDING_SMALL, folder / "landing")
     (landing / "probe_checks" / "response.csv").write_text(CHECKS, encoding="utf-8")
     reference = folder / "reference"
@@ -66,7 +63,13 @@ def response_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     warehouse = folder / "warehouse.duckdb"
     env = pipeline_env(landing, warehouse, as_of=SMALL_AS_OF)
     driftsstatus("run", env={**env, "DRIFTSSTATUS_REFERENCE_DIR": str(reference)})
-    return warehouse
+    return {"warehouse": str(warehouse)}
+
+
+@pytest.fixture(scope="module")
+def response_run(built_once) -> Path:
+    """The run's warehouse; its serving copy lies next to it."""
+    return Path(built_once("response", _response_run)["warehouse"])
 
 
 @pytest.fixture(scope="module")

@@ -46,10 +46,7 @@ def test_scaled_sample_writes_every_check_of_its_pattern(tmp_path: Path):
     ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def scaled(tmp_path_factory) -> Path:
-    """A real `driftsstatus run` over 4 services x 3 probes x 1 month of Parquet checks."""
-    folder = tmp_path_factory.mktemp("scaled")
+def _scaled(folder: Path) -> dict:
     driftsstatus(
         "sample", "--out", str(folder / "landing"), "--services", "4", "--probes", "3",
         "--months", "1",
@@ -63,7 +60,13 @@ def scaled(tmp_path_factory) -> Path:
     (folder / "services.before").write_bytes((folder / "reference" / "services.csv").read_bytes())
     result = driftsstatus("run", env=env)
     assert "Run succeeded." in result.stdout
-    return folder
+    return {"folder": str(folder)}
+
+
+@pytest.fixture(scope="module")
+def scaled(built_once) -> Path:
+    """A real `driftsstatus run` over 4 services x 3 probes x 1 month of Parquet checks."""
+    return Path(built_once("scaled", _scaled)["folder"])
 
 
 def test_r4_r8_a_scaled_sample_builds_to_its_known_pattern(scaled: Path):

@@ -48,9 +48,7 @@ def _down_minutes(start: str, minutes: int) -> list[str]:
     ]
 
 
-@pytest.fixture(scope="module")
-def classes_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("classes")
+def _classes_run(folder: Path) -> dict:
     landing = shutil.copytree(LANDING_SMALL, folder / "landing")
     checks = _down_minutes("2024-02-13T10:00:00+00:00", 30)
     checks += _down_minutes("2024-02-17T20:00:00+00:00", 15)
@@ -78,7 +76,12 @@ def classes_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = pipeline_env(landing, warehouse, as_of=SMALL_AS_OF)
     result = driftsstatus("run", env={**env, "DRIFTSSTATUS_REFERENCE_DIR": str(reference)})
     assert "Run succeeded." in result.stdout
-    return warehouse
+    return {"warehouse": str(warehouse)}
+
+
+@pytest.fixture(scope="module")
+def classes_run(built_once) -> Path:
+    return Path(built_once("classes", _classes_run)["warehouse"])
 
 
 def test_r2_the_feeds_may_name_the_system_a_class_is_measured_as(tmp_path):
