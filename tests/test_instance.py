@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ from dagster_project.infra.instance import (
 )
 from dagster_project.settings import REPO_ROOT, load_settings
 from tests.dagster_ui import graphql
-from tests.helpers import driftsstatus, pipeline_env
+from tests.helpers import LANDING_SMALL, SMALL_AS_OF, driftsstatus, pipeline_env
 from tests.postgres import postgres_server
 from tests.processes import free_port, running, wait_until_healthy
 
@@ -70,13 +71,12 @@ def test_ops_cli_runs_are_recorded_in_the_dagster_home_next_to_the_warehouse(sam
         assert len(passed) == _checks_passed(output)
 
 
-def test_ops_a_postgres_instance_holds_the_cli_run_and_the_ui_lists_it(
-    sample_landing: Path, tmp_path: Path
-):
+def test_ops_a_postgres_instance_holds_the_cli_run_and_the_ui_lists_it(tmp_path: Path):
     with postgres_server() as postgres_url:
-        env = pipeline_env(sample_landing, tmp_path / "warehouse.duckdb")
+        landing = shutil.copytree(LANDING_SMALL, tmp_path / "landing")
+        env = pipeline_env(landing, tmp_path / "warehouse.duckdb", as_of=SMALL_AS_OF)
         env["DRIFTSSTATUS_DAGSTER_POSTGRES_URL"] = postgres_url
-        driftsstatus("run", "--months", "2024-01..2024-01", env=env)
+        driftsstatus("run", "--months", "2024-02..2024-02", env=env)
 
         home = tmp_path / "dagster"
         config = (home / "dagster.yaml").read_text(encoding="utf-8")
@@ -106,7 +106,7 @@ def test_ops_a_postgres_instance_holds_the_cli_run_and_the_ui_lists_it(
     runs = sorted((r["jobName"], r["status"]) for r in shown["runsOrError"]["results"])
     assert runs == [("build_all", "SUCCESS"), ("load_landing", "SUCCESS")]
     partitions = {m["partition"] for m in shown["assetOrError"]["assetMaterializations"]}
-    assert partitions == {"2024-01-01"}
+    assert partitions == {"2024-02-01"}
 
 
 @dg.op
