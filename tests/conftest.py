@@ -28,15 +28,16 @@ from tests.helpers import (
 # done with one, so no long test starts last and runs alone at the end (by default
 # xdist hands each worker a long run of consecutive tests up front).
 SLOW_FIRST = (
-    "test_serve_end_to_end.py",  # 9 min, and no shared build to wait for
+    "test_serve_end_to_end.py",  # 2.5 min, and no shared build to wait for
     "test_instance.py",  # its first test builds the shared sample run meanwhile
-    "test_landing_properties.py",  # 4 min
+    "test_landing_properties.py",  # 2 min
+    "test_sample_declarations.py",  # builds the declarations sample, 1.5 min
     "test_serving_during_run.py",
-    "test_quality.py",
     "test_alerts.py",
+    "test_landing_folder.py",
     "test_idempotence.py",
     "test_publication.py",
-    "test_landing_folder.py",
+    "test_penalties.py",
     "test_publish_safety.py",
 )
 

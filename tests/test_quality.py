@@ -11,7 +11,7 @@ import pytest
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.landing import daily_raw_tables, raw_tables
-from dagster_project.defs.partitions import daily, range_tags
+from dagster_project.defs.partitions import range_tags
 from dagster_project.defs.quality import gx_checks
 from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import load_source
@@ -244,14 +244,16 @@ def test_unchanged_files_are_skipped_and_a_changed_file_is_validated_again(landi
 
 
 def _materialize(landing: Path, warehouse: Path, *extra: dg.AssetsDefinition):
-    """Every raw table, the daily ones over all their days, with the GX checks."""
+    """Every raw table, the daily ones over the days of the small folder's rows (February
+    and March 2024: a run over every day since 2020 stores thousands of day events), with
+    the GX checks."""
     return dg.materialize(
         [raw_tables, daily_raw_tables, *gx_checks, *extra],
         resources={
             "duckdb": DuckDBResource(database=str(warehouse)),
             "landing": LandingFolder(path=str(landing)),
         },
-        tags=range_tags(daily.get_first_partition_key(), daily.get_last_partition_key()),
+        tags=range_tags("2024-02-01", "2024-03-31"),
         raise_on_error=False,
     )
 
