@@ -62,6 +62,7 @@ from dagster_project.sample.scale import (  # noqa: E402
     write_day,
     write_scaled_sample,
 )
+from dagster_project.sample.scenario import CPH  # noqa: E402
 from dagster_project.settings import serving_copy_of  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -130,6 +131,7 @@ def main() -> None:
         folder = workdir / f"s{largest.services}"
         check_agreement(largest, folder)
         one_day = measure_one_day(largest, folder, args.format)
+        one_day["publish"] = measure_publish(largest, folder)
         render_ms = measure_render(folder)
         sizes = folder_sizes(folder)
     finally:
@@ -310,6 +312,20 @@ def measure_one_day(scale: Scale, folder: Path, file_format: str) -> dict[str, M
     return {"pipeline": pipeline, "floor": run_floor(folder, file_format)}
 
 
+def measure_publish(scale: Scale, folder: Path) -> Measured:
+    """`publish --month` of the history's last month, as of the morning after it: a dbt
+    build of that month as of the instant, in a scratch copy, then frozen (R14)."""
+    last_start = month_spans(scale.months)[-1][0].astimezone(CPH)
+    month = f"{last_start:%Y-%m}"
+    after = (last_start + timedelta(days=40)).replace(day=1, hour=8)
+    command = [str(BIN / "driftsstatus"), "publish", "--month", month, "--as-of"]
+    published = run_measured([*command, after.isoformat()], environment(folder))
+    if not published.output.startswith(f"Published {month}#1"):
+        raise SystemExit(f"the publish failed:\n{published.output}")
+    print(f"Publish {month}: {published.seconds:.1f} s, peak {published.peak_mb:,.0f} MB")
+    return published
+
+
 def measure_render(folder: Path) -> float:
     """The report page, cold, through AppTest (median of 5), for the latest month."""
     streamlit.config.set_option("logger.level", "error")
@@ -410,7 +426,8 @@ def print_summary(
 ) -> None:
     scale = series[-1]
     pipeline, floor = scale.pipeline, scale.floor
-    day, floor_day = one_day["pipeline"], one_day["floor"]
+    day, floor_day, published = one_day["pipeline"], one_day["floor"], one_day["publish"]
+    month_build = step_times(day.output)["report_facts"]
     rows = [
         ("load throughput (rows/s)", f"{scale.rows / scale.load_seconds:,.0f}",
          f"{scale.rows / scale.floor_load_seconds:,.0f}"),
@@ -418,6 +435,8 @@ def print_summary(
         ("  whole run: load + GX + build (s)", f"{pipeline.seconds:.1f}", f"{floor.seconds:.1f}"),
         ("  of which GX checks (s)", f"{scale.gx_seconds:.1f}", "-"),
         ("one-day run (s)", f"{day.seconds:.1f}", f"{floor_day.seconds:.1f}"),
+        ("  of which its one-month build (s)", f"{month_build:.1f}", "-"),
+        ("publish --month (s)", f"{published.seconds:.1f}", "-"),
         ("peak memory, whole run (MB)", f"{pipeline.peak_mb:,.0f}", f"{floor.peak_mb:,.0f}"),
         ("report render (s)", f"{render_ms / 1000:.2f}", "-"),
         ("warehouse file (MB)", f"{sizes['warehouse']:,.1f}", "-"),
@@ -436,6 +455,7 @@ def print_summary(
         f"load {exponent([(s.rows, s.load_seconds) for s in series]):.2f}, "
         f"floor {exponent([(s.rows, s.floor.seconds) for s in series]):.2f}"
     )
+    print(f"publish/one-month build: {published.seconds / month_build:.2f}")
     print(f"build/floor: {scale.build_seconds / floor.seconds:.2f}")
     print(f"pipeline/floor: {pipeline.seconds / floor.seconds:.2f}")
 
