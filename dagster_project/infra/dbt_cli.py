@@ -39,14 +39,13 @@ class DbtCli(DbtCliResource):
 
     env: dict[str, str] = pydantic.Field(default_factory=dict)
 
-    def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:
-        target = kwargs.get("target_path")
-        if target is not None and PROJECT_PARSE.exists():
-            # dbt parses only what differs from the project's parse, not the whole project.
-            target.mkdir(parents=True, exist_ok=True)
-            if not (target / PROJECT_PARSE.name).exists():
-                shutil.copyfile(PROJECT_PARSE, target / ".parse.tmp")
-                os.replace(target / ".parse.tmp", target / PROJECT_PARSE.name)
+    def cli(
+        self, args: Sequence[str], *, parse_from: Path | None = None, **kwargs: Any
+    ) -> DbtCliInvocation:
+        """dbt's command; a new `target_path` starts from the saved parse `parse_from` (a
+        warehouse's, whose reference folder it shares), else from the project's."""
+        if (target := kwargs.get("target_path")) is not None:
+            _start_from_saved_parse(target, parse_from)
         # dagster-dbt hands the subprocess a copy of os.environ, taken here.
         with environment(**self.env):
             return super().cli(args, **kwargs)
@@ -71,6 +70,20 @@ class DbtCli(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
         return None
+
+
+def _start_from_saved_parse(target: Path, parse_from: Path | None) -> None:
+    """dbt then parses only what differs from that parse, not the whole project. A parse
+    saved with other project settings (another reference folder) is simply not reused;
+    one that cannot be read (copied while dbt rewrote it) is parsed afresh."""
+    if (target / PROJECT_PARSE.name).exists():
+        return
+    saved = next((p for p in (parse_from, PROJECT_PARSE) if p is not None and p.exists()), None)
+    if saved is None:
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(saved, target / ".parse.tmp")
+    os.replace(target / ".parse.tmp", target / PROJECT_PARSE.name)
 
 
 def dbt_cli(env: Mapping[str, str]) -> DbtCli:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.infra.dbt_cli import dbt_cli
+from dagster_project.infra.dbt_cli import PROJECT_PARSE, dbt_cli
 from dagster_project.landing.loader import ACCOUNTED, unaccounted_files
 from dagster_project.landing.sources import SOURCES
 from dagster_project.publish.scratch import scratch_folder
@@ -99,6 +99,9 @@ def report_as_of(
         # parse's make dbt parse the whole project again.
         scratch_env = {"DRIFTSSTATUS_WAREHOUSE": str(copy), "DRIFTSSTATUS_AS_OF": as_of.isoformat()}
         dbt = dbt_cli({**dbt_env, **scratch_env})
+        # The warehouse's own parse: made with its reference folder, which the project's
+        # parse (of dbt/seeds) is not.
+        warehouse_parse = dbt_cli(dbt_env).warehouse_target_path() / PROJECT_PARSE.name
         invocation = dbt.cli(
             [
                 "build",
@@ -110,6 +113,7 @@ def report_as_of(
             ],
             raise_on_error=False,
             target_path=scratch / "target",
+            parse_from=warehouse_parse,
         )
         # dagster-dbt repeats dbt's log on stdout: the command's output is the outcome.
         output = io.StringIO()
