@@ -1,5 +1,6 @@
 """Layers that hold (issue 16): the app and the exports read the marts (and the audit and
-published tables) only, and the marts read models, never a seed or a source directly."""
+published tables) only, and the marts read models, never a seed or a source directly;
+the marts' contracts hold in the warehouse itself (NOT NULL constraints)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ import json
 import re
 from pathlib import Path
 
-from dagster_project.settings import REPO_ROOT
-from tests.helpers import query
+import duckdb
+import pytest
+
+from dagster_project.infra.dbt_cli import dbt_cli
+from dagster_project.settings import REPO_ROOT, load_settings
+from tests.helpers import copy_warehouse, query
 
 READERS = [REPO_ROOT / "dagster_project" / "report", REPO_ROOT / "app"]
 TABLE = re.compile(r"\b(?:from|join)\s+([a-z_]+)\.([a-z_]+)", re.IGNORECASE)
@@ -70,3 +75,59 @@ def test_r3_r12_fct_service_windows_holds_each_window_per_service(small_run):
         ("W-LATE", "bf_infra", "stoettesystemer", "Registered after start", False, "2024-02"),
         ("W-PLANNED", "bf_infra", "stoettesystemer", "Planned", True, "2024-02"),
     ]
+
+
+def _required_mart_columns() -> set[tuple[str, str]]:
+    """(mart, column) for every column the marts' contracts declare NOT NULL."""
+    manifest = json.loads((REPO_ROOT / "dbt" / "target" / "manifest.json").read_text())
+    return {
+        (node["name"], column["name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+        for column in node["columns"].values()
+        if any(c["type"] == "not_null" for c in column["constraints"])
+    }
+
+
+def _not_null_in(warehouse: Path) -> set[tuple[str, str]]:
+    return set(
+        query(
+            warehouse,
+            "select table_name, unnest(constraint_column_names) from duckdb_constraints() "
+            "where schema_name = 'marts' and constraint_type = 'NOT NULL'",
+        )
+    )
+
+
+def test_ops_marts_refuse_a_null_in_a_required_column(small_run, tmp_path):
+    warehouse, _ = small_run
+    required = _required_mart_columns()
+    assert ("fct_monthly_availability", "month") in required and len(required) == 34
+    assert _not_null_in(warehouse) == required
+    # The database refuses the row as it is written, naming table and column.
+    copy = copy_warehouse(warehouse, tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(copy)) as con, pytest.raises(duckdb.ConstraintException) as refused:
+        con.execute(
+            "insert into marts.fct_monthly_operations (area, month, changes) "
+            "values ('stoettesystemer', null, 0)"
+        )
+    assert str(refused.value) == (
+        'Constraint Error: NOT NULL constraint failed: fct_monthly_operations."month"'
+    )
+
+
+def test_ops_a_monthly_mart_made_before_its_constraints_gets_them_on_the_next_build(
+    small_run, tmp_path
+):
+    warehouse, _ = small_run
+    copy = copy_warehouse(warehouse, tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(copy)) as con:
+        for column in ("area", "month"):
+            con.execute(
+                f"alter table marts.fct_monthly_operations alter column {column} drop not null"
+            )
+    assert not {c for c in _not_null_in(copy) if c[0] == "fct_monthly_operations"}
+    env = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(copy)}).dbt_env()
+    dbt = dbt_cli(env)
+    dbt.cli(["run", "--select", "fct_monthly_operations"], target_path=tmp_path / "target").wait()
+    assert _not_null_in(copy) == _not_null_in(warehouse)

@@ -7,12 +7,20 @@ asset at the start of a run (a build plans one per dbt model and test), and, wit
 DAGSTER_EVENT_BATCH_SIZE set (infra/instance.py), the materializations of one output
 over a partition range (a load of a year of days is 732). This storage stores a batch
 with Dagster's own `store_event`, event by event, but inside one transaction per file:
-the same rows, a few commits instead of hundreds. Single events are stored as before.
+the same rows, a few commits instead of hundreds.
+
+Every event, batched or single, goes through one engine per database file, kept, where
+Dagster creates and disposes of an engine per event (about as costly as the write). Its
+connections still open and close per event, so every commit reaches the file as before
+(the UI's live view of a run watches it). Commits do not wait for the disk
+(`synchronous=NORMAL`, the WAL mode's usual setting): a power loss can lose a run's last
+events, never corrupt the file; the warehouse is DuckDB's and keeps its own guarantees.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
@@ -21,7 +29,14 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
 )
-from sqlalchemy.engine import Connection
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
+
+# Engines kept: the asset index's and those of the runs in progress. A long-lived process
+# (the daemon, the UI) sees runs come and go, so older ones are let go.
+KEPT_ENGINES = 8
 
 
 class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
@@ -29,6 +44,7 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data=None):
         self._batch = threading.local()  # shard -> the open connection of this thread's batch
+        self._engines: OrderedDict[str, Engine] = OrderedDict()  # shard -> engine, oldest first
         super().__init__(base_dir, inst_data)
         # A batch holds the run's and the index's connection at once, on one thread.
         self._db_lock = threading.RLock()
@@ -43,8 +59,34 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         if connection is not None:  # inside this thread's batch: its open transaction
             yield connection
             return
-        with super()._connect(shard) as connection:
+        with self._transaction(shard) as connection:
             yield connection
+
+    @contextmanager
+    def _transaction(self, shard: str) -> Iterator[Connection]:
+        """Dagster's `_connect` (a new connection in a transaction, committed and closed
+        at the end), on the shard's kept engine."""
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as connection, connection.begin():
+                yield connection
+
+    def _engine(self, shard: str) -> Engine:
+        engine = self._engines.pop(shard, None)
+        if engine is None:
+            engine = create_engine(
+                self.conn_string_for_shard(shard),
+                poolclass=NullPool,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            )
+            event.listen(engine, "connect", _commit_without_waiting_for_the_disk)
+        self._engines[shard] = engine  # the most recently used last
+        while len(self._engines) > KEPT_ENGINES:
+            self._engines.popitem(last=False)[1].dispose()
+        return engine
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         run_ids = {event.run_id for event in events}
@@ -56,8 +98,12 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             stack.enter_context(self._db_lock)
             connections = {}
             for shard in (run_ids.pop(), INDEX_SHARD_NAME):
-                connections[shard] = stack.enter_context(super()._connect(shard))
+                connections[shard] = stack.enter_context(self._transaction(shard))
             self._batch.connections = connections
             stack.callback(self._batch.__dict__.clear)
             for event in events:
                 self.store_event(event)
+
+
+def _commit_without_waiting_for_the_disk(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA synchronous = NORMAL")

@@ -13,8 +13,9 @@ checks as (
         service_id,
         probe_id,
         status,
-        -- Integer maths: calendar functions on a TIMESTAMPTZ are far slower.
-        epoch_us(minute_start) // 60000000 as minute_index,
+        -- Integer maths on the instant itself (minute_start is the same minute as a
+        -- timestamp): calendar functions on a TIMESTAMPTZ are far slower.
+        epoch_us(checked_at) // 60000000 as minute_index,
         1::ubigint << (minute_index % 60) as minute_bit
     from {{ ref('stg_monitoring__probe_checks') }}
     -- Only the months being built (all without a window). On the stored instant,

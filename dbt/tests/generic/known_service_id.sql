@@ -2,7 +2,8 @@
     classes are measured as (R2, services.measured_as); the loader's and GX's set. -#}
 {% test known_service_id(model, column_name) %}
 select {{ column_name }}
-from {{ model }}
+-- Each unknown id once: its checks may be hundreds of millions of rows, their ids a few.
+from (select distinct {{ column_name }} from {{ model }}) as named
 where
     {{ column_name }} is not null
     and {{ column_name }} not in (
