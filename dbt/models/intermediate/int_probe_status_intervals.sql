@@ -6,9 +6,9 @@
 -- all of them) is one 60-minute up block; only the other hours (an outage, a
 -- gap: a few a day) get the majority vote minute by minute, as a 60-character
 -- string per hour whose runs of one character are the blocks. Adjacent blocks
--- of one status then merge into runs: gaps and islands over the blocks, where
--- within a run the start minus the minutes of the blocks before it is constant.
--- No minute is ever stored or sorted.
+-- of one status then merge into runs, found with hash joins (where runs start
+-- and end) and one asof join over the runs: no minute is ever stored, and the
+-- blocks (about one per service and hour) are never sorted.
 with
 
 probe_hours as (
@@ -116,7 +116,8 @@ runs as (
     from hour_runs
 ),
 
-blocks as (
+-- Referenced three times: computed once.
+blocks as materialized (
     select
         service_id,
         'up' as status,
@@ -135,30 +136,49 @@ blocks as (
     where run.run_code != '.'
 ),
 
-keyed as (
+-- A run starts at a block that no block of its status ends at, and ends at a block
+-- end that no block of its status starts at (blocks of one service and status never
+-- overlap).
+run_starts as (
     select
-        service_id,
-        status,
-        start_minute,
-        minutes,
-        -- The end minus the minutes up to and including the block (a frame ending at
-        -- the current row is cheaper than one ending just before it).
-        start_minute + minutes - sum(minutes) over (
-            partition by service_id, status order by start_minute
-            rows between unbounded preceding and current row
-        ) as run_key
+        blocks.service_id,
+        blocks.status,
+        blocks.start_minute
     from blocks
+    anti join blocks as earlier_block
+        on
+            blocks.service_id = earlier_block.service_id
+            and blocks.status = earlier_block.status
+            and blocks.start_minute = earlier_block.start_minute + earlier_block.minutes
 ),
 
+run_ends as (
+    select
+        blocks.service_id,
+        blocks.status,
+        blocks.start_minute + blocks.minutes as end_minute
+    from blocks
+    anti join blocks as later_block
+        on
+            blocks.service_id = later_block.service_id
+            and blocks.status = later_block.status
+            and blocks.start_minute + blocks.minutes = later_block.start_minute
+),
+
+-- Each run ends at the first run end after its start.
 measured_runs as (
     select
-        service_id,
-        status,
-        to_timestamp(min(start_minute) * 60) as start_at,
-        to_timestamp(max(start_minute + minutes) * 60) as end_at,
-        sum(minutes)::bigint as minutes
-    from keyed
-    group by service_id, status, run_key
+        run_starts.service_id,
+        run_starts.status,
+        to_timestamp(run_starts.start_minute * 60) as start_at,
+        to_timestamp(run_ends.end_minute * 60) as end_at,
+        (run_ends.end_minute - run_starts.start_minute)::bigint as minutes
+    from run_starts
+    asof join run_ends
+        on
+            run_starts.service_id = run_ends.service_id
+            and run_starts.status = run_ends.status
+            and run_starts.start_minute < run_ends.end_minute
 )
 
 -- Probes that check a service id check every report row measured as it (its
