@@ -19,6 +19,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+# dbt_project.yml's seed path: the reference data (dbt_seed_path).
+SEED_PATH_VARIABLE = "DRIFTSSTATUS_SEED_PATH"
 DEFAULT_REFERENCE_DIR = DBT_PROJECT_DIR / "seeds"  # the report's reference data
 # Reference tables a reference folder may leave out: the seed's (empty) one is used.
 OPTIONAL_REFERENCE = ("response_targets.csv", "recurring_windows.csv", "contract_terms.csv")
@@ -68,7 +70,7 @@ class Settings:
         """Environment for dbt subprocesses: warehouse, reference data and as-of instant."""
         env = {
             "DRIFTSSTATUS_WAREHOUSE": str(self.warehouse),
-            "DRIFTSSTATUS_SEED_PATH": dbt_seed_path(self.reference_dir),
+            SEED_PATH_VARIABLE: dbt_seed_path(self.reference_dir),
             "DRIFTSSTATUS_MEMORY_LIMIT": self.memory_limit,
         }
         if self.as_of is not None:

@@ -26,6 +26,7 @@ DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
 # `.venv/bin/driftsstatus`, the daemon's run workers): dbt with a saved parse that any
 # warehouse can start from (infra/dbt_main.py).
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("driftsstatus-dbt"))
+DBT_MAIN = Path(__file__).with_name("dbt_main.py")  # its code
 # The project's parse, kept by prepare_manifest: where a new target folder starts from.
 PROJECT_PARSE = DBT_PROJECT.manifest_path.with_name("partial_parse.msgpack")
 
@@ -106,7 +107,8 @@ def manifest_is_stale(project: DbtProject = DBT_PROJECT) -> bool:
     if not all(path.exists() for path in kept):
         return True
     built = project.manifest_path.stat().st_mtime
-    paths = (project.project_dir / name for name in DBT_SOURCES)
+    # The saved parse also depends on the check driftsstatus-dbt makes before reusing one.
+    paths = [*(project.project_dir / name for name in DBT_SOURCES), DBT_MAIN]
     files = (f for p in paths for f in ([p] if p.is_file() else p.rglob("*")))
     return any(f.stat().st_mtime > built for f in files)
 

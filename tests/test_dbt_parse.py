@@ -1,0 +1,65 @@
+"""dbt starts from a saved parse (dagster_project/infra/dbt_main.py): a warehouse with a
+reference folder of its own parses only the seed files that differ from the project's
+parse, and gets the manifest a full parse gives."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from dagster_project.infra.dbt_cli import DBT_EXECUTABLE, DBT_PROJECT, PROJECT_PARSE
+from dagster_project.sample.scale import write_scaled_sample
+from dagster_project.settings import load_settings
+
+
+def _parse(target: Path, env: dict[str, str], *flags: str) -> str:
+    done = subprocess.run(
+        [DBT_EXECUTABLE, "--log-level-file", "none", *flags, "parse", "--target-path", target],
+        cwd=DBT_PROJECT.project_dir,
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def _without_timestamps(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_timestamps(v) for k, v in value.items() if k != "created_at"}
+    if isinstance(value, list):
+        return [_without_timestamps(v) for v in value]
+    return value
+
+
+def _graph(target: Path) -> dict[str, Any]:
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    keys = ("nodes", "sources", "macros", "unit_tests", "parent_map", "child_map", "disabled")
+    return {key: _without_timestamps(manifest[key]) for key in keys}
+
+
+def test_ops_a_scaled_samples_reference_folder_starts_from_the_projects_parse(tmp_path):
+    write_scaled_sample(tmp_path / "landing", tmp_path / "reference", 2, 1, 1, "parquet")
+    env = load_settings(
+        {
+            "DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+            "DRIFTSSTATUS_REFERENCE_DIR": str(tmp_path / "reference"),
+        }
+    ).dbt_env()
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    shutil.copyfile(PROJECT_PARSE, partial / PROJECT_PARSE.name)
+    output = _parse(partial, env, "--debug")
+    # The seven seeds are files of another folder; nothing else is parsed again.
+    assert "Partial parsing enabled: 7 files deleted, 7 files added, 0 files changed" in output
+    assert not re.search(r"full reparse|Unable to do partial parsing", output), output
+    full = tmp_path / "full"
+    _parse(full, env, "--no-partial-parse")
+    assert _graph(partial) == _graph(full)
+    seeds = _graph(partial)["nodes"]["seed.driftsstatus.services"]
+    assert seeds["original_file_path"] == f"{env['DRIFTSSTATUS_SEED_PATH']}/services.csv"
