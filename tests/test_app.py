@@ -272,3 +272,35 @@ def test_r15_every_table_of_every_page_has_danish_headings(served, monkeypatch):
             assert not [h for h in named if code_name.match(h)], (path, named)
             checked += 1
     assert checked >= 6  # the interval, budget, incident, coverage, checks and files tables
+
+
+def test_ops_the_serving_copy_holds_what_its_readers_read_and_all_of_it(warehouse):
+    """The app's, the exports' and `report --recompute`'s schemas, every row of them; not
+    the stage views and intermediate tables, which a build makes again."""
+    with duckdb.connect() as con:
+        con.execute(f"attach '{warehouse}' as built (read_only)")
+        con.execute(f"attach '{serving_copy_of(warehouse)}' as served (read_only)")
+
+        def tables(database: str) -> set[tuple[str, str]]:
+            return set(
+                con.execute(
+                    "select schema_name, table_name from duckdb_tables() "
+                    "where database_name = ? union all select schema_name, view_name "
+                    "from duckdb_views() where database_name = ? and not internal",
+                    [database, database],
+                ).fetchall()
+            )
+
+        built, served = tables("built"), tables("served")
+        assert {schema for schema, _ in built} == {
+            "raw", "seeds", "staging", "intermediate", "marts", "audit"
+        }  # fmt: skip
+        assert served == {(s, t) for s, t in built if s in {"raw", "seeds", "marts", "audit"}}
+        for schema, table in served:
+            name = f'"{schema}"."{table}"'
+            counts = [
+                con.execute(f"select count(*) from {db}.{name}").fetchone()[0]
+                for db in ("built", "served")
+            ]
+            assert counts[0] == counts[1], (name, counts)
+        assert con.execute("select count(*) from served.raw.probe_checks").fetchone()[0] > 0

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 import psycopg2
+import sqlalchemy
 import yaml
 
 from dagster_project.defs.partitions import monthly
@@ -227,6 +228,19 @@ def test_ops_a_runs_planned_events_batch_stores_what_dagsters_own_storage_stores
     assert dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED in {kind for kind, _ in events}
     assert executions == {"positive": [(True, "SUCCEEDED")], "small": [(True, "FAILED")]}
     assert metadata["rows"].value == 3
+
+
+def test_ops_the_event_log_asks_again_for_a_table_it_did_not_find(tmp_path):
+    """It remembers that a table of the asset index is there (Dagster asks before every
+    asset event); one that was not is looked for again: a migration may add it."""
+    settings = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "warehouse.duckdb")})
+    with persistent_instance(settings) as instance:
+        storage = instance.event_log_storage
+        assert storage.has_table("asset_event_tags")
+        assert not storage.has_table("added_later")
+        with storage.index_connection() as connection:
+            connection.execute(sqlalchemy.text("create table added_later (x integer)"))
+        assert storage.has_table("added_later")
 
 
 def _made(folder: Path) -> str:

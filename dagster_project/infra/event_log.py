@@ -45,6 +45,7 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
         self._batch = threading.local()  # shard -> the open connection of this thread's batch
         self._engines: OrderedDict[str, Engine] = OrderedDict()  # shard -> engine, oldest first
+        self._tables: set[str] = set()  # the index's tables known to exist
         super().__init__(base_dir, inst_data)
         # A batch holds the run's and the index's connection at once, on one thread.
         self._db_lock = threading.RLock()
@@ -73,6 +74,16 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
                 self._initialized_dbs.add(shard)
             with engine.connect() as connection, connection.begin():
                 yield connection
+
+    def has_table(self, table_name: str) -> bool:
+        """Dagster asks before it writes the tags of every asset event, each time on an
+        engine and connection of its own (a sixth of the time spent storing events). A
+        table, once there, stays: only its presence is remembered."""
+        if table_name not in self._tables:
+            if not super().has_table(table_name):
+                return False
+            self._tables.add(table_name)
+        return True
 
     def _engine(self, shard: str) -> Engine:
         engine = self._engines.pop(shard, None)
