@@ -184,6 +184,14 @@ def _parser() -> argparse.ArgumentParser:
 def _sample(args: argparse.Namespace, _extra: list[str], settings: Settings) -> int:
     out = args.out or settings.landing_dir
     reference = args.reference or out.parent / "reference"
+    if args.declarations or args.services is not None:
+        from dagster_project.sample import check_reference_folder
+
+        try:  # before anything is written
+            check_reference_folder(reference)
+        except ValueError as problem:
+            print(f"driftsstatus sample: {problem}", file=sys.stderr)
+            return 2
     if args.services is not None:
         from dagster_project.sample.scale import write_scaled_sample
 

@@ -17,7 +17,7 @@ import pytest
 
 from dagster_project.cli import _describe
 from dagster_project.settings import serving_copy_of
-from tests.helpers import driftsstatus
+from tests.helpers import REPO_ROOT, driftsstatus
 
 NOT_A_DATABASE = "this is a text file, not a DuckDB database\n"
 
@@ -65,6 +65,22 @@ def test_cli_a_bad_month_is_a_usage_error_naming_it(args, error, tmp_path):
     result = driftsstatus(*args, env=env, check=False)
     assert _usage_error(result, args[0]) == f"driftsstatus {args[0]}: error: {error}: {args[2]!r}"
     assert not (tmp_path / "w.duckdb.lock").exists()  # refused before taking any lock
+
+
+@pytest.mark.parametrize("kind", [("--declarations",), ("--services", "2", "--months", "1")])
+def test_cli_a_sample_refuses_the_seeds_as_its_reference_folder_before_writing(kind, tmp_path):
+    seeds = REPO_ROOT / "dbt" / "seeds"
+    before = {p.name: p.read_bytes() for p in seeds.iterdir()}
+    landing = tmp_path / "landing"
+    result = driftsstatus(
+        "sample", *kind, "--out", str(landing), "--reference", "dbt/seeds/", check=False
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "driftsstatus sample: dbt/seeds holds the seeds: give another reference folder\n"
+    )
+    assert not landing.exists()
+    assert {p.name: p.read_bytes() for p in seeds.iterdir()} == before
 
 
 @pytest.mark.parametrize("months", ["1900-01..1900-02", "2019-12..2020-02", "2024-01..9999-12"])

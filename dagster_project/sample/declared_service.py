@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.sample import check_reference_folder
 from dagster_project.sample import scenario as sc
 from dagster_project.settings import DEFAULT_REFERENCE_DIR
 
@@ -86,8 +87,7 @@ REFERENCE_ROWS = {
 def write_declared_reference(reference: Path) -> None:
     """The seeds' reference tables with NemLog-in's rows, written to `reference` (its
     other files are left alone)."""
-    if reference.resolve() == DEFAULT_REFERENCE_DIR.resolve():
-        raise ValueError(f"{reference} holds the seeds: give another reference folder")
+    check_reference_folder(reference)
     reference.mkdir(parents=True, exist_ok=True)
     for seed in DEFAULT_REFERENCE_DIR.glob("*.csv"):
         with seed.open(encoding="utf-8", newline="") as handle:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.sample import check_reference_folder
 from dagster_project.sample.scenario import CPH
 from dagster_project.settings import DBT_PROJECT_DIR
 
@@ -184,6 +185,7 @@ def _pattern_tables(con: duckdb.DuckDBPyConnection, patterns: list[Pattern], pro
 
 def _write_reference(reference: Path, patterns: list[Pattern]) -> None:
     """The dbt seeds of the scaled sample: half the services in each area, 24x7."""
+    check_reference_folder(reference)
     reference.mkdir(parents=True, exist_ok=True)
     for name in ("areas.csv", "service_hours.csv"):
         shutil.copyfile(DBT_PROJECT_DIR / "seeds" / name, reference / name)
