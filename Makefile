@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 MONTH ?= 2024-01
 
-.PHONY: install debian-run debian-test run test lint format dagster app serve bench bench-quick bench-large bench-render clean
+.PHONY: install install-spark debian-run debian-test run test lint format dagster app serve bench bench-quick bench-large bench-render clean
 # Debian packages: the PDF export's font; the browser test also drives Debian's chromium,
-# and the instance test starts a PostgreSQL server of its own.
+# the instance test starts a PostgreSQL server of its own, and the Spark parity test runs
+# Spark (Java 17).
 DEBIAN_RUN := fonts-dejavu-core
-DEBIAN_TEST := $(DEBIAN_RUN) chromium postgresql
+DEBIAN_TEST := $(DEBIAN_RUN) chromium postgresql openjdk-17-jre-headless
 
 install: $(VENV)/.installed
 
@@ -16,6 +17,13 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+# dbt on Spark (pyproject's `spark` extra, about 500 MB): for the tests and a Spark target.
+install-spark: $(VENV)/.installed-spark
+
+$(VENV)/.installed-spark: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
 	touch $@
 
 debian-run:
@@ -34,7 +42,7 @@ run: install debian-run
 	@echo "The app:        $(BIN)/driftsstatus app   (http://localhost:8501)"
 	@echo "The Dagster UI: make dagster                (http://127.0.0.1:3000)"
 
-test: install debian-test lint
+test: install-spark debian-test lint
 	$(BIN)/pytest -n 2 --maxschedchunk 1
 
 lint: install

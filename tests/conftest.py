@@ -32,6 +32,7 @@ SLOW_FIRST = (
     "test_instance.py",  # its first test builds the shared sample run meanwhile
     "test_landing_properties.py",  # 2 min
     "test_sample_declarations.py",  # builds the declarations sample, 1.5 min
+    "test_spark_parity.py",  # a Spark build of the declarations sample, 1 min
     "test_serving_during_run.py",
     "test_alerts.py",
     "test_landing_folder.py",

@@ -5,7 +5,7 @@ with
 
 -- A reference folder from before the `closed_on` column reads as closing on none.
 hours as (
-    {{ with_optional_column('service_hours', 'closed_on', 'varchar') }}
+    {{ with_optional_column('service_hours', 'closed_on') }}
 )
 
 select
@@ -13,5 +13,5 @@ select
     iso_weekday,
     start_local,
     end_local,
-    coalesce(string_split(nullif(trim(closed_on), ''), '+'), []) as closed_on
+    {{ text_parts('closed_on', '+') }} as closed_on
 from hours

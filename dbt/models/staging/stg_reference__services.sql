@@ -5,7 +5,7 @@ with
 
 -- A reference folder from before `measured_as` reads as every row measured as itself.
 services as (
-    {{ with_optional_column('services', 'measured_as', 'varchar') }}
+    {{ with_optional_column('services', 'measured_as') }}
 )
 
 select
