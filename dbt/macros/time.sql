@@ -48,20 +48,196 @@
 
 {#- R1: the instant a Copenhagen local date (or local timestamp) begins. -#}
 {% macro local_midnight(local_date) -%}
+    {{ return(adapter.dispatch('local_midnight')(local_date)) }}
+{%- endmacro %}
+
+{% macro default__local_midnight(local_date) -%}
     timezone({{ local_zone() }}, cast({{ local_date }} as timestamp))
+{%- endmacro %}
+
+{#- Spark reads a zone-less timestamp as a wall clock in the zone it is given. -#}
+{% macro spark__local_midnight(local_date) -%}
+    to_utc_timestamp(cast({{ local_date }} as timestamp_ntz), {{ local_zone() }})
 {%- endmacro %}
 
 {#- R1: the Copenhagen local date (DATE) of an instant. -#}
 {% macro local_date(instant) -%}
+    {{ return(adapter.dispatch('local_date')(instant)) }}
+{%- endmacro %}
+
+{% macro default__local_date(instant) -%}
     cast(timezone({{ local_zone() }}, {{ instant }}) as date)
+{%- endmacro %}
+
+{#- Spark shows an instant's wall clock in a zone with from_utc_timestamp. -#}
+{% macro spark__local_date(instant) -%}
+    to_date(from_utc_timestamp({{ instant }}, {{ local_zone() }}))
 {%- endmacro %}
 
 {#- R1: the Copenhagen month (its first local day) holding an instant. -#}
 {% macro local_month(instant) -%}
+    {{ return(adapter.dispatch('local_month')(instant)) }}
+{%- endmacro %}
+
+{% macro default__local_month(instant) -%}
     cast(date_trunc('month', timezone({{ local_zone() }}, {{ instant }})) as date)
+{%- endmacro %}
+
+{% macro spark__local_month(instant) -%}
+    trunc({{ spark__local_date(instant) }}, 'MM')
 {%- endmacro %}
 
 {#- Seconds between two instants, as a double with microsecond precision. -#}
 {% macro seconds_between(start_at, end_at) -%}
-    ((epoch_us({{ end_at }}) - epoch_us({{ start_at }})) / 1e6)
+    (({{ instant_us(end_at) }} - {{ instant_us(start_at) }}) / 1e6)
+{%- endmacro %}
+
+{#- An instant as microseconds since 1970 (BIGINT): integer maths on instants. -#}
+{% macro instant_us(instant) -%}
+    {{ return(adapter.dispatch('instant_us')(instant)) }}
+{%- endmacro %}
+
+{% macro default__instant_us(instant) -%}
+    epoch_us({{ instant }})
+{%- endmacro %}
+
+{% macro spark__instant_us(instant) -%}
+    unix_micros({{ instant }})
+{%- endmacro %}
+
+{#- R1: one row per month from `first_month` to `last_month` (DATEs, first days), as a
+    set-returning expression of the select list. -#}
+{% macro month_series(first_month, last_month) -%}
+    {{ return(adapter.dispatch('month_series')(first_month, last_month)) }}
+{%- endmacro %}
+
+{% macro default__month_series(first_month, last_month) -%}
+    cast(unnest(generate_series(
+        cast({{ first_month }} as timestamp), cast({{ last_month }} as timestamp), interval 1 month
+    )) as date)
+{%- endmacro %}
+
+{% macro spark__month_series(first_month, last_month) -%}
+    explode(sequence({{ first_month }}, {{ last_month }}, interval 1 month))
+{%- endmacro %}
+
+{#- One row per UTC hour (its index since 1970) that [start_at, end_at) touches, as a
+    set-returning expression of the select list. -#}
+{% macro hour_series(start_at, end_at) -%}
+    {{ return(adapter.dispatch('hour_series')(start_at, end_at)) }}
+{%- endmacro %}
+
+{% macro default__hour_series(start_at, end_at) -%}
+    unnest(range(
+        epoch_us({{ start_at }}) // 3600000000,
+        (epoch_us({{ end_at }}) + 3599999999) // 3600000000
+    ))
+{%- endmacro %}
+
+{#- Spark's sequence includes its end, and counts down past an empty span. -#}
+{% macro spark__hour_series(start_at, end_at) -%}
+    explode(case
+        when {{ end_at }} > {{ start_at }} then sequence(
+            unix_micros({{ start_at }}) div 3600000000,
+            (unix_micros({{ end_at }}) + 3599999999) div 3600000000 - 1
+        )
+        else array()
+    end)
+{%- endmacro %}
+
+{#- R1: an instant's Copenhagen wall clock to the minute, as text ('2024-03-31 02:00'). -#}
+{% macro local_minute_text(instant) -%}
+    {{ return(adapter.dispatch('local_minute_text')(instant)) }}
+{%- endmacro %}
+
+{% macro default__local_minute_text(instant) -%}
+    strftime(timezone({{ local_zone() }}, {{ instant }}), '%Y-%m-%d %H:%M')
+{%- endmacro %}
+
+{% macro spark__local_minute_text(instant) -%}
+    date_format(from_utc_timestamp({{ instant }}, {{ local_zone() }}), 'yyyy-MM-dd HH:mm')
+{%- endmacro %}
+
+{#- R2: one row per local day from `first_day` to `last_day` (DATEs), as a
+    set-returning expression of the select list. -#}
+{% macro day_series(first_day, last_day) -%}
+    {{ return(adapter.dispatch('day_series')(first_day, last_day)) }}
+{%- endmacro %}
+
+{% macro default__day_series(first_day, last_day) -%}
+    cast(unnest(generate_series(
+        cast({{ first_day }} as timestamp), cast({{ last_day }} as timestamp), interval 1 day
+    )) as date)
+{%- endmacro %}
+
+{% macro spark__day_series(first_day, last_day) -%}
+    explode(sequence(cast({{ first_day }} as date), cast({{ last_day }} as date), interval 1 day))
+{%- endmacro %}
+
+{#- R2: a local date at a local time of day (a seed's TIME), as a local timestamp. -#}
+{% macro local_wall_clock(local_date, time_of_day) -%}
+    {{ return(adapter.dispatch('local_wall_clock')(local_date, time_of_day)) }}
+{%- endmacro %}
+
+{% macro default__local_wall_clock(local_date, time_of_day) -%}
+    {{ local_date }} + {{ time_of_day }}
+{%- endmacro %}
+
+{#- Spark has no TIME: the time of day is its 'HH:MM[:SS]' text. -#}
+{% macro spark__local_wall_clock(local_date, time_of_day) -%}
+    cast(concat(cast({{ local_date }} as string), ' ', {{ time_of_day }}) as timestamp_ntz)
+{%- endmacro %}
+
+{#- R2: the ISO weekday of a date, Monday 1 to Sunday 7. -#}
+{% macro iso_weekday(day) -%}
+    {{ return(adapter.dispatch('iso_weekday')(day)) }}
+{%- endmacro %}
+
+{% macro default__iso_weekday(day) -%}
+    isodow({{ day }})
+{%- endmacro %}
+
+{#- Spark's weekday() counts from Monday 0. -#}
+{% macro spark__iso_weekday(day) -%}
+    (weekday({{ day }}) + 1)
+{%- endmacro %}
+
+{#- Integer division of non-negative integers (BIGINT), rounding down. -#}
+{% macro idiv(dividend, divisor) -%}
+    {{ return(adapter.dispatch('idiv')(dividend, divisor)) }}
+{%- endmacro %}
+
+{% macro default__idiv(dividend, divisor) -%}
+    ({{ dividend }} // {{ divisor }})
+{%- endmacro %}
+
+{% macro spark__idiv(dividend, divisor) -%}
+    ({{ dividend }} div {{ divisor }})
+{%- endmacro %}
+
+{#- An instant from seconds since 1970. -#}
+{% macro instant_from_seconds(seconds) -%}
+    {{ return(adapter.dispatch('instant_from_seconds')(seconds)) }}
+{%- endmacro %}
+
+{% macro default__instant_from_seconds(seconds) -%}
+    to_timestamp({{ seconds }})
+{%- endmacro %}
+
+{% macro spark__instant_from_seconds(seconds) -%}
+    timestamp_seconds({{ seconds }})
+{%- endmacro %}
+
+{#- R4: the type of a probe-hour's 60-bit minute masks: DuckDB's UBIGINT; Spark has no
+    unsigned integers, and 60 bits fit a BIGINT. -#}
+{% macro mask_type() -%}
+    {{ return(adapter.dispatch('mask_type')()) }}
+{%- endmacro %}
+
+{% macro default__mask_type() -%}
+    ubigint
+{%- endmacro %}
+
+{% macro spark__mask_type() -%}
+    bigint
 {%- endmacro %}

@@ -36,10 +36,8 @@ scheduled_pieces as (
         pieces.start_at,
         pieces.end_at
     from pieces
-    asof inner join scheduled
-        on
-            pieces.service_id = scheduled.service_id
-            and pieces.start_at >= scheduled.start_at
+    {{ interval_join('inner', 'scheduled', 'scheduled',
+        'pieces.service_id = scheduled.service_id', 'pieces.start_at') }}
     where pieces.end_at is not null and pieces.start_at < scheduled.end_at
 )
 

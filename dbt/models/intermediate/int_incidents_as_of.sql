@@ -7,23 +7,34 @@ versions as (
     select
         *,
         -- Versions recorded at the same instant keep their order in the files.
-        row_number() over (
+        cast(row_number() over (
             partition by incident_id
             order by recorded_at, source_file, source_line
-        ) as version_number
+        ) as bigint) as version_number
     from {{ ref('stg_incidents__incident_versions') }}
 ),
 
-latest as (
-    select *
+last_versions as (
+    select
+        incident_id,
+        max(version_number) as version_number
     from versions
-    qualify version_number = max(version_number) over (partition by incident_id)
+    group by incident_id
+),
+
+latest as (
+    select versions.*
+    from versions
+    inner join last_versions
+        on
+            versions.incident_id = last_versions.incident_id
+            and versions.version_number = last_versions.version_number
 ),
 
 per_service as (
     select distinct
         incident_id,
-        unnest(service_ids) as service_id,
+        {{ list_items('service_ids') }} as service_id,
         severity,
         impact as reported_impact,
         started_at,

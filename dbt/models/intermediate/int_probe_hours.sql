@@ -15,8 +15,8 @@ checks as (
         status,
         -- Integer maths on the instant itself (minute_start is the same minute as a
         -- timestamp): calendar functions on a TIMESTAMPTZ are far slower.
-        epoch_us(checked_at) // 60000000 as minute_index,
-        1::ubigint << (minute_index % 60) as minute_bit
+        {{ idiv(instant_us('checked_at'), 60000000) }} as minute_index,
+        cast(1 as {{ mask_type() }}) << (minute_index % 60) as minute_bit
     from {{ ref('stg_monitoring__probe_checks') }}
     -- Only the months being built (all without a window). On the stored instant,
     -- so the scan skips other months' row groups; months begin on whole minutes.
@@ -26,12 +26,15 @@ checks as (
 select
     service_id,
     probe_id,
-    to_timestamp(minute_index // 60 * 3600) as hour_start,
+    {{ instant_from_seconds(idiv('minute_index', 60) ~ ' * 3600') }} as hour_start,
     bit_or(minute_bit) as known_mask,
-    coalesce(bit_or(minute_bit) filter (where status = 'down'), 0::ubigint) as down_mask,
     coalesce(
-        bit_or(minute_bit) filter (where status in ('down', 'degraded')), 0::ubigint
+        bit_or(minute_bit) filter (where status = 'down'), cast(0 as {{ mask_type() }})
+    ) as down_mask,
+    coalesce(
+        bit_or(minute_bit) filter (where status in ('down', 'degraded')),
+        cast(0 as {{ mask_type() }})
     ) as bad_mask,
     count(*) as checks
 from checks
-group by service_id, probe_id, minute_index // 60
+group by service_id, probe_id, {{ idiv('minute_index', 60) }}

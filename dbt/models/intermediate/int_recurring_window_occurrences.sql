@@ -38,7 +38,7 @@ governed as (
 
 select
     occurrences.window_id || ' '
-    || strftime(timezone({{ local_zone() }}, occurrences.starts_at), '%Y-%m-%d %H:%M')
+    || {{ local_minute_text('occurrences.starts_at') }}
         as window_id,
     occurrences.service_id,
     occurrences.starts_at,

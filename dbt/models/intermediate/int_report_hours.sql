@@ -4,9 +4,6 @@
 -- on a few thousand rows) instead of a calendar function per check.
 select
     month,
-    unnest(range(
-        epoch_us(month_start_at) // 3600000000,
-        -- The month holding T ends at T, inside an hour that still belongs to it.
-        (epoch_us(month_end_at) + 3599999999) // 3600000000
-    )) as hour_index
+    -- The month holding T ends at T, inside an hour that still belongs to it.
+    {{ hour_series('month_start_at', 'month_end_at') }} as hour_index
 from {{ ref('int_report_months') }}

@@ -43,13 +43,7 @@ bounds as (
 
 months as (
     select
-        cast(
-            unnest(generate_series(
-                cast(first_month as timestamp),
-                cast(last_month as timestamp),
-                interval 1 month
-            )) as date
-        ) as month
+        {{ month_series('first_month', 'last_month') }} as month
     from bounds
     where first_month <= last_month
 ),

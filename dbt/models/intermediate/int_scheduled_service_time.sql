@@ -44,35 +44,35 @@ services_24x7 as (
 -- Every local day of the spine, plus the day before it: hours that run past
 -- midnight on that day reach into the first month.
 local_days as (
-    select
-        cast(unnest(generate_series(
-            cast(min(month) - interval 1 day as timestamp),
-            cast(max(month) + interval 1 month - interval 1 day as timestamp),
-            interval 1 day
-        )) as date) as day
-    from months
-    having count(*) > 0
+    select {{ day_series('first_day', 'last_day') }} as day
+    from (
+        select
+            min(month) - interval 1 day as first_day,
+            max(month) + interval 1 month - interval 1 day as last_day
+        from months
+    ) as span
+    where first_day is not null
 ),
 
 weekly_hours as (
     select
         hours.service_id,
-        {{ local_midnight('local_days.day + hours.start_local') }} as start_at,
+        {{ local_midnight(local_wall_clock('local_days.day', 'hours.start_local')) }} as start_at,
         -- Hours ending at or before they start run past midnight.
         {{ local_midnight(
-            'local_days.day + hours.end_local'
+            local_wall_clock('local_days.day', 'hours.end_local')
             ~ ' + case when hours.end_local <= hours.start_local'
             ~ ' then interval 1 day else interval 0 day end'
         ) }} as end_at
     from hours
-    inner join local_days on isodow(local_days.day) = hours.iso_weekday
+    inner join local_days on {{ iso_weekday('local_days.day') }} = hours.iso_weekday
     where not exists (
         select 1 from holidays
         where
             holidays.day = local_days.day
             and (
-                list_contains(hours.closed_on, holidays.holiday_name)
-                or (holidays.category = 'public' and list_contains(hours.closed_on, 'public'))
+                {{ list_has('hours.closed_on', 'holidays.holiday_name') }}
+                or (holidays.category = 'public' and {{ list_has('hours.closed_on', "'public'") }})
             )
     )
 ),
