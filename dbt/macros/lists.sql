@@ -38,3 +38,43 @@
 {% macro spark__list_has(list, item) -%}
     array_contains({{ list }}, {{ item }})
 {%- endmacro %}
+
+{#- `<left> anti join <right>`: the left rows no right row matches. -#}
+{% macro anti_join() -%}
+    {{ return(adapter.dispatch('anti_join')()) }}
+{%- endmacro %}
+
+{% macro default__anti_join() -%}
+    anti join
+{%- endmacro %}
+
+{% macro spark__anti_join() -%}
+    left anti join
+{%- endmacro %}
+
+{#- A CTE computed once however often it is read: DuckDB's `as materialized`; Spark
+    plans each reference on its own. -#}
+{% macro materialized() -%}
+    {{ return(adapter.dispatch('materialized')()) }}
+{%- endmacro %}
+
+{% macro default__materialized() -%}
+    materialized
+{%- endmacro %}
+
+{% macro spark__materialized() -%}
+{%- endmacro %}
+
+{#- The type of a text column: DuckDB's varchar is Spark's string (Spark 4 wants a
+    length with varchar). -#}
+{% macro text_type() -%}
+    {{ return(adapter.dispatch('text_type')()) }}
+{%- endmacro %}
+
+{% macro default__text_type() -%}
+    varchar
+{%- endmacro %}
+
+{% macro spark__text_type() -%}
+    string
+{%- endmacro %}

@@ -5,6 +5,6 @@
         | map('lower') | list if execute else [column] -%}
     select
         *{% if column not in present %},
-        cast(null as {{ dbt.type_string() }}) as {{ column }}{% endif %}
+        cast(null as {{ text_type() }}) as {{ column }}{% endif %}
     from {{ ref(seed) }}
 {%- endmacro %}

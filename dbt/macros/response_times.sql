@@ -22,8 +22,8 @@
             -- The raw view's type depends on the landed files (INTEGER for Parquet); the
             -- contract's range fits an INTEGER.
             case when status != 'down' then cast(response_ms as integer) end as response_ms,
-            epoch_us(checked_at) // 3600000000 as hour_index,
-            to_timestamp(epoch_us(checked_at) // 60000000 * 60) as minute_at
+            {{ idiv(instant_us('checked_at'), 3600000000) }} as hour_index,
+            {{ minute_start_of('checked_at') }} as minute_at
         from {{ ref('stg_monitoring__probe_checks') }}
         where {{ instant_in_build_window('checked_at') }}
     ) as checks
@@ -38,9 +38,7 @@
             and hours.month = targets.month
     -- Agreed intervals of a row are disjoint: the one starting last at or before the
     -- minute holds it if the minute is before its end.
-    asof inner join {{ ref('int_agreed_service_time') }} as agreed
-        on
-            services.service_id = agreed.service_id
-            and checks.minute_at >= agreed.start_at
+    {{ interval_join('inner', ref('int_agreed_service_time'), 'agreed',
+        'services.service_id = agreed.service_id', 'checks.minute_at') }}
     where checks.minute_at < agreed.end_at
 {%- endmacro %}

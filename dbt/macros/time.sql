@@ -241,3 +241,17 @@
 {% macro spark__mask_type() -%}
     bigint
 {%- endmacro %}
+
+{#- An instant's UTC minute as an id's text ('2024-03-31T01:05Z'). -#}
+{% macro utc_minute_text(instant) -%}
+    {{ return(adapter.dispatch('utc_minute_text')(instant)) }}
+{%- endmacro %}
+
+{% macro default__utc_minute_text(instant) -%}
+    strftime(timezone('UTC', {{ instant }}), '%Y-%m-%dT%H:%MZ')
+{%- endmacro %}
+
+{#- Spark's session time zone is UTC (profiles.yml). -#}
+{% macro spark__utc_minute_text(instant) -%}
+    date_format({{ instant }}, "yyyy-MM-dd'T'HH:mm'Z'")
+{%- endmacro %}

@@ -15,9 +15,9 @@ probe_conditions as (
     select
         runs.service_id,
         'probe ' || runs.status || ' '
-        || strftime(timezone('UTC', runs.start_at), '%Y-%m-%dT%H:%MZ') as condition_id,
+        || {{ utc_minute_text('runs.start_at') }} as condition_id,
         'probe' as condition_source,
-        cast(null as varchar) as incident_id,
+        cast(null as {{ text_type() }}) as incident_id,
         case runs.status when 'down' then 'red' else 'yellow' end as severity,
         case
             when runs.status = 'down' then 1.0 else services.degraded_impact

@@ -15,14 +15,14 @@ probe_hours as (
     select
         service_id,
         probe_id,
-        epoch_us(hour_start) // 3600000000 as hour_index,
+        {{ idiv(instant_us('hour_start'), 3600000000) }} as hour_index,
         known_mask as known,
         down_mask as down,
         bad_mask as bad
     from {{ ref('int_probe_hours') }}
 ),
 
-hours as materialized (
+hours as {{ materialized() }} (
     select
         service_id,
         hour_index,
@@ -32,92 +32,12 @@ hours as materialized (
     group by service_id, hour_index
 ),
 
--- The hours that are not one up block: their probes' masks side by side.
-vote_hours as (
-    select
-        probe_hours.service_id,
-        probe_hours.hour_index,
-        list(probe_hours.known) as known,
-        list(probe_hours.down) as down,
-        list(probe_hours.bad) as bad
-    from probe_hours
-    semi join hours
-        on
-            probe_hours.service_id = hours.service_id
-            and probe_hours.hour_index = hours.hour_index
-            and not hours.is_whole_up
-    group by probe_hours.service_id, probe_hours.hour_index
-),
-
--- R4's vote in each minute of such an hour, written as one character per minute:
--- d(own), g (degraded), u(p), or '.' where no probe reported (unknown). Row by row
--- over a few lists: no group per minute, no minute stored. Per minute, the probes
--- reporting, twice those saying down, and twice those saying down or degraded;
--- the shifts stay UBIGINT (a BIGINT minute would make them HUGEINT, slower).
-minute_counts as (
-    select
-        service_id,
-        hour_index,
-        list_transform(
-            range(60)::ubigint[],
-            lambda m: [
-                len(list_filter(known, lambda x: (x >> m) & 1::ubigint = 1::ubigint)),
-                2 * len(list_filter(down, lambda x: (x >> m) & 1::ubigint = 1::ubigint)),
-                2 * len(list_filter(bad, lambda x: (x >> m) & 1::ubigint = 1::ubigint))
-            ]
-        ) as counts
-    from vote_hours
-),
-
-hour_strings as (
-    select
-        service_id,
-        hour_index,
-        array_to_string(
-            list_transform(
-                counts,
-                lambda c: case
-                    when c[2] > c[1] then 'd'
-                    when c[3] > c[1] then 'g'
-                    when c[1] > 0 then 'u'
-                    else '.'
-                end
-            ),
-            ''
-        ) as minutes
-    from minute_counts
-),
-
--- The hour's runs of one character, in order, each with its first minute.
-hour_runs as (
-    select
-        service_id,
-        hour_index,
-        regexp_extract_all(minutes, 'u+|d+|g+|[.]+') as runs
-    from hour_strings
-),
-
-runs as (
-    select
-        service_id,
-        hour_index,
-        unnest(
-            list_transform(
-                generate_series(1, len(runs)),
-                lambda i: struct_pack(
-                    run_code := runs[i][1],
-                    run_minutes := length(runs[i]),
-                    run_offset := coalesce(
-                        list_sum(list_transform(runs[1:i - 1], lambda r: length(r))), 0
-                    )
-                )
-            )
-        ) as run
-    from hour_runs
-),
+-- R4's vote in the hours that are not one up block, as runs of one status within
+-- the hour: `runs` (dbt/macros/probe_vote.sql).
+{{ vote_runs() }}
 
 -- Referenced three times: computed once.
-blocks as materialized (
+blocks as {{ materialized() }} (
     select
         service_id,
         'up' as status,
@@ -128,12 +48,12 @@ blocks as materialized (
     union all
     select
         service_id,
-        case run.run_code when 'd' then 'down' when 'g' then 'degraded' else 'up' end as status,
-        hour_index * 60 + run.run_offset as start_minute,
-        run.run_minutes as minutes
+        case run_code when 'd' then 'down' when 'g' then 'degraded' else 'up' end as status,
+        hour_index * 60 + run_offset as start_minute,
+        run_minutes as minutes
     from runs
     -- A minute no probe reported is unknown: no block, a gap between runs.
-    where run.run_code != '.'
+    where run_code != '.'
 ),
 
 -- A run starts at a block that no block of its status ends at, and ends at a block
@@ -145,7 +65,7 @@ run_starts as (
         blocks.status,
         blocks.start_minute
     from blocks
-    anti join blocks as earlier_block
+    {{ anti_join() }} blocks as earlier_block
         on
             blocks.service_id = earlier_block.service_id
             and blocks.status = earlier_block.status
@@ -158,7 +78,7 @@ run_ends as (
         blocks.status,
         blocks.start_minute + blocks.minutes as end_minute
     from blocks
-    anti join blocks as later_block
+    {{ anti_join() }} blocks as later_block
         on
             blocks.service_id = later_block.service_id
             and blocks.status = later_block.status
@@ -168,17 +88,12 @@ run_ends as (
 -- Each run ends at the first run end after its start.
 measured_runs as (
     select
-        run_starts.service_id,
-        run_starts.status,
-        to_timestamp(run_starts.start_minute * 60) as start_at,
-        to_timestamp(run_ends.end_minute * 60) as end_at,
-        (run_ends.end_minute - run_starts.start_minute)::bigint as minutes
-    from run_starts
-    asof join run_ends
-        on
-            run_starts.service_id = run_ends.service_id
-            and run_starts.status = run_ends.status
-            and run_starts.start_minute < run_ends.end_minute
+        service_id,
+        status,
+        {{ instant_from_seconds('start_minute * 60') }} as start_at,
+        {{ instant_from_seconds('end_minute * 60') }} as end_at,
+        cast(end_minute - start_minute as bigint) as minutes
+    from ({{ runs_with_their_ends() }}) as runs_with_ends
 )
 
 -- Probes that check a service id check every report row measured as it (its

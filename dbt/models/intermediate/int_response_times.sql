@@ -10,7 +10,7 @@ select
     service_id,
     month,
     case when grouping(hour_index) = 0 then 'hour' else 'value' end as grain,
-    to_timestamp(hour_index * 3600) as hour_start,
+    {{ instant_from_seconds('hour_index * 3600') }} as hour_start,
     is_answered,
     response_ms,
     any_value(threshold_ms) as threshold_ms,

@@ -65,10 +65,8 @@ in_service as (
         pieces.start_at,
         pieces.end_at
     from pieces
-    asof inner join agreed
-        on
-            pieces.service_id = agreed.service_id
-            and pieces.start_at >= agreed.start_at
+    {{ interval_join('inner', 'agreed', 'agreed',
+        'pieces.service_id = agreed.service_id', 'pieces.start_at') }}
     where pieces.end_at is not null and pieces.start_at < agreed.end_at
 ),
 
@@ -78,10 +76,8 @@ with_coverage as (
         in_service.*,
         coalesce(probe_runs.end_at > in_service.start_at, false) as is_known
     from in_service
-    asof left join probe_runs
-        on
-            in_service.service_id = probe_runs.service_id
-            and in_service.start_at >= probe_runs.start_at
+    {{ interval_join('left', 'probe_runs', 'probe_runs',
+        'in_service.service_id = probe_runs.service_id', 'in_service.start_at') }}
 ),
 
 probe_matches as (
@@ -95,10 +91,8 @@ probe_matches as (
         probe_conditions.impact,
         probe_conditions.start_at as condition_start_at
     from in_service
-    asof inner join probe_conditions
-        on
-            in_service.service_id = probe_conditions.service_id
-            and in_service.start_at >= probe_conditions.start_at
+    {{ interval_join('inner', 'probe_conditions', 'probe_conditions',
+        'in_service.service_id = probe_conditions.service_id', 'in_service.start_at') }}
     where probe_conditions.end_at > in_service.start_at
 ),
 
@@ -143,7 +137,7 @@ matches as (
 -- The winner (for explanations) is the condition setting it: red before
 -- yellow, incidents (they have an id and a text) before probes, then the
 -- earliest.
-weighed as (
+ranked as (
     select
         service_id,
         start_at,
@@ -153,18 +147,33 @@ weighed as (
         condition_id as winning_condition_id,
         condition_source as winning_condition_source,
         incident_id as winning_incident_id,
-        severity as winning_severity
+        severity as winning_severity,
+        row_number() over (
+            partition by service_id, start_at
+            order by
+                impact desc,
+                severity = 'red' desc,
+                condition_source = 'incident' desc,
+                condition_start_at asc,
+                condition_id asc
+        ) as rank_in_piece
     from matches
     window piece as (partition by service_id, start_at)
-    qualify row_number() over (
-        partition by service_id, start_at
-        order by
-            impact desc,
-            severity = 'red' desc,
-            condition_source = 'incident' desc,
-            condition_start_at asc,
-            condition_id asc
-    ) = 1
+),
+
+weighed as (
+    select
+        service_id,
+        start_at,
+        weight,
+        has_red,
+        has_yellow,
+        winning_condition_id,
+        winning_condition_source,
+        winning_incident_id,
+        winning_severity
+    from ranked
+    where rank_in_piece = 1
 )
 
 select
