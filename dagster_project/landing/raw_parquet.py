@@ -16,15 +16,14 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.infra.dbt_cli import DBT_PROJECT
 from dagster_project.landing.checks import sql_string
-from dagster_project.settings import DBT_PROJECT_DIR
-
-MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
 
-def raw_sources(manifest: Path = MANIFEST) -> list[str]:
+def raw_sources() -> list[str]:
     """The tables dbt reads from the raw schema, as its sources declare them."""
-    sources = json.loads(manifest.read_text(encoding="utf-8"))["sources"].values()
+    manifest = DBT_PROJECT.manifest_path.read_text(encoding="utf-8")
+    sources = json.loads(manifest)["sources"].values()
     return sorted(s["name"] for s in sources if s["source_name"] == "raw")
 
 
