@@ -20,7 +20,8 @@ def definitions_for(settings: Settings) -> dg.Definitions:
         dg.Definitions(
             resources=resources_for(settings),
             sensors=sensors_for(settings.sensor_interval),
-            # DuckDB allows one writing process: run every step in the run's own process.
+            # DuckDB allows one writing process: run every step in the run's own process
+            # (defs/SCALING.md: past one process, and the Spark engine).
             executor=dg.in_process_executor,
         ),
     )

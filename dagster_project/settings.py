@@ -24,6 +24,8 @@ SEED_PATH_VARIABLE = "DRIFTSSTATUS_SEED_PATH"
 DEFAULT_REFERENCE_DIR = DBT_PROJECT_DIR / "seeds"  # the report's reference data
 # Reference tables a reference folder may leave out: the seed's (empty) one is used.
 OPTIONAL_REFERENCE = ("response_targets.csv", "recurring_windows.csv", "contract_terms.csv")
+# Where dbt builds (DRIFTSSTATUS_ENGINE), as the dbt target (dbt/profiles.yml) it names.
+ENGINE_TARGETS = {"duckdb": "dev", "spark": "spark"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,16 @@ class Settings:
     run_retention_days: int = 90  # finished runs and schedule/sensor ticks older are pruned
     sensor_interval: int = 60  # seconds between looks at the landing folder (and after loads)
     mail: Mail | None = None  # None: the report is not e-mailed
+    # Where dbt builds: "duckdb" (the warehouse file) or "spark" (README "Scale"): the
+    # Spark master (local[N] or a cluster's URL), and the folder of Spark's tables, its
+    # catalog and the Parquet files the two engines exchange (the raw layer, the marts).
+    engine: str = "duckdb"
+    spark_master: str = "local[2]"
+    spark_dir: Path | None = None
+
+    @property
+    def spark_folder(self) -> Path:
+        return self.spark_dir or self.warehouse.with_name(self.warehouse.stem + ".spark")
 
     @property
     def serving_copy(self) -> Path:
@@ -76,6 +88,18 @@ class Settings:
         if self.as_of is not None:
             env["DRIFTSSTATUS_AS_OF"] = self.as_of.isoformat()
         return env
+
+    def engine_env(self) -> dict[str, str]:
+        """The pipeline's builds' dbt target: DuckDB's (the profile's default) or Spark's,
+        with its master and folder. `publish` and `report --recompute` build a scratch
+        copy of the warehouse, on DuckDB."""
+        if self.engine == "duckdb":
+            return {}
+        return {
+            "DBT_TARGET": ENGINE_TARGETS[self.engine],
+            "DRIFTSSTATUS_SPARK_MASTER": self.spark_master,
+            "DRIFTSSTATUS_SPARK_DIR": str(self.spark_folder),
+        }
 
 
 def serving_copy_of(warehouse: Path) -> Path:
@@ -161,7 +185,19 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         run_retention_days=int(env.get("DRIFTSSTATUS_RUN_RETENTION_DAYS") or 90),
         sensor_interval=int(env.get("DRIFTSSTATUS_SENSOR_INTERVAL") or 60),
         mail=_mail(env),
+        engine=_engine(env.get("DRIFTSSTATUS_ENGINE")),
+        spark_master=env.get("DRIFTSSTATUS_SPARK_MASTER") or "local[2]",
+        spark_dir=_path(env.get("DRIFTSSTATUS_SPARK_DIR"), None),
     )
+
+
+def _engine(value: str | None) -> str:
+    engine = (value or "duckdb").strip().lower()
+    if engine not in ENGINE_TARGETS:
+        raise ValueError(
+            f"DRIFTSSTATUS_ENGINE must be one of {', '.join(ENGINE_TARGETS)}: {value!r}"
+        )
+    return engine
 
 
 def _mail(env: Mapping[str, str]) -> Mail | None:

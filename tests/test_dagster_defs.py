@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -10,17 +11,58 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from dagster_project.defs.resources import resources_for
+from dagster_project.settings import load_settings
 from tests.helpers import REPO_ROOT, copy_warehouse
 
 YAML_FILES = sorted((REPO_ROOT / "dbt" / "models").rglob("*.yml"))
 
 
-def test_dg_check_defs_passes():
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_dg_check_defs_passes_with_either_engine(engine):
     dg_cli = Path(sys.executable).with_name("dg")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")}
     result = subprocess.run(
-        [str(dg_cli), "check", "defs"], cwd=REPO_ROOT, capture_output=True, text=True
+        [str(dg_cli), "check", "defs"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env=env | {"DRIFTSSTATUS_ENGINE": engine},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_engine_setting_moves_the_pipelines_builds_and_nothing_else_to_spark(tmp_path):
+    """DRIFTSSTATUS_ENGINE=spark: the Dagster builds run dbt's `spark` target with the
+    master and folder given (a folder beside the warehouse by default); publishing a
+    report builds its scratch copy on DuckDB either way."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    env = {"DRIFTSSTATUS_WAREHOUSE": str(warehouse), "DRIFTSSTATUS_ENGINE": "spark"}
+    settings = load_settings(env)
+    dbt = resources_for(settings)["dbt"]
+    assert dbt.env["DBT_TARGET"] == "spark"
+    assert dbt.env["DRIFTSSTATUS_SPARK_MASTER"] == "local[2]"
+    assert dbt.spark_folder() == tmp_path / "warehouse.spark"
+    assert "DBT_TARGET" not in settings.dbt_env()
+    cluster = load_settings(
+        env
+        | {
+            "DRIFTSSTATUS_SPARK_MASTER": "spark://10.0.0.5:7077",
+            "DRIFTSSTATUS_SPARK_DIR": "/srv/spark",
+        }
+    )
+    assert resources_for(cluster)["dbt"].env["DRIFTSSTATUS_SPARK_MASTER"] == "spark://10.0.0.5:7077"
+    assert resources_for(cluster)["dbt"].spark_folder() == Path("/srv/spark")
+    assert (
+        resources_for(load_settings({"DRIFTSSTATUS_WAREHOUSE": str(warehouse)}))[
+            "dbt"
+        ].spark_folder()
+        is None
+    )
+    with pytest.raises(
+        ValueError, match="DRIFTSSTATUS_ENGINE must be one of duckdb, spark: 'oracle'"
+    ):
+        load_settings(env | {"DRIFTSSTATUS_ENGINE": "oracle"})
 
 
 @pytest.fixture(scope="module")

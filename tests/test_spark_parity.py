@@ -1,113 +1,169 @@
-"""One dbt project, two engines (issue 14): the same dbt command with `--target spark`
-(dbt-spark's in-process session, local mode, on 127.0.0.1) over the raw layer as Parquet
-builds what `--target dev` (DuckDB) builds, row for row.
+"""One dbt project, two engines (issue 14): `driftsstatus run` with
+DRIFTSSTATUS_ENGINE=spark (dbt-spark's in-process session, local mode, on 127.0.0.1)
+computes what it computes on DuckDB, table for table and report byte for byte.
 
-So far the seeds, the staging layer and every intermediate model build on Spark (the
-whole SLA computation up to the monthly downtime); the marts follow. The declarations
-sample is the data: it has a row in every seed."""
+The declarations sample is the data (it has a row in every seed). Each engine runs the
+pipeline twice on its own copy of the sample's warehouse: every month as of AS_OF, then
+a partition-limited run of two months as of WINDOW_AS_OF, which rebuilds November and
+drops December (after that instant), and leaves January as the first run made it."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
+import shutil
+from io import BytesIO
 from pathlib import Path
 
 import duckdb
 import pytest
+from openpyxl import load_workbook
 
-from dagster_project.infra.dbt_cli import DBT_EXECUTABLE, DBT_PROJECT
-from dagster_project.landing.raw_parquet import export_raw_layer
-from dagster_project.settings import load_settings
-from tests.helpers import copy_warehouse
-from tests.processes import running
+from dagster_project.report.model import build_report
+from dagster_project.report.render import render
+from dagster_project.settings import serving_copy_of
+from tests.helpers import copy_warehouse, driftsstatus
 
 AS_OF = "2024-01-04T08:00:00+01:00"  # inside the sample's data: the as-of filters bite
-LAYERS = ["resource_type:seed", "staging", "intermediate"]
-SPARK_TIMEOUT = 600  # seconds: a Spark session starts in about 10 s, a build in a minute
+WINDOW = "2023-11..2023-12"
+WINDOW_AS_OF = "2023-11-20T12:00:00+01:00"
+RUNS = {
+    "every-month": ("--as-of", AS_OF),
+    "two-months": ("--as-of", WINDOW_AS_OF, "--months", WINDOW),
+}
+# The reports each run leaves, as the app and the exports give them: the month the first
+# run ends in, and the window's first month.
+REPORTS = {"every-month": "2024-01", "two-months": "2023-11"}
+FORMATS = ("text", "csv", "json", "html", "pdf", "xlsx")
 # Types Spark lacks, compared as text: a time of day is its 'HH:MM:SS' text
 # (dbt/macros/spark/seeds.sql); the probe hours' masks, DuckDB's bit_or of UBIGINTs (a
 # HUGEINT), are BIGINTs, whose 63 bits hold their 60.
 SPARK_TYPES = {"TIME": "VARCHAR", "HUGEINT": "BIGINT"}
 
 
-def _build(env: dict[str, str], target: str, target_path: Path) -> str:
-    """`driftsstatus-dbt build` of LAYERS (no tests: they are the same SQL either way)."""
-    command = [
-        DBT_EXECUTABLE, "--log-level-file", "none", "build", "--target", target,
-        "--target-path", str(target_path), "--select", *LAYERS,
-        "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
-    ]  # fmt: skip
-    with running(
-        command, cwd=DBT_PROJECT.project_dir, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    ) as dbt:  # fmt: skip
-        output, _ = dbt.communicate(timeout=SPARK_TIMEOUT)
-    assert dbt.returncode == 0, output[-5000:]
-    return output
+def _run(env: dict[str, str], folder: Path, run: str) -> Path:
+    """One pipeline run; its state kept in `folder/run`: the warehouse, its serving copy
+    and raw store, Spark's built tables, and the reports."""
+    driftsstatus("run", *RUNS[run], env=env)
+    warehouse = Path(env["DRIFTSSTATUS_WAREHOUSE"])
+    kept = folder / run
+    kept.mkdir()
+    copy_warehouse(warehouse, kept / "warehouse.duckdb", serving=True)
+    built = warehouse.with_name(warehouse.stem + ".spark") / "built"
+    if built.is_dir():
+        shutil.copytree(built, kept / "built")
+    # As `driftsstatus report --format F` renders it from the serving copy (in-process:
+    # six formats of four states would cost a minute of interpreter starts).
+    report = build_report(serving_copy_of(kept / "warehouse.duckdb"), REPORTS[run])
+    for fmt in FORMATS:
+        shown = render(report, fmt, colour=False)
+        (kept / f"report.{fmt}").write_bytes(shown if isinstance(shown, bytes) else shown.encode())
+    return kept
 
 
-TWO_MONTHS = {"DRIFTSSTATUS_MONTH_FROM": "2023-11-01", "DRIFTSSTATUS_MONTH_TO": "2023-12-01"}
-
-
-@pytest.fixture(scope="module", params=[{}, TWO_MONTHS], ids=["every-month", "two-months"])
-def both_engines(request, declared_built: dict, tmp_path_factory: pytest.TempPathFactory):
-    """The declarations sample's raw layer built by DuckDB (a copy of its warehouse) and
-    by Spark, as of AS_OF, over every month or a window of two (a partition-limited
-    run): (DuckDB warehouse, Spark's built relations as Parquet)."""
+@pytest.fixture(scope="module")
+def engines(declared_built: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """{run: {engine: its state after the run}} for both engines and both runs."""
     root = tmp_path_factory.mktemp("engines")
-    warehouse = copy_warehouse(Path(declared_built["warehouse"]), root / "warehouse.duckdb")
-    settings = load_settings(
-        declared_built["env"]
-        | {"DRIFTSSTATUS_WAREHOUSE": str(warehouse), "DRIFTSSTATUS_AS_OF": AS_OF}
+    states: dict[str, dict[str, Path]] = {run: {} for run in RUNS}
+    for engine in ("duckdb", "spark"):
+        folder = root / engine
+        folder.mkdir()
+        warehouse = copy_warehouse(Path(declared_built["warehouse"]), folder / "warehouse.duckdb")
+        env = declared_built["env"] | {
+            "DRIFTSSTATUS_WAREHOUSE": str(warehouse),
+            "DRIFTSSTATUS_ENGINE": engine,
+        }
+        for run in RUNS:
+            states[run][engine] = _run(env, folder, run)
+    return states
+
+
+def _relations(warehouse: Path, schemas: tuple[str, ...]) -> list[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return [
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                f"where schema_name in {schemas} order by 1, 2"
+            ).fetchall()
+        ]
+
+
+def _assert_same_rows(con: duckdb.DuckDBPyConnection, duck: str, spark: str, name: str) -> int:
+    """Same columns and types, and the same rows as multisets; returns the row count."""
+    columns = con.execute(f"describe {duck}").fetchall()
+    spark_columns = con.execute(f"describe select * from {spark}").fetchall()
+    assert [(c[0], SPARK_TYPES.get(c[1], c[1])) for c in columns] == [
+        (c[0], c[1]) for c in spark_columns
+    ], name
+    # Every value exactly (instants to the microsecond, decimals, lists): no row more or
+    # less on either side. A time of day as its text.
+    values = ", ".join(
+        f'cast("{c[0]}" as varchar)' if c[1] in SPARK_TYPES else f'"{c[0]}"' for c in columns
     )
-    # Only the test's settings: nothing leaks in from the developer's shell.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")}
-    env |= settings.dbt_env() | request.param | {"DRIFTSSTATUS_SPARK_DIR": str(root / "spark")}
-    _build(env, "dev", root / "duckdb-target")
-    export_raw_layer(warehouse, root / "spark" / "raw")
-    _build(env, "spark", root / "spark-target")
-    return warehouse, root / "spark" / "built"
+    for one, other in ((duck, spark), (spark, duck)):
+        extra = con.execute(
+            f"select {values} from {one} except all select {values} from {other} limit 3"
+        ).fetchall()
+        assert extra == [], f"{name}: rows of {one} only: {extra}"
+    return con.execute(f"select count(*) from {duck}").fetchone()[0]
 
 
-def _expected_relations() -> set[str]:
-    """The seeds and the staging and intermediate models, as schema.name."""
-    nodes = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))["nodes"]
-    return {
-        f"{node['schema']}.{node['alias']}"
-        for node in nodes.values()
-        if node["resource_type"] == "seed"
-        or (node["resource_type"] == "model" and node["schema"] in ("staging", "intermediate"))
-    }
-
-
-def test_spark_builds_every_seed_staging_and_intermediate_model_as_duckdb_does(both_engines):
-    warehouse, built = both_engines
-    assert {p.name for p in built.iterdir()} == _expected_relations()
+@pytest.mark.parametrize("run", RUNS)
+def test_spark_builds_every_seed_intermediate_and_mart_table_as_duckdb_does(engines, run):
+    duck, spark = engines[run]["duckdb"], engines[run]["spark"]
+    expected = _relations(duck / "warehouse.duckdb", ("seeds", "intermediate", "marts"))
+    assert sorted(p.name for p in (spark / "built").iterdir()) == expected
+    counts = {}
     with duckdb.connect() as con:
         con.execute("set TimeZone = 'UTC'")
-        con.execute(f"attach '{warehouse}' as duck (read_only)")
-        counts = {}
-        for folder in sorted(built.iterdir()):
-            spark = f"read_parquet('{folder}/*.parquet')"
-            duck = f"duck.{folder.name}"
-            columns = con.execute(f"describe {duck}").fetchall()
-            spark_columns = con.execute(f"describe select * from {spark}").fetchall()
-            assert [(c[0], SPARK_TYPES.get(c[1], c[1])) for c in columns] == [
-                (c[0], c[1]) for c in spark_columns
-            ], folder.name
-            # Every value exactly (instants to the microsecond, decimals, lists), as
-            # multisets: no row more or less on either side. A time of day as its text.
-            values = ", ".join(
-                f'cast("{c[0]}" as varchar)' if c[1] in SPARK_TYPES else f'"{c[0]}"'
-                for c in columns
-            )
-            for one, other in ((duck, spark), (spark, duck)):
-                extra = con.execute(
-                    f"select {values} from {one} except all select {values} from {other} limit 3"
-                ).fetchall()
-                assert extra == [], f"{folder.name}: rows of {one} only: {extra}"
-            counts[folder.name] = con.execute(f"select count(*) from {duck}").fetchone()[0]
-    # The data reaches every seed, and the probe checks as of AS_OF.
+        con.execute(f"attach '{duck / 'warehouse.duckdb'}' as duck (read_only)")
+        for name in expected:
+            built = f"read_parquet('{spark / 'built' / name}/*.parquet')"
+            counts[name] = _assert_same_rows(con, f"duck.{name}", built, name)
+    # The data reaches every table.
     assert [name for name, rows in counts.items() if not rows] == []
-    assert counts["staging.stg_monitoring__probe_checks"] > 100_000
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_spark_marts_reach_the_warehouse_the_app_reads(engines, run):
+    """The marts Spark built are the serving copy's, exactly as DuckDB's are."""
+    duck, spark = engines[run]["duckdb"], engines[run]["spark"]
+    marts = _relations(duck / "warehouse.serving.duckdb", ("marts",))
+    assert _relations(spark / "warehouse.serving.duckdb", ("marts",)) == marts
+    with duckdb.connect() as con:
+        con.execute(f"attach '{duck / 'warehouse.serving.duckdb'}' as duck (read_only)")
+        con.execute(f"attach '{spark / 'warehouse.serving.duckdb'}' as spark (read_only)")
+        for name in marts:
+            _assert_same_rows(con, f"duck.{name}", f"spark.{name}", name)
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_r15_the_report_is_byte_for_byte_the_same_on_spark(engines, run):
+    duck, spark = engines[run]["duckdb"], engines[run]["spark"]
+    for fmt in FORMATS[:-1]:
+        assert (spark / f"report.{fmt}").read_bytes() == (duck / f"report.{fmt}").read_bytes(), fmt
+    # An XLSX is a zip whose entries carry the time they were written: cell for cell.
+    assert _cells(spark / "report.xlsx") == _cells(duck / "report.xlsx")
+
+
+def test_r6_a_two_month_run_as_of_an_earlier_instant_replaces_its_window_only(engines):
+    """December lies after the second run's instant: its rows go on both engines (Spark
+    drops the month's partition); January keeps the first run's figures."""
+
+    def months(state: Path) -> list[tuple]:
+        with duckdb.connect(str(state / "warehouse.duckdb"), read_only=True) as con:
+            return con.execute(
+                "select month, count(*) from marts.fct_monthly_availability "
+                "group by month order by month"
+            ).fetchall()
+
+    for engine in ("duckdb", "spark"):
+        first, second = (months(engines[run][engine]) for run in RUNS)
+        assert [m for m in first if m[0].month == 12] != [], engine
+        assert [m for m in second if m[0].month == 12 and m[0].year == 2023] == [], engine
+        assert [m for m in second if m[0].year == 2024] == [m for m in first if m[0].year == 2024]
+
+
+def _cells(path: Path) -> list[list[tuple]]:
+    book = load_workbook(BytesIO(path.read_bytes()))
+    return [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets]

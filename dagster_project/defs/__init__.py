@@ -12,4 +12,6 @@
 - jobs.py, schedules.py, sensors.py, alerts.py: what runs when; the failed-run alert;
 - housekeeping.py: pruning the instance's run history;
 - resources.py: the resources, configured from the settings by definitions.py.
+
+SCALING.md: how the runs scale past one process (executors, run queue, one writer).
 """

@@ -1,6 +1,7 @@
 """Stage -> intermediate -> marts: the dbt project as assets, its tests as asset checks."""
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -8,6 +9,8 @@ from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
 from dagster_project.defs.partitions import dbt_window_vars, monthly
 from dagster_project.infra.dbt_cli import DBT_PROJECT, DbtCli
+from dagster_project.landing.raw_parquet import export_raw_layer
+from dagster_project.publish.spark_marts import import_built_marts
 from dagster_project.settings import environment
 
 
@@ -31,8 +34,15 @@ class LayerTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=LayerTranslator(),
 )
 def report_facts(context: dg.AssetExecutionContext, dbt: DbtCli):
-    """Recompute the months of the run's partition range; other months stay as they are."""
+    """Recompute the months of the run's partition range; other months stay as they are.
+
+    On Spark (DRIFTSSTATUS_ENGINE=spark) dbt reads the raw layer as Parquet files, written
+    from the warehouse first, and the marts it built come back into the warehouse after
+    a build that passed."""
     window = dbt_window_vars(context.partition_time_window)
+    warehouse = Path(dbt.env["DRIFTSSTATUS_WAREHOUSE"])
+    if spark := dbt.spark_folder():
+        export_raw_layer(warehouse, spark / "raw")
     context.log.info(f"dbt build for {window['month_from']} .. {window['month_to']}")
     # Unit tests pin the rules' SQL: they run where it changes (`dbt build` while
     # developing, the test suite), not in every production build (dbt's advice).
@@ -42,3 +52,6 @@ def report_facts(context: dg.AssetExecutionContext, dbt: DbtCli):
     ):
         invocation = dbt.cli(args, context=context, target_path=dbt.warehouse_target_path())
     yield from invocation.stream()
+    if spark:
+        marts = import_built_marts(warehouse, spark / "built")
+        context.log.info(f"{len(marts)} marts from Spark into the warehouse")

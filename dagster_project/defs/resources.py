@@ -96,9 +96,10 @@ def resources_for(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             reference_dir=str(settings.reference_dir),
         ),
         # dbt runs as a subprocess in dbt/ and reads the warehouse path (resolved to an
-        # absolute one), the reference data and the as-of instant from its environment.
+        # absolute one), the reference data, the as-of instant and the engine from its
+        # environment.
         "serving": ServingCopy(path=str(settings.serving_copy)),
-        "dbt": dbt_cli(settings.dbt_env()),
+        "dbt": dbt_cli(settings.dbt_env() | settings.engine_env()),
         "run_history": RunHistory(keep_days=settings.run_retention_days),
         "alerting": Alerting(webhook=settings.alert_webhook, warehouse=str(settings.warehouse)),
         "mailer": _mailer(settings.mail),

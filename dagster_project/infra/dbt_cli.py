@@ -18,7 +18,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 from packaging import version
 
-from dagster_project.settings import DBT_PROJECT_DIR, environment, load_settings
+from dagster_project.settings import DBT_PROJECT_DIR, ENGINE_TARGETS, environment, load_settings
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
@@ -56,9 +56,16 @@ class DbtCli(DbtCliResource):
         same warehouse parses only what changed (partial_parse.msgpack), where a fresh
         folder per run would parse the whole project every time. Runs on one warehouse
         never overlap (its write lock)."""
-        warehouse = self.env.get("DRIFTSSTATUS_WAREHOUSE", "")
-        digest = hashlib.sha256(warehouse.encode()).hexdigest()[:12]
+        # Per engine too: dbt parses the whole project again for another target.
+        key = self.env.get("DRIFTSSTATUS_WAREHOUSE", "") + self.env.get("DBT_TARGET", "")
+        digest = hashlib.sha256(key.encode()).hexdigest()[:12]
         return DBT_PROJECT.project_dir / "target" / "warehouses" / digest
+
+    def spark_folder(self) -> Path | None:
+        """Spark's folder (settings.engine_env) when dbt builds on Spark, else None."""
+        if self.env.get("DBT_TARGET") != ENGINE_TARGETS["spark"]:
+            return None
+        return Path(self.env["DRIFTSSTATUS_SPARK_DIR"])
 
     def as_of(self) -> datetime | None:
         """The instant the models are computed as of (R6); None: now."""

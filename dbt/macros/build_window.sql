@@ -38,9 +38,14 @@
 {#- The pre-hook of the monthly marts (models/marts/monthly/, configured in
     dbt_project.yml): each build deletes the window's months (all months
     without a window) and appends them again, so a month that lost its rows
-    loses them here too. A table made before a column's NOT NULL constraint was
-    declared gets it here (an incremental table keeps the DDL it was made with). -#}
+    loses them here too. -#}
 {% macro monthly_mart_pre_hook() -%}
+    {{ return(adapter.dispatch('monthly_mart_pre_hook')()) }}
+{%- endmacro %}
+
+{#- DuckDB: a table made before a column's NOT NULL constraint was declared gets it here
+    (an incremental table keeps the DDL it was made with). -#}
+{% macro default__monthly_mart_pre_hook() -%}
     {%- if is_incremental() -%}
         {%- for column in model['columns'].values() -%}
             {%- if column['constraints'] | selectattr('type', 'equalto', 'not_null') | list %}

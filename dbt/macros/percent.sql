@@ -4,12 +4,12 @@
 {% macro pct_half_up(part, whole) -%}
     cast(
         cast(
-            (20000 * {{ part }} + {{ whole }}) // nullif(2 * {{ whole }}, 0) as decimal(18, 0)
+            {{ idiv('20000 * ' ~ part ~ ' + ' ~ whole, 'nullif(2 * ' ~ whole ~ ', 0)') }} as decimal(18, 0)
         ) * 0.01 as decimal(5, 2)
     )
 {%- endmacro %}
 
 {#- R9: a rounded percentage as the report shows it, '99,82%', or 'n/a' for null. -#}
 {% macro pct_display(rounded) -%}
-    coalesce(replace(cast({{ rounded }} as varchar), '.', ',') || '%', 'n/a')
+    coalesce(replace(cast({{ rounded }} as {{ text_type() }}), '.', ',') || '%', 'n/a')
 {%- endmacro %}

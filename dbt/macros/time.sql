@@ -208,11 +208,11 @@
 {%- endmacro %}
 
 {% macro default__idiv(dividend, divisor) -%}
-    ({{ dividend }} // {{ divisor }})
+    (({{ dividend }}) // ({{ divisor }}))
 {%- endmacro %}
 
 {% macro spark__idiv(dividend, divisor) -%}
-    ({{ dividend }} div {{ divisor }})
+    (({{ dividend }}) div ({{ divisor }}))
 {%- endmacro %}
 
 {#- An instant from seconds since 1970. -#}

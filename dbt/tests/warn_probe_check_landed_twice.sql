@@ -29,7 +29,8 @@ inner join crowded_hours
     on
         checks.service_id = crowded_hours.service_id
         and checks.probe_id = crowded_hours.probe_id
-        and to_timestamp(epoch_us(checks.minute_start) // 3600000000 * 3600)
+        and {{ instant_from_seconds(idiv(instant_us('checks.minute_start'), 3600000000)
+            ~ ' * 3600') }}
         = crowded_hours.hour_start
 group by checks.service_id, checks.probe_id, checks.checked_at
 having count(*) > 1

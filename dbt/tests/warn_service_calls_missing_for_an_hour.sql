@@ -9,15 +9,19 @@ environments as (
     where environment is not null
 ),
 
+-- A Copenhagen month starts and ends on a whole UTC hour.
+month_hours as (
+    select
+        month,
+        {{ hour_series('month_start_at', 'month_end_at') }} as hour_index
+    from {{ ref('int_report_months') }}
+),
+
 hours as (
     select
-        months.month,
-        unnest(generate_series(
-            months.month_start_at,
-            months.month_end_at - interval 1 hour,
-            interval 1 hour
-        )) as period_start
-    from {{ ref('int_report_months') }} as months
+        month,
+        {{ instant_from_seconds('hour_index * 3600') }} as period_start
+    from month_hours
 ),
 
 counted as (

@@ -5,6 +5,7 @@
     bindings load it as the text 'None' (dbt-adapters issue 487). -#}
 {% macro spark_type(duckdb_type) -%}
     {%- set types = {'varchar': 'string', 'timestamptz': 'timestamp',
+                     'timestamp with time zone': 'timestamp',
                      'timestamp': 'timestamp_ntz', 'time': 'string'} -%}
     {{- types.get(duckdb_type | lower, duckdb_type) -}}
 {%- endmacro %}

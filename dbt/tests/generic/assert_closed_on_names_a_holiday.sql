@@ -2,7 +2,7 @@
     a misspelt name would silently close nothing. -#}
 {% test assert_closed_on_names_a_holiday(model, column_name) %}
 with entries as (
-    select unnest({{ column_name }}) as entry
+    select {{ list_items(column_name) }} as entry
     from {{ model }}
 )
 

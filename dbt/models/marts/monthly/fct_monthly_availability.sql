@@ -36,12 +36,13 @@ targeted as (
 ),
 
 -- R8/R9: availability unrounded, and rounded half-up to hundredths of a percent
--- in exact integer arithmetic on microseconds (macros/percent.sql).
+-- in exact integer arithmetic on microseconds (macros/percent.sql). A month is at
+-- most 2.7e12 microseconds: 20,000 times that still fits a BIGINT.
 in_microseconds as (
     select
         *,
-        cast(round(service_seconds * 1e6) as hugeint) as service_us,
-        cast(round((service_seconds - downtime_seconds) * 1e6) as hugeint) as up_us
+        cast(round(service_seconds * 1e6) as bigint) as service_us,
+        cast(round((service_seconds - downtime_seconds) * 1e6) as bigint) as up_us
     from targeted
 ),
 

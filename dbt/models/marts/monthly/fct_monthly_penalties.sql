@@ -32,8 +32,10 @@ stepped as (
     select
         *,
         -- Started steps: ceil(shortfall / step) in integer hundredths.
-        (cast(shortfall_pct * 100 as integer) + cast(step_pct * 100 as integer) - 1)
-        // cast(step_pct * 100 as integer) as steps
+        cast({{ idiv(
+            'cast(shortfall_pct * 100 as integer) + cast(step_pct * 100 as integer) - 1',
+            'cast(step_pct * 100 as integer)'
+        ) }} as integer) as steps
     from verdicts
 ),
 

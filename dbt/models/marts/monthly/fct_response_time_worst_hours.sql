@@ -8,13 +8,14 @@ ranked as (
     select
         *,
         measured_checks - within_threshold_checks as over_threshold_checks,
-        row_number() over (
+        -- A BIGINT on either engine (Spark's row_number() is an INT).
+        cast(row_number() over (
             partition by service_id, month
             order by
                 measured_checks - within_threshold_checks desc,
                 slowest_ms desc nulls last,
                 hour_start asc
-        ) as hour_rank
+        ) as bigint) as hour_rank
     from {{ ref('int_response_times') }}
     where grain = 'hour'
 )
