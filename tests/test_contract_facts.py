@@ -93,7 +93,7 @@ def ranges(source: Source) -> dict[str, tuple]:
 def row_rules(source: Source) -> set[str]:
     """The row rules' SQL, plus the non-empty lists, as dbt's expression_is_true states
     them."""
-    lists = {f"len({c.name}) >= 1" for c in source.columns if c.kind == "id_list"}
+    lists = {f"cardinality({c.name}) >= 1" for c in source.columns if c.kind == "id_list"}
     return {condition for condition, _ in source.row_rules} | lists
 
 

@@ -26,19 +26,6 @@
     explode({{ list }})
 {%- endmacro %}
 
-{#- The number of items of a list. -#}
-{% macro list_size(list) -%}
-    {{ return(adapter.dispatch('list_size')(list)) }}
-{%- endmacro %}
-
-{% macro default__list_size(list) -%}
-    len({{ list }})
-{%- endmacro %}
-
-{% macro spark__list_size(list) -%}
-    size({{ list }})
-{%- endmacro %}
-
 {#- Whether a list holds an item. -#}
 {% macro list_has(list, item) -%}
     {{ return(adapter.dispatch('list_has')(list, item)) }}
