@@ -42,7 +42,7 @@ def report_facts(context: dg.AssetExecutionContext, dbt: DbtCli):
     window = dbt_window_vars(context.partition_time_window)
     warehouse = Path(dbt.env["DRIFTSSTATUS_WAREHOUSE"])
     if spark := dbt.spark_folder():
-        export_raw_layer(warehouse, spark / "raw")
+        export_raw_layer(warehouse, spark / "raw", dbt.env["DRIFTSSTATUS_MEMORY_LIMIT"])
     context.log.info(f"dbt build for {window['month_from']} .. {window['month_to']}")
     # Unit tests pin the rules' SQL: they run where it changes (`dbt build` while
     # developing, the test suite), not in every production build (dbt's advice).

@@ -27,7 +27,7 @@ def raw_sources() -> list[str]:
     return sorted(s["name"] for s in sources if s["source_name"] == "raw")
 
 
-def export_raw_layer(warehouse: Path, folder: Path) -> list[Path]:
+def export_raw_layer(warehouse: Path, folder: Path, memory_limit: str) -> list[Path]:
     """Every raw source of `warehouse` into `folder`; each file replaced whole, never seen
     half-written. Returns the files."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -35,6 +35,10 @@ def export_raw_layer(warehouse: Path, folder: Path) -> list[Path]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute("set TimeZone = 'UTC'")
         con.execute("set enable_progress_bar = false")
+        con.execute(f"set memory_limit = {sql_string(memory_limit)}")
+        # A file's rows in any order (Spark reads them as a set): kept in scan order, 52
+        # million probe checks took 45 s and 11 GB.
+        con.execute("set preserve_insertion_order = false")
         for name in raw_sources():
             target = folder / f"{name}.parquet"
             partial = target.with_name(f".{target.name}.partial")
