@@ -30,15 +30,9 @@ def import_built_marts(warehouse: Path, built: Path) -> list[str]:
         for folder in sorted(built.glob(f"{SCHEMA}.*")):
             table = folder.name
             rows = f"read_parquet({sql_string(str(folder / '*.parquet'))})"
-            exists = con.execute(
-                "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-                table.split(".", 1),
-            ).fetchone()[0]
-            if exists:
-                con.execute(f"delete from {table}")
-                con.execute(f"insert into {table} by name select * from {rows}")
-            else:
-                con.execute(f"create table {table} as select * from {rows}")
+            con.execute(f"create table if not exists {table} as select * from {rows} limit 0")
+            con.execute(f"delete from {table}")
+            con.execute(f"insert into {table} by name select * from {rows}")
             tables.append(table)
         con.execute("commit")
     return tables
