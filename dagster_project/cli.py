@@ -18,10 +18,18 @@ import tempfile
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from dagster_project.landing.sources import SOURCES_BY_NAME
 from dagster_project.report.render import FORMATS
 from dagster_project.settings import REPO_ROOT, Settings, load_settings, parse_instant
+
+
+def entry() -> NoReturn:
+    """The `driftsstatus` command: `main`, then out without the interpreter's teardown."""
+    from dagster_project.infra.fast_exit import exit_now
+
+    exit_now(main())
 
 
 def main(argv: list[str] | None = None) -> int:

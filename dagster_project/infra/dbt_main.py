@@ -19,6 +19,7 @@ has gone too (a KeyError, then a full parse); a file that has gone is removed wi
 nodes anyway."""
 
 import pprint
+from typing import NoReturn
 
 from dbt.cli.main import cli
 from dbt.contracts.files import FileHash
@@ -26,6 +27,7 @@ from dbt.contracts.graph.manifest import ManifestStateCheck
 from dbt.parser.manifest import ManifestLoader
 from dbt.parser.partial import PartialParsing
 
+from dagster_project.infra.fast_exit import exit_now
 from dagster_project.settings import SEED_PATH_VARIABLE
 
 _dbt_state_check = ManifestLoader.build_manifest_state_check
@@ -53,7 +55,10 @@ def _update_in_saved_unless_gone(self: PartialParsing, file_id: str) -> None:
         _dbt_update_in_saved(self, file_id)
 
 
-def main() -> None:
+def main() -> NoReturn:
     ManifestLoader.build_manifest_state_check = _state_check_without_paths
     PartialParsing.update_in_saved = _update_in_saved_unless_gone
-    cli()
+    try:
+        cli()  # click: always exits
+    except SystemExit as done:
+        exit_now(done.code)
