@@ -1,5 +1,6 @@
 """The commands end without the interpreter's teardown (infra/fast_exit.py), and nothing
-a user sees of a normal exit is lost: the exit code, buffered output, exit handlers."""
+a user sees of a normal exit is lost: the exit code, buffered output, a thread's work, the
+exit handlers."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import sys
 import pytest
 
 PROGRAM = """
-import atexit, sys
+import atexit, sys, threading, time
 from dagster_project.infra.fast_exit import exit_now
 atexit.register(lambda: print("the exit handler ran"))
 sys.stdout.write("buffered, no newline yet; ")
+threading.Thread(target=lambda: (time.sleep(0.3), print("the thread finished"))).start()
 exit_now({code!r})
 """
 
@@ -31,5 +33,7 @@ def test_ops_exit_now_keeps_the_code_the_output_and_the_exit_handlers(code, retu
         [sys.executable, "-c", PROGRAM.format(code=code)], capture_output=True, text=True
     )
     assert result.returncode == returncode
-    assert result.stdout == "buffered, no newline yet; the exit handler ran\n"
+    assert result.stdout == (
+        "buffered, no newline yet; the thread finished\nthe exit handler ran\n"
+    )
     assert result.stderr == stderr

@@ -4,8 +4,9 @@ A command that has built Dagster's definitions, read dbt's manifest or imported 
 Expectations holds millions of Python objects, and the interpreter's last garbage
 collections at exit walk them all: about 2 s of CPU after `driftsstatus run` has done
 its work and printed its outcome (0.4 s after a dbt build). The process ends instead
-once what a normal exit does that anyone can see is done: the exit handlers (logging's,
-temporary folders', Dagster's) have run and the output is flushed.
+once what a normal exit does that anyone can see is done: the threads that are not
+daemons have finished, the exit handlers (logging's, temporary folders', Dagster's) have
+run and the output is flushed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import atexit
 import contextlib
 import os
 import sys
+import threading
 from typing import NoReturn
 
 
@@ -22,6 +24,9 @@ def exit_now(code: int | str | None) -> NoReturn:
     if isinstance(code, str):
         print(code, file=sys.stderr)
         code = 1
+    for thread in threading.enumerate():  # as a normal exit waits for them
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
     atexit._run_exitfuncs()  # what the teardown would run first
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
