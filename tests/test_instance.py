@@ -9,12 +9,14 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
 import psycopg2
 import sqlalchemy
 import yaml
+from dagster._core.utils import make_new_run_id
 
 from dagster_project.defs.partitions import monthly
 from dagster_project.infra.instance import (
@@ -246,3 +248,29 @@ def test_ops_the_event_log_asks_again_for_a_table_it_did_not_find(tmp_path):
 def _made(folder: Path) -> str:
     folder.mkdir()
     return str(folder)
+
+
+def test_ops_a_watcher_of_a_run_sees_each_event_as_it_is_stored(tmp_path):
+    """The UI's live view of a run watches the run's file (Dagster's watchdog on the
+    SQLite event log). The event log keeps its connections open, so a commit reaches the
+    write-ahead log only: each event must still reach the watcher as it is stored."""
+    settings = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "warehouse.duckdb")})
+    run_id = make_new_run_id()
+    seen: list[str] = []
+
+    def watcher(entry, _cursor) -> None:
+        seen.append(entry.dagster_event.message)
+
+    with persistent_instance(settings) as instance:
+        storage = instance.event_log_storage
+        instance.report_engine_event("the run starts", run_id=run_id, job_name="watched")
+        storage.watch(run_id, None, watcher)
+        try:
+            for message in ("first", "second", "third"):
+                instance.report_engine_event(message, run_id=run_id, job_name="watched")
+                deadline = time.monotonic() + 10
+                while message not in seen and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert seen[-1:] == [message], f"the watcher saw {seen} after {message!r}"
+        finally:
+            storage.end_watch(run_id, watcher)

@@ -10,15 +10,20 @@ with Dagster's own `store_event`, event by event, but inside one transaction per
 the same rows, a few commits instead of hundreds.
 
 Every event, batched or single, goes through one engine per database file, kept, where
-Dagster creates and disposes of an engine per event (about as costly as the write). Its
-connections still open and close per event, so every commit reaches the file as before
-(the UI's live view of a run watches it). Commits do not wait for the disk
+Dagster creates and disposes of an engine per event (about as costly as the write), and
+each engine keeps its connection open: closing the last connection of a WAL database
+checkpoints it and deletes its log, which made opening and closing a connection per
+event most of the cost of storing one (1.7 s of the main process's CPU in a one-day run
+of 200 services). A commit now reaches the write-ahead log only, and the UI's live view
+of a run watches the run's file for changes: a transaction that wrote touches that file
+(`os.utime`, which the watcher sees as a change). Commits do not wait for the disk
 (`synchronous=NORMAL`, the WAL mode's usual setting): a power loss can lose a run's last
 events, never corrupt the file; the warehouse is DuckDB's and keeps its own guarantees.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -32,7 +37,6 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
 
 # Engines kept: the asset index's and those of the runs in progress. A long-lived process
 # (the daemon, the UI) sees runs come and go, so older ones are let go.
@@ -72,8 +76,12 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
-            with engine.connect() as connection, connection.begin():
-                yield connection
+            with engine.connect() as connection:
+                changes = _total_changes(connection)
+                with connection.begin():
+                    yield connection
+                if _total_changes(connection) != changes and shard != INDEX_SHARD_NAME:
+                    os.utime(self.path_for_shard(shard))
 
     def has_table(self, table_name: str) -> bool:
         """Dagster asks before it writes the tags of every asset event, each time on an
@@ -90,7 +98,7 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         if engine is None:
             engine = create_engine(
                 self.conn_string_for_shard(shard),
-                poolclass=NullPool,
+                pool_size=1,  # one connection at a time: `_db_lock`
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
             )
             event.listen(engine, "connect", _commit_without_waiting_for_the_disk)
@@ -98,6 +106,12 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         while len(self._engines) > KEPT_ENGINES:
             self._engines.popitem(last=False)[1].dispose()
         return engine
+
+    def dispose(self) -> None:
+        super().dispose()
+        with self._db_lock:
+            while self._engines:  # closing a file's last connection checkpoints it
+                self._engines.popitem()[1].dispose()
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         run_ids = {event.run_id for event in events}
@@ -114,6 +128,11 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             stack.callback(self._batch.__dict__.clear)
             for event in events:
                 self.store_event(event)
+
+
+def _total_changes(connection: Connection) -> int:
+    """Rows this SQLite connection has inserted, updated or deleted since it opened."""
+    return connection.connection.dbapi_connection.total_changes
 
 
 def _commit_without_waiting_for_the_disk(dbapi_connection, _record) -> None:
