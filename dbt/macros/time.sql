@@ -202,19 +202,6 @@
     (weekday({{ day }}) + 1)
 {%- endmacro %}
 
-{#- Integer division of non-negative integers (BIGINT), rounding down. -#}
-{% macro idiv(dividend, divisor) -%}
-    {{ return(adapter.dispatch('idiv')(dividend, divisor)) }}
-{%- endmacro %}
-
-{% macro default__idiv(dividend, divisor) -%}
-    (({{ dividend }}) // ({{ divisor }}))
-{%- endmacro %}
-
-{% macro spark__idiv(dividend, divisor) -%}
-    (({{ dividend }}) div ({{ divisor }}))
-{%- endmacro %}
-
 {#- An instant from seconds since 1970. -#}
 {% macro instant_from_seconds(seconds) -%}
     {{ return(adapter.dispatch('instant_from_seconds')(seconds)) }}
@@ -226,20 +213,6 @@
 
 {% macro spark__instant_from_seconds(seconds) -%}
     timestamp_seconds({{ seconds }})
-{%- endmacro %}
-
-{#- R4: the type of a probe-hour's 60-bit minute masks: DuckDB's UBIGINT; Spark has no
-    unsigned integers, and 60 bits fit a BIGINT. -#}
-{% macro mask_type() -%}
-    {{ return(adapter.dispatch('mask_type')()) }}
-{%- endmacro %}
-
-{% macro default__mask_type() -%}
-    ubigint
-{%- endmacro %}
-
-{% macro spark__mask_type() -%}
-    bigint
 {%- endmacro %}
 
 {#- An instant's UTC minute as an id's text ('2024-03-31T01:05Z'). -#}
