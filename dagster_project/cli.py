@@ -2,7 +2,8 @@
 app.
 
 The settings are read once, here, and handed to the command. Each command imports what
-it needs when it runs: `report` and `publish --list` start without loading Dagster or dbt.
+it needs when it runs: `report` and `publish` start without loading Dagster or dbt (a
+publish runs dbt as a subprocess).
 """
 
 from __future__ import annotations

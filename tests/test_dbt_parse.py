@@ -12,7 +12,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from dagster_project.infra.dbt_cli import DBT_EXECUTABLE, DBT_PROJECT, PROJECT_PARSE
+from dagster_project.infra.dbt_cli import DBT_PROJECT
+from dagster_project.infra.dbt_command import DBT_EXECUTABLE, PROJECT_PARSE
 from dagster_project.sample.scale import write_scaled_sample
 from dagster_project.settings import load_settings
 

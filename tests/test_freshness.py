@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dagster_project.infra.dbt_cli import DBT_EXECUTABLE, PROJECT_PARSE
+from dagster_project.infra.dbt_command import DBT_EXECUTABLE, PROJECT_PARSE
 from dagster_project.landing.loader import ensure_raw_schema
 from dagster_project.quality.freshness import check_sources, judge, thresholds
 from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT, load_settings, serving_copy_of

@@ -1,10 +1,8 @@
-"""The one way dbt is run: the dbt project, its manifest, and the dbt command with the
-settings' environment, for the Dagster assets and the publisher alike."""
+"""The dbt project as Dagster sees it (its manifest) and dagster-dbt's dbt command with the
+settings' environment, for the assets; both start from infra/dbt_command.py's folders
+and saved parses."""
 
-import hashlib
 import os
-import shutil
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -18,17 +16,18 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 from packaging import version
 
+from dagster_project.infra.dbt_command import (
+    DBT_EXECUTABLE,
+    GLOBAL_FLAGS,
+    PROJECT_PARSE,
+    start_from_saved_parse,
+    warehouse_target_path,
+)
 from dagster_project.settings import DBT_PROJECT_DIR, ENGINE_TARGETS, environment, load_settings
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
-# This environment's dbt, also when the virtual environment is not activated (cron,
-# `.venv/bin/driftsstatus`, the daemon's run workers): dbt with a saved parse that any
-# warehouse can start from (infra/dbt_main.py).
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("driftsstatus-dbt"))
-DBT_MAIN = Path(__file__).with_name("dbt_main.py")  # its code
-# The project's parse, kept by prepare_manifest: where a new target folder starts from.
-PROJECT_PARSE = DBT_PROJECT.manifest_path.with_name("partial_parse.msgpack")
+DBT_MAIN = Path(__file__).with_name("dbt_main.py")  # driftsstatus-dbt's code
 
 
 class DbtCli(DbtCliResource):
@@ -46,20 +45,14 @@ class DbtCli(DbtCliResource):
         """dbt's command; a new `target_path` starts from the saved parse `parse_from` (a
         warehouse's, whose reference folder it shares), else from the project's."""
         if (target := kwargs.get("target_path")) is not None:
-            _start_from_saved_parse(target, parse_from)
+            start_from_saved_parse(target, parse_from)
         # dagster-dbt hands the subprocess a copy of os.environ, taken here.
         with environment(**self.env):
             return super().cli(args, **kwargs)
 
     def warehouse_target_path(self) -> Path:
-        """dbt's artifacts for this warehouse, kept from run to run: the next build of the
-        same warehouse parses only what changed (partial_parse.msgpack), where a fresh
-        folder per run would parse the whole project every time. Runs on one warehouse
-        never overlap (its write lock)."""
-        # Per engine too: dbt parses the whole project again for another target.
-        key = self.env.get("DRIFTSSTATUS_WAREHOUSE", "") + self.env.get("DBT_TARGET", "")
-        digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-        return DBT_PROJECT.project_dir / "target" / "warehouses" / digest
+        """dbt's artifacts for this warehouse, kept from run to run (dbt_command.py)."""
+        return warehouse_target_path(self.env)
 
     def spark_folder(self) -> Path | None:
         """Spark's folder (settings.engine_env) when dbt builds on Spark, else None."""
@@ -80,29 +73,12 @@ class DbtCli(DbtCliResource):
         return None
 
 
-def _start_from_saved_parse(target: Path, parse_from: Path | None) -> None:
-    """dbt then parses only what differs from that parse, not the whole project. A parse
-    saved with other project settings (another reference folder) is simply not reused;
-    one that cannot be read (copied while dbt rewrote it) is parsed afresh."""
-    if (target / PROJECT_PARSE.name).exists():
-        return
-    saved = next((p for p in (parse_from, PROJECT_PARSE) if p is not None and p.exists()), None)
-    if saved is None:
-        return
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(saved, target / ".parse.tmp")
-    os.replace(target / ".parse.tmp", target / PROJECT_PARSE.name)
-
-
 def dbt_cli(env: Mapping[str, str]) -> DbtCli:
-    """The dbt command for the environment `Settings.dbt_env()` gives (plus overrides).
-
-    dbt's debug log file is off: it cost 15-20 % of a build's CPU, and what a reader
-    needs of it is in the run's log (dagster-dbt passes dbt's lines on)."""
+    """The dbt command for the environment `Settings.dbt_env()` gives (plus overrides)."""
     return DbtCli(
         project_dir=DBT_PROJECT,
         dbt_executable=DBT_EXECUTABLE,
-        global_config_flags=["--log-level-file", "none"],
+        global_config_flags=list(GLOBAL_FLAGS),
         env=dict(env),
     )
 

@@ -10,8 +10,6 @@ publishing a month again needs a reason and keeps the earlier report.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 from collections.abc import Mapping
@@ -20,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.infra.dbt_cli import PROJECT_PARSE, dbt_cli
+from dagster_project.infra.dbt_command import PROJECT_PARSE, run_dbt, warehouse_target_path
 from dagster_project.landing.loader import ACCOUNTED, unaccounted_files
 from dagster_project.landing.sources import SOURCES
 from dagster_project.publish.scratch import scratch_folder
@@ -98,31 +96,21 @@ def report_as_of(
         # The instant as DRIFTSSTATUS_AS_OF, not `--vars`: other vars than the saved
         # parse's make dbt parse the whole project again.
         scratch_env = {"DRIFTSSTATUS_WAREHOUSE": str(copy), "DRIFTSSTATUS_AS_OF": as_of.isoformat()}
-        dbt = dbt_cli({**dbt_env, **scratch_env})
-        # The warehouse's own parse: made with its reference folder, which the project's
-        # parse (of dbt/seeds) is not.
-        warehouse_parse = dbt_cli(dbt_env).warehouse_target_path() / PROJECT_PARSE.name
-        invocation = dbt.cli(
-            [
-                "build",
-                # The rules' unit tests pin SQL, not data; the seeds are in the copy.
-                "--exclude-resource-type",
-                "unit_test",
-                "--exclude-resource-type",
-                "seed",
-            ],
-            raise_on_error=False,
+        built = run_dbt(
+            # The rules' unit tests pin SQL, not data; the seeds are in the copy.
+            ["build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"],
+            {**dbt_env, **scratch_env},
             target_path=scratch / "target",
-            parse_from=warehouse_parse,
+            # The warehouse's own parse: made with its reference folder, which the
+            # project's parse (of dbt/seeds) is not.
+            parse_from=warehouse_target_path(dbt_env) / PROJECT_PARSE.name,
         )
-        # dagster-dbt repeats dbt's log on stdout: the command's output is the outcome.
-        output = io.StringIO()
-        with contextlib.redirect_stdout(output):
-            invocation.wait()
         if failed := failed_tests(scratch / "target" / "run_results.json"):
             raise BlockingChecksFailed(as_of, failed)
-        if not invocation.is_successful():
-            raise PublishError(f"computing as of {as_of.isoformat()} failed:\n{output.getvalue()}")
+        if built.returncode:
+            raise PublishError(
+                f"computing as of {as_of.isoformat()} failed:\n{built.stdout}{built.stderr}"
+            )
         return build_report(copy, month, published_before)
 
 
