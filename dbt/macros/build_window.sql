@@ -14,6 +14,21 @@
     {{- return((first, last) if first else none) -}}
 {%- endmacro %}
 
+{#- The first days ('YYYY-MM-01') of the window's months, in order; none without one. -#}
+{% macro window_months() -%}
+    {%- set window = build_window() -%}
+    {%- if not window -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set first = modules.datetime.date.fromisoformat(window[0]) -%}
+    {%- set last = modules.datetime.date.fromisoformat(window[1]) -%}
+    {%- set months = [] -%}
+    {%- for index in range(first.year * 12 + first.month - 1, last.year * 12 + last.month) -%}
+        {%- do months.append('%04d-%02d-01' % (index // 12, index % 12 + 1)) -%}
+    {%- endfor -%}
+    {{- return(months) -}}
+{%- endmacro %}
+
 {#- A month (DATE, first day) inside the window; true without one. -#}
 {% macro month_in_build_window(month) -%}
     {%- set window = build_window() -%}
