@@ -328,6 +328,9 @@ def _fail_run(
 
 
 def _run_locked(settings: Settings, months: tuple[str, str] | None) -> int:
+    from dagster_project.quality import gx_worker
+
+    gx_worker.start()  # GX is imported on another core while this one imports Dagster
     from dagster_project.pipeline.run import months_to_build, run_pipeline
 
     print(f"Landing folder: {settings.landing_dir}\nWarehouse:      {settings.warehouse}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from contextlib import suppress
 from pathlib import Path
 
 import dagster as dg
@@ -17,7 +19,13 @@ from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import load_source
 from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME
 from dagster_project.landing.store import store_dir
-from dagster_project.quality import files_to_validate, suite_document, validate_file
+from dagster_project.quality import (
+    files_to_validate,
+    gx_run,
+    gx_worker,
+    suite_document,
+    validate_file,
+)
 from dagster_project.quality import validate as validate_module
 
 SMALL_LANDING = Path(__file__).with_name("landing_small")
@@ -209,7 +217,7 @@ def _load_big_file(tmp_path: Path, con, bad_lines: tuple[int, int]) -> None:
 
 def test_chunk_results_add_up_to_the_whole_file(tmp_path, con, monkeypatch):
     _load_big_file(tmp_path, con, (10, 4500))
-    monkeypatch.setattr(validate_module, "CHUNK_ROWS", 2048)
+    monkeypatch.setattr(gx_run, "CHUNK_ROWS", 2048)
     outcome = validate_file(con, "probe_checks", "probe_checks/big.csv")
     assert (outcome.rows, outcome.chunks) == (5000, 3)
     [between] = outcome.failed
@@ -225,6 +233,44 @@ def test_a_file_above_the_sample_size_is_validated_on_every_nth_line(tmp_path, c
     [between] = outcome.failed
     assert (between.unexpected_count, between.element_count) == (1, 1000)
     assert between.examples == ["line 10: -5"]
+
+
+def _gx_workers() -> list[int]:
+    """This process's children that are GX workers."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = stat.with_name("cmdline").read_bytes().replace(b"\0", b" ")
+            if ppid == os.getpid() and b"dagster_project.quality.gx_worker" in command:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def test_ops_the_started_gx_worker_validates_as_this_process_does_and_is_gone_after(tmp_path, con):
+    """`driftsstatus run` starts a GX worker before it imports Dagster: the suites run
+    there, with the outcomes, counts and line examples they have in this process."""
+    _load_big_file(tmp_path, con, (10, 4500))
+    here = validate_file(con, "probe_checks", "probe_checks/big.csv")
+    assert _gx_workers() == []
+    with gx_worker.started():
+        [worker] = _gx_workers()
+        there = validate_file(con, "probe_checks", "probe_checks/big.csv")
+        assert _gx_workers() == [worker]
+    assert _gx_workers() == []
+    assert there.expectations == here.expectations
+    [between] = there.failed
+    assert (between.unexpected_count, between.element_count) == (2, 5000)
+    assert between.examples == ["line 10: -5", "line 4500: -5"]
+
+
+def test_ops_a_failure_inside_the_gx_worker_is_raised_here_with_its_traceback():
+    with gx_worker.started(), pytest.raises(RuntimeError) as raised:
+        gx_worker.run_suite("no_such_source", [], {})
+    message = str(raised.value)
+    assert message.startswith("GX failed in its worker process:\nTraceback")
+    assert "expectations/no_such_source.json" in message
+    assert _gx_workers() == []
 
 
 def test_unchanged_files_are_skipped_and_a_changed_file_is_validated_again(landing, con):

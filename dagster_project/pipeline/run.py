@@ -21,6 +21,7 @@ from dagster_project.infra.webhook import failure_payload, summarise_failure
 from dagster_project.landing.changes import landed_span
 from dagster_project.landing.loader import LandingUnavailable
 from dagster_project.landing.sources import SOURCES
+from dagster_project.quality import gx_worker
 from dagster_project.settings import Settings
 from dagster_project.timeline import local_today
 
@@ -82,7 +83,6 @@ def run_pipeline(settings: Settings, log_file: Path, months: tuple[str, str]) ->
     lines go to `log_file`; the caller prints the outcome.
     """
     first, last = months
-    definitions = definitions_for(settings)
     outcome = RunOutcome(success=True)
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with (
@@ -90,25 +90,33 @@ def run_pipeline(settings: Settings, log_file: Path, months: tuple[str, str]) ->
         log_file.open("w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),
     ):
-        prune_run_history(instance, settings.run_retention_days)
-        for job_name, tags in (
-            ("load_landing", range_tags(*days_of_months(first, last))),
-            ("build_all", range_tags(first, last)),
-        ):
-            result = definitions.resolve_job_def(job_name).execute_in_process(
-                instance=instance,
-                raise_on_error=False,
-                tags=tags,
-                # The terminal gets the summary; Dagster's event log only for problems.
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            )
-            _collect(result, outcome)
-            for stats in instance.get_run_step_stats(result.run_id):
-                if stats.start_time and stats.end_time:
-                    outcome.step_seconds[stats.step_key] = stats.end_time - stats.start_time
-            if not result.success:
-                break
+        # GX is imported in its worker meanwhile (quality/gx_worker.py), which is gone
+        # again before the build needs the memory.
+        with gx_worker.started():
+            definitions = definitions_for(settings)
+            prune_run_history(instance, settings.run_retention_days)
+            loaded = _execute(definitions, "load_landing", days_of_months(first, last), instance)
+        _collect(loaded, outcome, instance)
+        if loaded.success:
+            built = _execute(definitions, "build_all", (first, last), instance)
+            _collect(built, outcome, instance)
     return outcome
+
+
+def _execute(
+    definitions: dg.Definitions,
+    job_name: str,
+    partitions: tuple[str, str],
+    instance: dg.DagsterInstance,
+) -> dg.ExecuteInProcessResult:
+    """One job over a range of its partitions, in this process."""
+    return definitions.resolve_job_def(job_name).execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        tags=range_tags(*partitions),
+        # The terminal gets the summary; Dagster's event log only for problems.
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
 
 
 def months_to_build(settings: Settings) -> tuple[str, str]:
@@ -127,9 +135,14 @@ def months_to_build(settings: Settings) -> tuple[str, str]:
     return month_key(span[0]), month_key(span[1])
 
 
-def _collect(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> None:
-    """Add one run's loads, check results and failed steps to the outcome."""
+def _collect(
+    result: dg.ExecuteInProcessResult, outcome: RunOutcome, instance: dg.DagsterInstance
+) -> None:
+    """Add one run's loads, check results, failed steps and step times to the outcome."""
     outcome.success &= result.success
+    for stats in instance.get_run_step_stats(result.run_id):
+        if stats.start_time and stats.end_time:
+            outcome.step_seconds[stats.step_key] = stats.end_time - stats.start_time
     sources = {s.name for s in SOURCES}
     for event in result.get_asset_materialization_events():
         materialization = event.materialization

@@ -1,9 +1,10 @@
 """Validate one landed file's rows in raw.<source> against its suite with GX.
 
 GX 1.x has no DuckDB data source, so the rows are read as pandas frames in
-bounded chunks (memory stays flat for a year of minute checks) and each chunk
-is validated with one ephemeral GX context per process. Per expectation the
-chunk results are summed into one outcome for the file.
+bounded chunks (memory stays flat for a year of minute checks) and handed to the
+suite (gx_run.py), in the GX worker process when the run started one
+(gx_worker.py). Per expectation the chunk results are summed into one outcome
+for the file.
 
 A file of more than SAMPLE_ABOVE rows is validated on every n-th line, at most
 SAMPLE_ABOVE rows (fewer when many files are validated at once, see sample_size):
@@ -15,29 +16,23 @@ the loader's contract checks in SQL already; the suite is the second line.
 from __future__ import annotations
 
 import time
-import warnings
-from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
-from pandas.errors import Pandas4Warning
 
 from dagster_project.landing.checks import sql_string
+from dagster_project.quality import gx_run, gx_worker
 from dagster_project.quality.results import ExpectationOutcome, ValidationOutcome, save_outcome
-from dagster_project.quality.suites import gx_suite, suite_parameters
+from dagster_project.quality.suites import suite_document, suite_parameters
 from dagster_project.settings import DEFAULT_REFERENCE_DIR
 
-CHUNK_ROWS = 500_000
 SAMPLE_ABOVE = 100_000
 RUN_SAMPLE = 500_000
 MIN_SAMPLE = 10_000
 VECTOR_ROWS = 2048  # DuckDB's vector size: fetch_df_chunk counts in vectors
-MAX_EXAMPLES = 5
-RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
 
 
 def validate_file(con: duckdb.DuckDBPyConnection, source_name: str, file: str) -> ValidationOutcome:
@@ -70,7 +65,7 @@ def validate_files(
         frames = list(_chunks(con, source_name, file, every))
         outcome.seconds = time.perf_counter() - started
         batch.append((outcome, frames))
-        if sum(len(f) for _, fs in batch for f in fs) >= CHUNK_ROWS:
+        if sum(len(f) for _, fs in batch for f in fs) >= gx_run.CHUNK_ROWS:
             outcomes += _validate_batch(con, batch, parameters)
             batch = []
     return outcomes + _validate_batch(con, batch, parameters)
@@ -88,7 +83,7 @@ def _new_outcome(con: duckdb.DuckDBPyConnection, source_name: str, file: str) ->
         [source_name, file],
     ).fetchone()
     outcome = ValidationOutcome(
-        source_name, file, found[0] if found else None, gx_suite(source_name).name
+        source_name, file, found[0] if found else None, suite_document(source_name)["name"]
     )
     # A literal file name: DuckDB then reads only that file's part of a raw view.
     (outcome.rows_in_file,) = con.execute(
@@ -105,7 +100,7 @@ def _validate_batch(
     if len(batch) > 1:
         started = time.perf_counter()
         frames = [f for _, fs in batch for f in fs]
-        together = _run_suite(batch[0][0].source, frames, parameters)
+        together = gx_worker.run_suite(batch[0][0].source, frames, parameters)
         if all(e.success for e in together):
             share = (time.perf_counter() - started) / len(batch)
             for outcome, fs in batch:
@@ -116,51 +111,11 @@ def _validate_batch(
             return [outcome for outcome, _ in batch]
     for outcome, fs in batch:
         started = time.perf_counter()
-        outcome.expectations = _run_suite(outcome.source, fs, parameters)
+        outcome.expectations = gx_worker.run_suite(outcome.source, fs, parameters)
         outcome.rows, outcome.chunks = sum(len(f) for f in fs), len(fs)
         outcome.seconds += time.perf_counter() - started
         save_outcome(con, outcome)
     return [outcome for outcome, _ in batch]
-
-
-def _run_suite(
-    source_name: str, frames: list[pd.DataFrame], parameters: dict[str, Any]
-) -> list[ExpectationOutcome]:
-    """The suite over the frames, one chunk of at most CHUNK_ROWS rows at a time."""
-    suite = gx_suite(source_name)
-    totals = [
-        ExpectationOutcome(e.expectation_type, _column_of(e.configuration.kwargs))
-        for e in suite.expectations
-    ]
-    batch_definition = _batch_definition()
-    for frame in _rechunked(frames):
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        with _quiet_pandas():
-            result = batch.validate(
-                suite, result_format=RESULT_FORMAT, expectation_parameters=parameters
-            )
-        for chunk_result in result.results:
-            _add(totals[int(chunk_result.expectation_config.id)], chunk_result, frame)
-    return totals
-
-
-def _rechunked(frames: list[pd.DataFrame]):
-    """Frames joined up to CHUNK_ROWS rows (an empty file still gives one empty frame)."""
-    pending: list[pd.DataFrame] = []
-    for frame in frames:
-        pending.append(frame)
-        if sum(len(f) for f in pending) >= CHUNK_ROWS:
-            yield _joined(pending)
-            pending = []
-    if pending:
-        yield _joined(pending)
-
-
-def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    if len(frames) == 1:
-        return frames[0]
-    with _quiet_pandas():
-        return pd.concat(frames, ignore_index=True)
 
 
 def _passed_for(together: list[ExpectationOutcome], rows: int) -> list[ExpectationOutcome]:
@@ -174,19 +129,6 @@ def _passed_for(together: list[ExpectationOutcome], rows: int) -> list[Expectati
         )
         for e in together
     ]
-
-
-@cache
-def _batch_definition():
-    """An ephemeral GX context with one pandas dataframe asset, set up once per process."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.enable_analytics(False)
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    asset = context.data_sources.add_pandas("raw").add_dataframe_asset("landed_file")
-    return asset.add_batch_definition_whole_dataframe("chunk")
 
 
 def _chunks(con: duckdb.DuckDBPyConnection, source_name: str, file: str, every: int):
@@ -214,8 +156,8 @@ def _chunks(con: duckdb.DuckDBPyConnection, source_name: str, file: str, every: 
     )
     first = True
     while True:
-        with _quiet_pandas():
-            frame = result.fetch_df_chunk(CHUNK_ROWS // VECTOR_ROWS)
+        with gx_run.quiet_pandas():
+            frame = result.fetch_df_chunk(gx_run.CHUNK_ROWS // VECTOR_ROWS)
         if frame.empty and not first:
             return
         for name in lists:
@@ -226,56 +168,5 @@ def _chunks(con: duckdb.DuckDBPyConnection, source_name: str, file: str, every: 
         first = False
 
 
-@contextmanager
-def _quiet_pandas():
-    """Silence pandas 4 deprecation notices raised inside DuckDB's and GX's own code."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Pandas4Warning)
-        yield
-
-
 def _as_list(value: Any) -> Any:
     return value.tolist() if isinstance(value, np.ndarray) else value
-
-
-def _column_of(kwargs: dict[str, Any]) -> str | None:
-    if "column" in kwargs:
-        return kwargs["column"]
-    if "column_A" in kwargs:
-        return f"{kwargs['column_A']},{kwargs['column_B']}"
-    if "column_list" in kwargs:
-        return ",".join(kwargs["column_list"])
-    return None
-
-
-def _add(total: ExpectationOutcome, chunk_result, frame: pd.DataFrame) -> None:
-    """Fold one chunk's result for an expectation into the file's total."""
-    result = chunk_result.result or {}
-    total.success = total.success and bool(chunk_result.success)
-    total.element_count += result.get("element_count", len(frame))
-    if "unexpected_count" in result:
-        total.unexpected_count = (total.unexpected_count or 0) + result["unexpected_count"]
-    room = MAX_EXAMPLES - len(total.examples)
-    info = chunk_result.exception_info or {}
-    if info.get("raised_exception"):
-        if room > 0:
-            total.examples.append(f"error: {info.get('exception_message')}")
-    elif not chunk_result.success and room > 0:
-        if "observed_value" in result:
-            total.examples.append(f"observed: {result['observed_value']}")
-        else:
-            values = result.get("partial_unexpected_list", [])
-            indexes = result.get("partial_unexpected_index_list") or [None] * len(values)
-            for index, value in list(zip(indexes, values, strict=False))[:room]:
-                line = frame["_line"].loc[index] if index is not None else "?"
-                total.examples.append(f"line {line}: {_show(value)}")
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, tuple):
-        return "(" + ", ".join(_show(v) for v in value) + ")"
-    if isinstance(value, (np.datetime64, pd.Timestamp)):
-        return str(pd.Timestamp(value).isoformat())
-    if isinstance(value, np.generic):
-        return str(value.item())
-    return str(value)

@@ -1,0 +1,122 @@
+"""The GX worker: a process that imports GX while the run does other work.
+
+Importing GX takes about 2 s of one core (hundreds of pydantic models, scipy,
+altair), more than validating a day's file. A run that may validate starts the
+worker first (`started`): it imports GX on another core while this process starts
+Dagster and loads the landing folder, and the checks then hand it their rows
+(`run_suite`). Without a started worker the suites run in this process (a run that
+Dagster's daemon launches).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+
+from dagster_project.quality import gx_run
+from dagster_project.quality.results import ExpectationOutcome
+
+_worker: _Worker | None = None
+
+
+def start() -> None:
+    """Start the worker now if none is (the command line, before it imports Dagster)."""
+    global _worker
+    if _worker is None:
+        _worker = _Worker()
+
+
+@contextmanager
+def started() -> Iterator[None]:
+    """A GX worker for the `run_suite` calls made inside the block, the one already
+    started if any; stopped at its end, whether or not it was used (a run with no new
+    file validates nothing)."""
+    global _worker
+    start()
+    try:
+        yield
+    finally:
+        if _worker is not None:
+            _worker.stop()
+            _worker = None
+
+
+def run_suite(
+    source_name: str, frames: list[pd.DataFrame], parameters: dict[str, Any]
+) -> list[ExpectationOutcome]:
+    """gx_run.run_suite in the started worker, else in this process."""
+    if _worker is None:
+        return gx_run.run_suite(source_name, frames, parameters)
+    return _worker.run(source_name, frames, parameters)
+
+
+class _Worker:
+    """`python -m dagster_project.quality.gx_worker`, asked and answered in pickles over
+    its stdin and stdout (a fresh interpreter: this process may already hold DuckDB's
+    and Dagster's threads, which a fork would copy half-made)."""
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            # GX's own notices: its findings come back as outcomes, its failures as text.
+            stderr=subprocess.DEVNULL,
+        )
+
+    def run(self, *request: Any) -> list[ExpectationOutcome]:
+        try:
+            pickle.dump(request, self._process.stdin, protocol=5)
+            self._process.stdin.flush()
+            done, answer = pickle.load(self._process.stdout)
+        except (BrokenPipeError, EOFError):
+            code = self._process.wait()
+            raise RuntimeError(f"the GX worker process ended (exit code {code})") from None
+        if not done:
+            raise RuntimeError(f"GX failed in its worker process:\n{answer}")
+        return answer
+
+    def stop(self) -> None:
+        # Killed, not asked: it may still be importing GX, and holds nothing to save.
+        self._process.kill()
+        self._process.wait()
+        self._process.stdin.close()
+        self._process.stdout.close()
+
+
+def _serve() -> None:
+    """The worker: set GX up, then answer each request until its stdin closes."""
+    requests, answers = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
+    # Nothing else may write into the answers' pipe.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    try:
+        gx_run.set_up_gx()
+        broken = None
+    except Exception:  # each request is answered with it
+        broken = traceback.format_exc()
+    while True:
+        try:
+            request = pickle.load(requests)
+        except EOFError:
+            return
+        pickle.dump((False, broken) if broken else _answer(request), answers, protocol=5)
+        answers.flush()
+
+
+def _answer(request: tuple) -> tuple[bool, Any]:
+    try:
+        return True, gx_run.run_suite(*request)
+    except Exception:  # the caller raises it, with this traceback
+        return False, traceback.format_exc()
+
+
+if __name__ == "__main__":
+    _serve()
