@@ -330,17 +330,19 @@ def _fail_run(
 def _run_locked(settings: Settings, months: tuple[str, str] | None) -> int:
     from dagster_project.quality import gx_worker
 
-    gx_worker.start()  # GX is imported on another core while this one imports Dagster
-    from dagster_project.pipeline.run import months_to_build, run_pipeline
+    # GX is imported on another core while this one imports Dagster; the run stops the
+    # worker once the load has been validated (here if it never got that far).
+    with gx_worker.started():
+        from dagster_project.pipeline.run import months_to_build, run_pipeline
 
-    print(f"Landing folder: {settings.landing_dir}\nWarehouse:      {settings.warehouse}")
-    months = months or months_to_build(settings)
-    print(f"Months built: {months[0][:7]} .. {months[1][:7]} (one run)")
-    log_file = _log_file(settings)
-    # Dagster reports a failed step with its stack trace on stderr: into the log with
-    # dbt's output (the summary names the step and its error).
-    with contextlib.redirect_stderr(_StderrIntoLog()):
-        outcome = run_pipeline(settings, log_file, months)
+        print(f"Landing folder: {settings.landing_dir}\nWarehouse:      {settings.warehouse}")
+        months = months or months_to_build(settings)
+        print(f"Months built: {months[0][:7]} .. {months[1][:7]} (one run)")
+        log_file = _log_file(settings)
+        # Dagster reports a failed step with its stack trace on stderr: into the log with
+        # dbt's output (the summary names the step and its error).
+        with contextlib.redirect_stderr(_StderrIntoLog()):
+            outcome = run_pipeline(settings, log_file, months)
     print("\n".join(outcome.lines()))
     print(f"dbt log: {log_file}")
     if not outcome.success:

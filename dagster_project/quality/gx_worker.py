@@ -1,11 +1,11 @@
 """The GX worker: a process that imports GX while the run does other work.
 
 Importing GX takes about 2 s of one core (hundreds of pydantic models, scipy,
-altair), more than validating a day's file. A run that may validate starts the
-worker first (`started`): it imports GX on another core while this process starts
-Dagster and loads the landing folder, and the checks then hand it their rows
-(`run_suite`). Without a started worker the suites run in this process (a run that
-Dagster's daemon launches).
+altair), more than validating a day's file. `driftsstatus run` starts the worker
+(`started`) before it imports Dagster: GX is imported on another core while this
+process starts Dagster and loads the landing folder, and the checks then hand the
+worker their rows (`run_suite`). Without a started worker the suites run in this
+process (a run that Dagster's daemon launches).
 """
 
 from __future__ import annotations
@@ -27,20 +27,14 @@ from dagster_project.quality.results import ExpectationOutcome
 _worker: _Worker | None = None
 
 
-def start() -> None:
-    """Start the worker now if none is (the command line, before it imports Dagster)."""
-    global _worker
-    if _worker is None:
-        _worker = _Worker()
-
-
 @contextmanager
 def started() -> Iterator[None]:
     """A GX worker for the `run_suite` calls made inside the block, the one already
-    started if any; stopped at its end, whether or not it was used (a run with no new
-    file validates nothing)."""
+    started if any; stopped at its end (if an inner block has not stopped it), whether
+    or not it was used (a run with no new file validates nothing)."""
     global _worker
-    start()
+    if _worker is None:
+        _worker = _Worker()
     try:
         yield
     finally:
