@@ -328,11 +328,12 @@ def _fail_run(
 
 
 def _run_locked(settings: Settings, months: tuple[str, str] | None) -> int:
+    from dagster_project.infra import dbt_server
     from dagster_project.quality import gx_worker
 
-    # GX is imported on another core while this one imports Dagster; the run stops the
-    # worker once the load has been validated (here if it never got that far).
-    with gx_worker.started():
+    # GX and dbt are imported on the other core while this one imports Dagster; the run
+    # stops the GX worker once the load has been validated (here if it never got that far).
+    with dbt_server.started(), gx_worker.started():
         from dagster_project.pipeline.run import months_to_build, run_pipeline
 
         print(f"Landing folder: {settings.landing_dir}\nWarehouse:      {settings.warehouse}")
@@ -379,6 +380,14 @@ def _alert(settings: Settings, payload: dict) -> None:
 
 
 def _report(args: argparse.Namespace, _extra: list[str], settings: Settings) -> int:
+    from dagster_project.infra import dbt_server
+
+    # A recomputation runs dbt: imported meanwhile (infra/dbt_server.py).
+    with dbt_server.started() if args.recompute else contextlib.nullcontext():
+        return _report_shown(args, settings)
+
+
+def _report_shown(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.publish.reports import BlockingChecksFailed, report_as_of
     from dagster_project.report.model import ReportMonthError, build_report
     from dagster_project.report.published import PublishError, published_report
@@ -472,6 +481,13 @@ def _list_publications(settings: Settings) -> int:
 
 
 def _publish_locked(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.infra import dbt_server
+
+    with dbt_server.started():  # dbt is imported meanwhile (infra/dbt_server.py)
+        return _publish_with_dbt_server(args, settings)
+
+
+def _publish_with_dbt_server(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.publish.reports import BlockingChecksFailed, publish_report
     from dagster_project.publish.serving import publish_serving_copy
     from dagster_project.report.published import PublishError

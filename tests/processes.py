@@ -113,6 +113,22 @@ def _marked(tag: str) -> list[int]:
     return pids
 
 
+def children_running(module: str) -> list[int]:
+    """This process's live children whose command line names `module` (a helper process
+    such as the GX worker or the dbt server)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):  # vanished meanwhile
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if (
+                fields[0] != "Z"
+                and int(fields[1]) == os.getpid()
+                and module in _command(int(stat.parent.name))
+            ):
+                found.append(int(stat.parent.name))
+    return found
+
+
 def _command(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()

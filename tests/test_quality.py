@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-from contextlib import suppress
 from pathlib import Path
 
 import dagster as dg
@@ -27,6 +25,7 @@ from dagster_project.quality import (
     validate_file,
 )
 from dagster_project.quality import validate as validate_module
+from tests.processes import children_running
 
 SMALL_LANDING = Path(__file__).with_name("landing_small")
 PROBE_FILE = "probe_checks/checks.csv"
@@ -236,15 +235,7 @@ def test_a_file_above_the_sample_size_is_validated_on_every_nth_line(tmp_path, c
 
 
 def _gx_workers() -> list[int]:
-    """This process's children that are GX workers."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with suppress(OSError):
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            command = stat.with_name("cmdline").read_bytes().replace(b"\0", b" ")
-            if ppid == os.getpid() and b"dagster_project.quality.gx_worker" in command:
-                found.append(int(stat.parent.name))
-    return found
+    return children_running("dagster_project.quality.gx_worker")
 
 
 def test_ops_the_started_gx_worker_validates_as_this_process_does_and_is_gone_after(tmp_path, con):

@@ -1,0 +1,163 @@
+"""dbt, imported ahead: a process that imports dbt while a command does other work, then
+forks one child per dbt command (`driftsstatus-dbt`) that starts with dbt loaded.
+
+A dbt process spends about 1.3 s of one core importing dbt (its dataclasses compile
+their serialisers as they are defined) before it reads a file. `driftsstatus run` and
+`publish` open `started()` first: the server imports dbt on another core while the
+command imports Dagster, loads and validates, and `driftsstatus-dbt` (infra/dbt_entry.py)
+then hands the server its command line, environment, working folder and standard
+streams (a Unix socket, the streams as file descriptors) and waits for the exit code.
+The child is dbt's own command line, as `driftsstatus-dbt` would run it.
+
+Forking is safe because the server has only imported: no connection, no thread (it
+checks, and serves nobody otherwise). A command that finds no server runs dbt itself.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+SERVER_VARIABLE = "DRIFTSSTATUS_DBT_SERVER"
+_NUMBER = struct.Struct("!q")  # a length, a process id or an exit code
+_STREAMS = (0, 1, 2)
+# What a dbt build imports only once it runs (imported here, they are the children's).
+_COMMAND_MODULES = (
+    "dbt.adapters.duckdb",
+    "dbt.adapters.factory",
+    "dbt.compilation",
+    "dbt.graph.thread_pool",
+    "dbt.parser.manifest",
+    "dbt.parser.sql",
+    "dbt.runners",
+    "dbt.task.build",
+    "dbt_common.clients.agate_helper",
+    "sqlparse",
+)
+
+
+@contextmanager
+def started() -> Iterator[None]:
+    """A dbt server for the dbt commands this process starts inside the block (they find
+    it through SERVER_VARIABLE); stopped at its end."""
+    with tempfile.TemporaryDirectory(prefix="driftsstatus-dbt-") as folder:
+        address = str(Path(folder) / "server")
+        server = subprocess.Popen(
+            # Not `-m`: dbt's usage messages name the program after how __main__ started.
+            [sys.executable, "-c", f"from {__name__} import serve; serve({address!r})"],
+            stdin=subprocess.PIPE,  # closed when this process ends: the server ends too
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        before = os.environ.get(SERVER_VARIABLE)
+        os.environ[SERVER_VARIABLE] = address
+        try:
+            yield
+        finally:
+            if before is None:
+                del os.environ[SERVER_VARIABLE]
+            else:
+                os.environ[SERVER_VARIABLE] = before
+            server.kill()
+            server.wait()
+            server.stdin.close()
+
+
+def run_in_server(address: str) -> int | None:
+    """This process's dbt command run by the server at `address`: dbt's exit code, or
+    None when no server took it (none listens there, or it ended before starting dbt)."""
+    request = pickle.dumps((sys.argv, dict(os.environ), os.getcwd()))
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        try:
+            connection.connect(address)
+            socket.send_fds(connection, [_NUMBER.pack(len(request))], list(_STREAMS))
+            connection.sendall(request)
+            child = _receive_number(connection)
+        except OSError:
+            return None
+        if child is None:
+            return None
+        # Ctrl-C, or Dagster stopping the run, reaches dbt as it would without a server.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda signum, _frame: os.kill(child, signum))
+        code = _receive_number(connection)
+    if code is None:
+        print(f"driftsstatus-dbt: the dbt server ended while dbt ran ({child})", file=sys.stderr)
+        return 1
+    return code if code >= 0 else 128 - code  # killed by a signal: as a shell reports it
+
+
+def _receive_number(connection: socket.socket) -> int | None:
+    data = b""
+    while len(data) < _NUMBER.size:
+        if not (more := connection.recv(_NUMBER.size - len(data))):
+            return None
+        data += more
+    return _NUMBER.unpack(data)[0]
+
+
+def serve(address: str) -> None:
+    """The server: listen at once (a command that comes early waits), import dbt, then
+    run one command at a time until the process that started it ends."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    listener.listen()
+    from dagster_project.infra import dbt_main
+
+    for module in _COMMAND_MODULES:
+        __import__(module)
+    if threading.active_count() != 1:
+        return  # a fork would copy a thread's half-made state: waiting commands run dbt
+    while True:
+        ready, _, _ = select.select([listener, sys.stdin], [], [])
+        if sys.stdin in ready:
+            return  # its starter has gone
+        connection, _ = listener.accept()
+        with connection:
+            _run_one(connection, listener, dbt_main.main)
+
+
+def _run_one(connection: socket.socket, listener: socket.socket, dbt) -> None:
+    header, streams, _, _ = socket.recv_fds(connection, _NUMBER.size, len(_STREAMS))
+    while len(header) < _NUMBER.size:
+        header += connection.recv(_NUMBER.size - len(header))
+    (size,) = _NUMBER.unpack(header)
+    request = b""
+    while len(request) < size:
+        request += connection.recv(size - len(request))
+    argv, environment, folder = pickle.loads(request)
+    child = os.fork()
+    if child == 0:
+        try:
+            listener.close()
+            connection.close()
+            for target, stream in zip(_STREAMS, streams, strict=True):
+                os.dup2(stream, target)
+                os.close(stream)
+            os.chdir(folder)
+            os.environ.clear()
+            os.environ.update(environment)
+            sys.argv = argv
+            dbt()  # exits
+        except BaseException:
+            traceback.print_exc()
+        os._exit(70)  # only if dbt could not even start
+    for stream in streams:
+        os.close(stream)
+    with suppress(OSError):  # a command that has gone still leaves its dbt to finish
+        connection.sendall(_NUMBER.pack(child))
+    _, status = os.waitpid(child, 0)
+    with suppress(OSError):
+        connection.sendall(_NUMBER.pack(os.waitstatus_to_exitcode(status)))

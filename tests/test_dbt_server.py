@@ -1,0 +1,72 @@
+"""The dbt server (dagster_project/infra/dbt_server.py): `driftsstatus-dbt` inside a
+`started()` block is dbt forked from a process that has imported dbt already, with the
+command's own arguments, environment, folder, output and exit code; outside one, or
+when no server answers, it runs dbt itself."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from dagster_project.infra import dbt_server
+from dagster_project.infra.dbt_command import PROJECT_PARSE, run_dbt
+from dagster_project.settings import load_settings
+from tests.processes import children_running
+
+# Python's list of what a process imports, on its stderr: where dbt was imported.
+IMPORTS_SHOWN = {"PYTHONPROFILEIMPORTTIME": "1"}
+
+
+def _imported_dbt(stderr: str) -> bool:
+    return re.search(r"^import time: .*\|\s*dbt\.cli\.main$", stderr, re.MULTILINE) is not None
+
+
+@pytest.fixture
+def dbt_env(tmp_path: Path) -> dict[str, str]:
+    return load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "w.duckdb")}).dbt_env()
+
+
+def _servers() -> list[int]:
+    return children_running("dagster_project.infra.dbt_server")
+
+
+def _ls(dbt_env: dict[str, str], target: Path, *args: str):
+    return run_dbt(
+        ["ls", "--resource-type", "model", "--select", "dim_services", *args],
+        {**dbt_env, **IMPORTS_SHOWN},
+        target_path=target,
+        parse_from=PROJECT_PARSE,
+    )
+
+
+def test_ops_a_dbt_command_in_the_server_is_dbts_own_without_importing_dbt(tmp_path, dbt_env):
+    alone = _ls(dbt_env, tmp_path / "alone")
+    with dbt_server.started():
+        [server] = _servers()
+        served = _ls(dbt_env, tmp_path / "served")
+        wrong = _ls(dbt_env, tmp_path / "wrong", "--no-such-flag")
+        assert _servers() == [server]
+    assert alone.returncode == served.returncode == 0
+    listed = [line for line in served.stdout.splitlines() if line.endswith("dim_services")]
+    assert listed == ["driftsstatus.marts.dim_services"]
+    assert listed == [line for line in alone.stdout.splitlines() if line.endswith("dim_services")]
+    # The command's own process imported dbt only without the server.
+    assert _imported_dbt(alone.stderr)
+    assert not _imported_dbt(served.stderr)
+    # dbt's usage error, on the command's stderr, with dbt's exit code.
+    assert wrong.returncode == 2
+    assert "Try 'driftsstatus-dbt ls --help' for help." in wrong.stderr
+    assert "Error: No such option '--no-such-flag'." in wrong.stderr
+    assert _servers() == []
+    assert dbt_server.SERVER_VARIABLE not in os.environ
+
+
+def test_ops_a_dbt_command_that_finds_no_server_runs_dbt_itself(tmp_path, dbt_env):
+    gone = {dbt_server.SERVER_VARIABLE: str(tmp_path / "no-server-here")}
+    done = _ls({**dbt_env, **gone}, tmp_path / "target")
+    assert done.returncode == 0
+    assert done.stdout.splitlines()[-1] == "driftsstatus.marts.dim_services"
+    assert _imported_dbt(done.stderr)
