@@ -2,9 +2,10 @@
 forks one child per dbt command (`driftsstatus-dbt`) that starts with dbt loaded.
 
 A dbt process spends about 1.3 s of one core importing dbt (its dataclasses compile
-their serialisers as they are defined) before it reads a file. `driftsstatus run` and
-`publish` open `started()` first: the server imports dbt on another core while the
-command imports Dagster, loads and validates, and `driftsstatus-dbt` (infra/dbt_entry.py)
+their serialisers as they are defined) before it reads a file. `driftsstatus run`,
+`publish` and `report --recompute` open `started()` first: the server imports dbt on
+another core while the command imports Dagster, loads and validates, and
+`driftsstatus-dbt` (infra/dbt_entry.py)
 then hands the server its command line, environment, working folder and standard
 streams (a Unix socket, the streams as file descriptors) and waits for the exit code.
 The child is dbt's own command line, as `driftsstatus-dbt` would run it.
@@ -92,7 +93,10 @@ def run_in_server(address: str) -> int | None:
         # Ctrl-C, or Dagster stopping the run, reaches dbt as it would without a server.
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda signum, _frame: os.kill(child, signum))
-        code = _receive_number(connection)
+        try:
+            code = _receive_number(connection)
+        except OSError:  # the server was killed
+            code = None
     if code is None:
         print(f"driftsstatus-dbt: the dbt server ended while dbt ran ({child})", file=sys.stderr)
         return 1
