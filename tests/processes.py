@@ -113,16 +113,17 @@ def _marked(tag: str) -> list[int]:
     return pids
 
 
-def children_running(module: str) -> list[int]:
-    """This process's live children whose command line names `module` (a helper process
-    such as the GX worker or the dbt server)."""
+def children_running(module: str, parent: int | None = None) -> list[int]:
+    """The live children of `parent` (this process) whose command line names `module` (a
+    helper process such as the GX worker or the dbt server, or a fork of one)."""
+    parent = parent or os.getpid()
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with suppress(OSError):  # vanished meanwhile
             fields = stat.read_text().rsplit(")", 1)[1].split()
             if (
                 fields[0] != "Z"
-                and int(fields[1]) == os.getpid()
+                and int(fields[1]) == parent
                 and module in _command(int(stat.parent.name))
             ):
                 found.append(int(stat.parent.name))

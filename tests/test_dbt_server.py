@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from dagster_project.infra import dbt_server
-from dagster_project.infra.dbt_command import PROJECT_PARSE, run_dbt
-from dagster_project.settings import load_settings
+from dagster_project.infra.dbt_command import (
+    DBT_EXECUTABLE,
+    PROJECT_PARSE,
+    run_dbt,
+    start_from_saved_parse,
+)
+from dagster_project.settings import DBT_PROJECT_DIR, load_settings
 from tests.processes import children_running
 
 # Python's list of what a process imports, on its stderr: where dbt was imported.
@@ -29,8 +37,11 @@ def dbt_env(tmp_path: Path) -> dict[str, str]:
     return load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "w.duckdb")}).dbt_env()
 
 
+SERVER = "dagster_project.infra.dbt_server"
+
+
 def _servers() -> list[int]:
-    return children_running("dagster_project.infra.dbt_server")
+    return children_running(SERVER)
 
 
 def _ls(dbt_env: dict[str, str], target: Path, *args: str):
@@ -70,3 +81,38 @@ def test_ops_a_dbt_command_that_finds_no_server_runs_dbt_itself(tmp_path, dbt_en
     assert done.returncode == 0
     assert done.stdout.splitlines()[-1] == "driftsstatus.marts.dim_services"
     assert _imported_dbt(done.stderr)
+
+
+def test_ops_ctrl_c_on_a_dbt_command_reaches_the_dbt_the_server_forked(tmp_path, dbt_env):
+    """dbt stops on SIGINT as it does without a server, and nothing of it is left."""
+    target = tmp_path / "target"
+    start_from_saved_parse(target, PROJECT_PARSE)
+    endless = "select count(*) as n from range(100000000000000)"
+    command = [DBT_EXECUTABLE, "--log-level-file", "none", "show", "--inline", endless]
+    folders = ["--project-dir", DBT_PROJECT_DIR, "--profiles-dir", DBT_PROJECT_DIR]
+    with dbt_server.started():
+        [server] = _servers()
+        dbt = subprocess.Popen(
+            [*command, *folders, "--target-path", target],
+            cwd=DBT_PROJECT_DIR,
+            env=os.environ | dbt_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            lines = []
+            while not any("Registered adapter" in line for line in lines):
+                lines.append(dbt.stdout.readline())
+            [forked] = children_running(SERVER, parent=server)
+            time.sleep(2)  # in the query by now
+            dbt.send_signal(signal.SIGINT)
+            output = "".join(lines) + dbt.communicate(timeout=60)[0]
+            assert dbt.returncode == 2, output
+            assert output.rstrip().endswith("KeyboardInterrupt")
+            assert children_running(SERVER, parent=server) == []
+        finally:
+            dbt.kill()
+            for left in children_running(SERVER, parent=server):
+                os.kill(left, signal.SIGKILL)
+    assert not Path(f"/proc/{forked}").exists()
