@@ -116,3 +116,28 @@ def test_ops_ctrl_c_on_a_dbt_command_reaches_the_dbt_the_server_forked(tmp_path,
             for left in children_running(SERVER, parent=server):
                 os.kill(left, signal.SIGKILL)
     assert not Path(f"/proc/{forked}").exists()
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs to become another user")
+def test_ops_the_dbt_server_serves_only_the_user_who_started_it(tmp_path, dbt_env):
+    """Another user's command that finds the server (an abstract socket has no file
+    permissions) gets no dbt from it, and would run its own; the server goes on."""
+    with dbt_server.started():
+        name = os.environ[dbt_server.SERVER_VARIABLE]
+        served = _ls(dbt_env, tmp_path / "first")  # the server is serving by now
+        answer, told = os.pipe()
+        child = os.fork()
+        if child == 0:  # another user asks the server
+            try:
+                os.setuid(65534)
+                os.write(told, repr(dbt_server.run_in_server(name)).encode())
+            finally:
+                os._exit(0)
+        os.close(told)
+        os.waitpid(child, 0)
+        with os.fdopen(answer) as theirs:
+            assert theirs.read() == "None"
+        still = _ls(dbt_env, tmp_path / "after")
+    for done in (served, still):
+        assert done.returncode == 0
+        assert not _imported_dbt(done.stderr)

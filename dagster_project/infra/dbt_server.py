@@ -7,7 +7,8 @@ their serialisers as they are defined) before it reads a file. `driftsstatus run
 another core while the command imports Dagster, loads and validates, and
 `driftsstatus-dbt` (infra/dbt_entry.py)
 then hands the server its command line, environment, working folder and standard
-streams (a Unix socket, the streams as file descriptors) and waits for the exit code.
+streams (an abstract Unix socket, the streams as file descriptors) and waits for the
+exit code.
 The child is dbt's own command line, as `driftsstatus-dbt` would run it.
 
 Forking is safe because the server has only imported: no connection, no thread (it
@@ -18,21 +19,21 @@ from __future__ import annotations
 
 import os
 import pickle
+import secrets
 import select
 import signal
 import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
 
 SERVER_VARIABLE = "DRIFTSSTATUS_DBT_SERVER"
 _NUMBER = struct.Struct("!q")  # a length, a process id or an exit code
+_PEER = struct.Struct("3i")  # the caller's pid, uid and gid, as the kernel tells them
 _STREAMS = (0, 1, 2)
 # What a dbt build imports only once it runs (imported here, they are the children's).
 _COMMAND_MODULES = (
@@ -53,70 +54,77 @@ _COMMAND_MODULES = (
 def started() -> Iterator[None]:
     """A dbt server for the dbt commands this process starts inside the block (they find
     it through SERVER_VARIABLE); stopped at its end."""
-    with tempfile.TemporaryDirectory(prefix="driftsstatus-dbt-") as folder:
-        address = str(Path(folder) / "server")
-        server = subprocess.Popen(
-            # Not `-m`: dbt's usage messages name the program after how __main__ started.
-            [sys.executable, "-c", f"from {__name__} import serve; serve({address!r})"],
-            stdin=subprocess.PIPE,  # closed when this process ends: the server ends too
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        before = os.environ.get(SERVER_VARIABLE)
-        os.environ[SERVER_VARIABLE] = address
-        try:
-            yield
-        finally:
-            if before is None:
-                del os.environ[SERVER_VARIABLE]
-            else:
-                os.environ[SERVER_VARIABLE] = before
-            server.kill()
-            server.wait()
-            server.stdin.close()
+    # An abstract socket (Linux): no file that a killed command would leave behind. It
+    # serves only this user (_run_one checks the caller's credentials).
+    name = f"driftsstatus-dbt-{os.getpid()}-{secrets.token_hex(8)}"
+    server = subprocess.Popen(
+        # Not `-m`: dbt's usage messages name the program after how __main__ started.
+        [sys.executable, "-c", f"from {__name__} import serve; serve({name!r})"],
+        stdin=subprocess.PIPE,  # closed when this process ends: the server ends too
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    before = os.environ.get(SERVER_VARIABLE)
+    os.environ[SERVER_VARIABLE] = name
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[SERVER_VARIABLE]
+        else:
+            os.environ[SERVER_VARIABLE] = before
+        server.kill()
+        server.wait()
+        server.stdin.close()
 
 
-def run_in_server(address: str) -> int | None:
-    """This process's dbt command run by the server at `address`: dbt's exit code, or
-    None when no server took it (none listens there, or it ended before starting dbt)."""
+def run_in_server(name: str) -> int | None:
+    """This process's dbt command run by the server `name`: dbt's exit code, or None when
+    no server took it (none listens there, or it ended before starting dbt)."""
     request = pickle.dumps((sys.argv, dict(os.environ), os.getcwd()))
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         try:
-            connection.connect(address)
+            connection.connect(_address(name))
             socket.send_fds(connection, [_NUMBER.pack(len(request))], list(_STREAMS))
             connection.sendall(request)
             child = _receive_number(connection)
-        except OSError:
-            return None
-        if child is None:
+        except (OSError, EOFError):
             return None
         # Ctrl-C, or Dagster stopping the run, reaches dbt as it would without a server.
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda signum, _frame: os.kill(child, signum))
         try:
             code = _receive_number(connection)
-        except OSError:  # the server was killed
-            code = None
-    if code is None:
-        print(f"driftsstatus-dbt: the dbt server ended while dbt ran ({child})", file=sys.stderr)
-        return 1
+        except (OSError, EOFError):  # the server was killed
+            print(
+                f"driftsstatus-dbt: the dbt server ended while dbt ran ({child})", file=sys.stderr
+            )
+            return 1
     return code if code >= 0 else 128 - code  # killed by a signal: as a shell reports it
 
 
-def _receive_number(connection: socket.socket) -> int | None:
-    data = b""
-    while len(data) < _NUMBER.size:
-        if not (more := connection.recv(_NUMBER.size - len(data))):
-            return None
+def _address(name: str) -> str:
+    return "\0" + name  # Linux's abstract namespace
+
+
+def _receive_number(connection: socket.socket) -> int:
+    return _NUMBER.unpack(_receive(connection, _NUMBER.size))[0]
+
+
+def _receive(connection: socket.socket, size: int, data: bytes = b"") -> bytes:
+    """Exactly `size` bytes (`data` and what follows it); EOFError if the peer closes first."""
+    while len(data) < size:
+        if not (more := connection.recv(size - len(data))):
+            raise EOFError
         data += more
-    return _NUMBER.unpack(data)[0]
+    return data
 
 
-def serve(address: str) -> None:
+def serve(name: str) -> None:
     """The server: listen at once (a command that comes early waits), import dbt, then
     run one command at a time until the process that started it ends."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(address)
+    listener.bind(_address(name))
     listener.listen()
     from dagster_project.infra import dbt_main
 
@@ -129,18 +137,17 @@ def serve(address: str) -> None:
         if sys.stdin in ready:
             return  # its starter has gone
         connection, _ = listener.accept()
-        with connection:
+        with connection, suppress(OSError, EOFError):  # a caller that went: the next one
             _run_one(connection, listener, dbt_main.main)
 
 
 def _run_one(connection: socket.socket, listener: socket.socket, dbt) -> None:
+    _, uid, _ = _PEER.unpack(connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+    if uid != os.getuid():
+        return  # another user's command: it runs its own dbt
     header, streams, _, _ = socket.recv_fds(connection, _NUMBER.size, len(_STREAMS))
-    while len(header) < _NUMBER.size:
-        header += connection.recv(_NUMBER.size - len(header))
-    (size,) = _NUMBER.unpack(header)
-    request = b""
-    while len(request) < size:
-        request += connection.recv(size - len(request))
+    (size,) = _NUMBER.unpack(_receive(connection, _NUMBER.size, header))
+    request = _receive(connection, size)
     argv, environment, folder = pickle.loads(request)
     child = os.fork()
     if child == 0:
