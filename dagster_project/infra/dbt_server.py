@@ -4,15 +4,15 @@ forks one child per dbt command (`driftsstatus-dbt`) that starts with dbt loaded
 A dbt process spends about 1.3 s of one core importing dbt (its dataclasses compile
 their serialisers as they are defined) before it reads a file. `driftsstatus run`,
 `publish` and `report --recompute` open `started()` first: the server imports dbt on
-another core while the command imports Dagster, loads and validates, and
-`driftsstatus-dbt` (infra/dbt_entry.py)
-then hands the server its command line, environment, working folder and standard
-streams (an abstract Unix socket, the streams as file descriptors) and waits for the
-exit code.
-The child is dbt's own command line, as `driftsstatus-dbt` would run it.
+another core while the command imports Dagster, loads and validates. Then
+`driftsstatus-dbt` (infra/dbt_entry.py) hands the server its command line,
+environment, working folder and standard streams (over an abstract Unix socket, the
+streams as file descriptors) and waits for the exit code of the child, which is dbt's
+own command line as `driftsstatus-dbt` would run it.
 
 Forking is safe because the server has only imported: no connection, no thread (it
-checks, and serves nobody otherwise). A command that finds no server runs dbt itself.
+checks, and serves nobody otherwise). It serves only its own user. A command that
+finds no server runs dbt itself.
 """
 
 from __future__ import annotations
@@ -142,7 +142,9 @@ def serve(name: str) -> None:
 
 
 def _run_one(connection: socket.socket, listener: socket.socket, dbt) -> None:
-    _, uid, _ = _PEER.unpack(connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+    _, uid, _ = _PEER.unpack(
+        connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEER.size)
+    )
     if uid != os.getuid():
         return  # another user's command: it runs its own dbt
     header, streams, _, _ = socket.recv_fds(connection, _NUMBER.size, len(_STREAMS))
