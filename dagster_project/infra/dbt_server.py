@@ -57,13 +57,19 @@ def started() -> Iterator[None]:
     # An abstract socket (Linux): no file that a killed command would leave behind. It
     # serves only this user (_run_one checks the caller's credentials).
     name = f"driftsstatus-dbt-{os.getpid()}-{secrets.token_hex(8)}"
-    server = subprocess.Popen(
-        # Not `-m`: dbt's usage messages name the program after how __main__ started.
-        [sys.executable, "-c", f"from {__name__} import serve; serve({name!r})"],
-        stdin=subprocess.PIPE,  # closed when this process ends: the server ends too
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    # Listening before the server has even started: a command never finds no one there.
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(_address(name))
+        listener.listen()
+        server = subprocess.Popen(
+            # Not `-m`: dbt's usage messages name the program after how __main__ started.
+            [sys.executable, "-c", f"from {__name__} import serve; serve({listener.fileno()})"],
+            stdin=subprocess.PIPE,  # closed when this process ends: the server ends too
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=[listener.fileno()],
+        )
+    # Only the server holds the socket now: if it ends, commands find no one and run dbt.
     before = os.environ.get(SERVER_VARIABLE)
     os.environ[SERVER_VARIABLE] = name
     try:
@@ -120,12 +126,10 @@ def _receive(connection: socket.socket, size: int, data: bytes = b"") -> bytes:
     return data
 
 
-def serve(name: str) -> None:
-    """The server: listen at once (a command that comes early waits), import dbt, then
-    run one command at a time until the process that started it ends."""
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(_address(name))
-    listener.listen()
+def serve(listening: int) -> None:
+    """The server, on the socket `started()` listens on (a command that comes early waits
+    there): import dbt, then run one command at a time until its starter ends."""
+    listener = socket.socket(fileno=listening)
     from dagster_project.infra import dbt_main
 
     for module in _COMMAND_MODULES:
