@@ -9,9 +9,8 @@ from dagster_project.infra.fast_exit import exit_now
 
 
 def entry() -> NoReturn:
-    if (address := os.environ.get(SERVER_VARIABLE)) and (
-        code := run_in_server(address)
-    ) is not None:
+    server = os.environ.get(SERVER_VARIABLE)  # the name of the server to ask, if any
+    if server and (code := run_in_server(server)) is not None:
         exit_now(code)
     from dagster_project.infra.dbt_main import main  # imports dbt: 1.3 s
 
