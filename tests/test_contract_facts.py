@@ -54,15 +54,8 @@ GX_EXPECTATION_TYPES = {
     "expect_column_values_to_be_between",
     "expect_column_pair_values_a_to_be_greater_than_b",
 }
-DBT_TESTS = {
-    "not_null",
-    "accepted_values",
-    "relationships",
-    "known_service_id",
-    "value_between",
-    "expression_is_true",
-    "unique_combination",
-}
+DBT_TESTS = {"row_rules", "relationships", "known_service_id", "unique_combination"}
+ROW_RULE_KINDS = {"not_null", "accepted_values", "between", "expressions"}
 
 
 # --- the facts as sources.py states them -------------------------------------------------
@@ -91,7 +84,7 @@ def ranges(source: Source) -> dict[str, tuple]:
 
 
 def row_rules(source: Source) -> set[str]:
-    """The row rules' SQL, plus the non-empty lists, as dbt's expression_is_true states
+    """The row rules' SQL, plus the non-empty lists, as dbt's row_rules expressions state
     them."""
     lists = {f"cardinality({c.name}) >= 1" for c in source.columns if c.kind == "id_list"}
     return {condition for condition, _ in source.row_rules} | lists
@@ -188,13 +181,21 @@ def dbt_model_tests(name: str) -> list[tuple[str, dict[str, Any]]]:
     return [_test(entry) for entry in staging_models()[name].get("data_tests", [])]
 
 
+def dbt_row_rules(name: str) -> dict[str, Any]:
+    """The arguments of the staging model's one row_rules test
+    (dbt/tests/generic/row_rules.sql)."""
+    (rules,) = [args for test, args in dbt_model_tests(name) if test == "row_rules"]
+    assert set(rules) <= ROW_RULE_KINDS, f"{name}: a row rule these tests do not compare"
+    return rules
+
+
 def dbt_value_sets(name: str) -> dict[str, Any]:
-    found = []
-    for column, test, args in dbt_column_tests(name):
-        if test == "accepted_values":
-            found.append((column, args["values"]))
-        elif test == "known_service_id":  # dbt/tests/generic/known_service_id.sql
-            found.append((column, KNOWN_SERVICES))
+    found = list(dbt_row_rules(name).get("accepted_values", {}).items())
+    found += [  # dbt/tests/generic/known_service_id.sql
+        (column, KNOWN_SERVICES)
+        for column, test, _ in dbt_column_tests(name)
+        if test == "known_service_id"
+    ]
     assert len(found) == len(dict(found)), f"{name}: a column with two value sets"
     return dict(found)
 
@@ -249,7 +250,7 @@ def test_contract_required_columns_are_not_null_in_gx_and_dbt(name):
     source = next(s for s in SOURCES if s.name == name)
     gx = gx_columns(name, "expect_column_values_to_not_be_null")
     assert len(gx) == len(set(gx)) and set(gx) == required(source)
-    dbt = [column for column, test, _ in dbt_column_tests(name) if test == "not_null"]
+    dbt = dbt_row_rules(name).get("not_null", [])
     assert len(dbt) == len(set(dbt)) and set(dbt) == required(source)
 
 
@@ -269,13 +270,15 @@ def test_contract_value_sets_are_the_loaders_in_gx_and_dbt(name):
 def test_contract_ranges_are_the_loaders_in_gx_and_dbt(name):
     source = next(s for s in SOURCES if s.name == name)
     assert gx_ranges(name) == ranges(source)
-    dbt = [
-        (column, (args.get("min_value"), args.get("max_value"), args.get("exclusive_min", False)))
-        for column, test, args in dbt_column_tests(name)
-        if test == "value_between"
-    ]
-    assert len(dbt) == len(dict(dbt))
-    assert dict(dbt) == {c: r for c, r in ranges(source).items() if not c.endswith("__length")}
+    dbt = {
+        column: (
+            bounds.get("min_value"),
+            bounds.get("max_value"),
+            bounds.get("exclusive_min", False),
+        )
+        for column, bounds in dbt_row_rules(name).get("between", {}).items()
+    }
+    assert dbt == {c: r for c, r in ranges(source).items() if not c.endswith("__length")}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -288,9 +291,7 @@ def test_contract_row_rules_are_the_loaders_in_gx_and_dbt(name):
         and e["kwargs"]["or_equal"]
     ]
     assert len(gx) == len(set(gx)) and set(gx) == pair_rules(source)
-    dbt = [
-        args["expression"] for test, args in dbt_model_tests(name) if test == "expression_is_true"
-    ]
+    dbt = [rule["expression"] for rule in dbt_row_rules(name).get("expressions", [])]
     assert len(dbt) == len(set(dbt)) and set(dbt) == row_rules(source)
 
 

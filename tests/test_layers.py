@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from dagster_project.infra.dbt_cli import dbt_cli
+from dagster_project.infra.dbt_command import run_dbt
 from dagster_project.settings import REPO_ROOT, load_settings
 from tests.helpers import copy_warehouse, query
 
@@ -131,3 +132,34 @@ def test_ops_a_monthly_mart_made_before_its_constraints_gets_them_on_the_next_bu
     dbt = dbt_cli(env)
     dbt.cli(["run", "--select", "fct_monthly_operations"], target_path=tmp_path / "target").wait()
     assert _not_null_in(copy) == _not_null_in(warehouse)
+
+
+def test_ops_row_rules_name_every_broken_rule_with_its_rows(small_run, tmp_path):
+    """A model's value rules are one dbt test (dbt/tests/generic/row_rules.sql): a failure
+    lists each broken rule with the rows that break it, and nothing for the rules that
+    hold."""
+    warehouse, _ = small_run
+    copy = copy_warehouse(warehouse, tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(copy)) as con:
+        rows = con.execute("select count(*) from marts.fct_incidents").fetchone()[0]
+        assert rows >= 3
+        # One row with its impact out of (0, 1], two with a status outside the set: two
+        # rules broken, three rows in all.
+        first = "select rowid from marts.fct_incidents order by incident_id, service_id limit"
+        con.execute(f"update marts.fct_incidents set impact = 1.5 where rowid in ({first} 1)")
+        con.execute(f"update marts.fct_incidents set status = 'x' where rowid in ({first} 2)")
+    env = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(copy)}).dbt_env()
+    result = run_dbt(
+        ["test", "--select", "row_rules_fct_incidents", "--store-failures"],
+        env,
+        tmp_path / "target",
+        None,
+    )
+    assert result.returncode == 1
+    assert "Failure in test row_rules_fct_incidents" in result.stdout
+    assert "Got 3 results, configured to fail if != 0" in result.stdout
+    (relation,) = re.findall(r"select \* from (\S+)", result.stdout)
+    assert query(copy, f"select rule, failing_rows from {relation} order by rule") == [
+        ("accepted_values: status in (open, resolved)", 2),
+        ("between: impact in (0, 1]", 1),
+    ]
