@@ -85,9 +85,11 @@ run_structs as (
                 lambda i: struct_pack(
                     run_code := runs[i][1],
                     run_minutes := length(runs[i]),
+                    -- list_sum gives a HUGEINT, and the blocks' hash and asof joins are
+                    -- faster on an INTEGER (the model 2.5 s -> 2.1 s at 200 services).
                     run_offset := coalesce(
                         list_sum(list_transform(runs[1:i - 1], lambda r: length(r))), 0
-                    )
+                    )::integer
                 )
             )
         ) as run
