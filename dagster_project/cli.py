@@ -574,6 +574,15 @@ def _instance(args: argparse.Namespace, _extra: list[str], settings: Settings) -
 
 
 def _serve(args: argparse.Namespace, _extra: list[str], settings: Settings) -> int:
+    from dagster_project.infra import dbt_server
+
+    # One dbt server for every run the daemon launches: they inherit its name with the
+    # environment, and each dbt build forks from it instead of importing dbt (1.7 s).
+    with dbt_server.started():
+        return _supervise(args, settings)
+
+
+def _supervise(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.infra.instance import create_storage, instance_env
     from dagster_project.service.supervisor import Supervisor, programs
 

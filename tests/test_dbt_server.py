@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -83,8 +84,18 @@ def test_ops_a_dbt_command_that_finds_no_server_runs_dbt_itself(tmp_path, dbt_en
     assert _imported_dbt(done.stderr)
 
 
+def _gone(pids: list[int], timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def test_ops_ctrl_c_on_a_dbt_command_reaches_the_dbt_the_server_forked(tmp_path, dbt_env):
-    """dbt stops on SIGINT as it does without a server, and nothing of it is left."""
+    """dbt stops on SIGINT as it does without a server, and nothing of it is left; while
+    it runs, the server serves another command (each has a session of its own)."""
     target = tmp_path / "target"
     start_from_saved_parse(target, PROJECT_PARSE)
     endless = "select count(*) as n from range(100000000000000)"
@@ -104,18 +115,26 @@ def test_ops_ctrl_c_on_a_dbt_command_reaches_the_dbt_the_server_forked(tmp_path,
             lines = []
             while not any("Registered adapter" in line for line in lines):
                 lines.append(dbt.stdout.readline())
-            [forked] = children_running(SERVER, parent=server)
+            [session] = children_running(SERVER, parent=server)
+            [forked] = children_running(SERVER, parent=session)
+            # While the endless query runs (a thread: a server serving one command at a
+            # time would keep it waiting until the block's end kills the server).
+            with ThreadPoolExecutor(1) as meanwhile:
+                other = meanwhile.submit(_ls, dbt_env, tmp_path / "other").result(timeout=60)
+            assert other.returncode == 0 and not _imported_dbt(other.stderr), other.stderr
+            assert other.stdout.splitlines()[-1] == "driftsstatus.marts.dim_services"
             time.sleep(2)  # in the query by now
             dbt.send_signal(signal.SIGINT)
             output = "".join(lines) + dbt.communicate(timeout=60)[0]
             assert dbt.returncode == 2, output
             assert output.rstrip().endswith("KeyboardInterrupt")
-            assert children_running(SERVER, parent=server) == []
+            assert _gone([session, forked])
         finally:
             dbt.kill()
             for left in children_running(SERVER, parent=server):
-                os.kill(left, signal.SIGKILL)
-    assert not Path(f"/proc/{forked}").exists()
+                for pid in [*children_running(SERVER, parent=left), left]:
+                    os.kill(pid, signal.SIGKILL)
+    assert children_running(SERVER) == []
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="needs to become another user")

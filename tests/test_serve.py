@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.dagster_ui import schedule_and_sensor_states
 from tests.helpers import REPO_ROOT, only_these_settings, pipeline_env, serve_command
-from tests.processes import free_port, running, wait_until_healthy
+from tests.processes import children_running, free_port, running, wait_until_healthy
 
 PROGRAMS = ("dagster-daemon", "dagster-webserver", "app")
 
@@ -55,6 +55,12 @@ def test_ops_serve_supervises_daemon_ui_and_app_and_stops_them_all_on_sigterm(tm
         assert set(states.values()) == {"RUNNING"} and "landing_files" in states
         started = dict(_started(log))
         assert sorted(started) == sorted(PROGRAMS)
+        # Every run the daemon launches inherits the name of one dbt server, serve's child,
+        # and forks its dbt builds from it (infra/dbt_server.py).
+        [dbt_server] = children_running("dagster_project.infra.dbt_server", parent=serve.pid)
+        daemon_env = Path(f"/proc/{started['dagster-daemon']}/environ").read_bytes().split(b"\0")
+        named = [v for v in daemon_env if v.startswith(b"DRIFTSSTATUS_DBT_SERVER=")]
+        assert named and named[0].startswith(b"DRIFTSSTATUS_DBT_SERVER=driftsstatus-dbt-")
 
         # A crashed app is started again, and answers again.
         os.killpg(started["app"], signal.SIGKILL)
@@ -69,6 +75,7 @@ def test_ops_serve_supervises_daemon_ui_and_app_and_stops_them_all_on_sigterm(tm
         took = time.monotonic() - stopped_at
         assert took < 10, f"serve took {took:.1f} s to stop"
         assert not set(groups) & _live_groups()
+        assert not Path(f"/proc/{dbt_server}").exists()
     assert log.read_text(encoding="utf-8").rstrip().endswith("serve: stopped")
     for name in PROGRAMS:
         assert (tmp_path / "logs" / f"{name}.log").stat().st_size > 0

@@ -11,6 +11,10 @@ environment, working folder and standard streams (over an abstract Unix socket, 
 streams as file descriptors) and waits for the exit code of the child, which is dbt's
 own command line as `driftsstatus-dbt` would run it.
 
+`driftsstatus serve` keeps one for as long as it runs: the runs its daemon launches
+inherit the server's name, and their dbt commands (a build, the definitions' `dbt
+parse`) may overlap, so each is served in a process of its own, which forks dbt.
+
 Forking is safe because the server has only imported (and built those schemas, which
 dbt keeps per class): no connection, no thread (it
 checks, and serves nobody otherwise). It serves only its own user. A command that
@@ -130,7 +134,9 @@ def _receive(connection: socket.socket, size: int, data: bytes = b"") -> bytes:
 
 def serve(listening: int) -> None:
     """The server, on the socket `started()` listens on (a command that comes early waits
-    there): import dbt, then run one command at a time until its starter ends."""
+    there): import dbt, then serve each command in a process of its own (a session,
+    forked: `driftsstatus serve`'s runs and its definitions' `dbt parse` may overlap)
+    until its starter ends."""
     listener = socket.socket(fileno=listening)
     from dagster_project.infra import dbt_main
 
@@ -139,13 +145,19 @@ def serve(listening: int) -> None:
     _build_json_schemas()
     if threading.active_count() != 1:
         return  # a fork would copy a thread's half-made state: waiting commands run dbt
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # finished sessions go without a wait
     while True:
         ready, _, _ = select.select([listener, sys.stdin], [], [])
         if sys.stdin in ready:
             return  # its starter has gone
         connection, _ = listener.accept()
-        with connection, suppress(OSError, EOFError):  # a caller that went: the next one
-            _run_one(connection, listener, dbt_main.main)
+        with connection:
+            if os.fork() == 0:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the session waits for dbt
+                listener.close()
+                with suppress(OSError, EOFError):  # a caller that went
+                    _run_one(connection, dbt_main.main)
+                os._exit(0)
 
 
 def _build_json_schemas() -> None:
@@ -182,7 +194,7 @@ def _build_json_schemas() -> None:
         validated.json_schema()
 
 
-def _run_one(connection: socket.socket, listener: socket.socket, dbt) -> None:
+def _run_one(connection: socket.socket, dbt) -> None:
     _, uid, _ = _PEER.unpack(
         connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEER.size)
     )
@@ -195,7 +207,6 @@ def _run_one(connection: socket.socket, listener: socket.socket, dbt) -> None:
     child = os.fork()
     if child == 0:
         try:
-            listener.close()
             connection.close()
             for target, stream in zip(_STREAMS, streams, strict=True):
                 os.dup2(stream, target)
