@@ -577,7 +577,7 @@ def _serve(args: argparse.Namespace, _extra: list[str], settings: Settings) -> i
     from dagster_project.infra import dbt_server
 
     # One dbt server for every run the daemon launches: they inherit its name with the
-    # environment, and each dbt build forks from it instead of importing dbt (1.7 s).
+    # environment, and each dbt build forks from it instead of importing dbt (1.2 s).
     with dbt_server.started():
         return _supervise(args, settings)
 
