@@ -101,6 +101,10 @@ def test_ops_ctrl_c_on_a_dbt_command_reaches_the_dbt_the_server_forked(tmp_path,
     endless = "select count(*) as n from range(100000000000000)"
     command = [DBT_EXECUTABLE, "--log-level-file", "none", "show", "--inline", endless]
     folders = ["--project-dir", DBT_PROJECT_DIR, "--profiles-dir", DBT_PROJECT_DIR]
+    # Another command while the endless query runs, in a thread: from a server that served
+    # one command at a time it would get no answer, and time out here, until the block's
+    # end killed the server (it then runs dbt itself and ends; the thread is waited for).
+    meanwhile = ThreadPoolExecutor(1)
     with dbt_server.started():
         [server] = _servers()
         dbt = subprocess.Popen(
@@ -117,10 +121,7 @@ def test_ops_ctrl_c_on_a_dbt_command_reaches_the_dbt_the_server_forked(tmp_path,
                 lines.append(dbt.stdout.readline())
             [session] = children_running(SERVER, parent=server)
             [forked] = children_running(SERVER, parent=session)
-            # While the endless query runs (a thread: a server serving one command at a
-            # time would keep it waiting until the block's end kills the server).
-            with ThreadPoolExecutor(1) as meanwhile:
-                other = meanwhile.submit(_ls, dbt_env, tmp_path / "other").result(timeout=60)
+            other = meanwhile.submit(_ls, dbt_env, tmp_path / "other").result(timeout=60)
             assert other.returncode == 0 and not _imported_dbt(other.stderr), other.stderr
             assert other.stdout.splitlines()[-1] == "driftsstatus.marts.dim_services"
             time.sleep(2)  # in the query by now
@@ -134,6 +135,7 @@ def test_ops_ctrl_c_on_a_dbt_command_reaches_the_dbt_the_server_forked(tmp_path,
             for left in children_running(SERVER, parent=server):
                 for pid in [*children_running(SERVER, parent=left), left]:
                     os.kill(pid, signal.SIGKILL)
+    meanwhile.shutdown()
     assert children_running(SERVER) == []
 
 

@@ -9,8 +9,8 @@
     All of a model's rules are one test, one query: every test node costs dbt about 20 ms
     of its own work whatever its SQL, and a model had up to a dozen such tests. The query
     counts each rule's rows on its own (one filter per rule, which DuckDB answers from a
-    column's statistics where it can; one pass evaluating every rule per row took twice
-    as long over the probe checks). A failure returns one row per broken rule with the
+    column's statistics where it can; one pass evaluating every rule per row took 1.3 s
+    over the 210 million probe checks of the scaled sample, the filters 0.5 s). A failure returns one row per broken rule with the
     rows that break it; the test's failures are the sum of those rows. -#}
 {% test row_rules(model, not_null=[], accepted_values={}, between={}, expressions=[]) %}
     {{- config(fail_calc='coalesce(sum(failing_rows), 0)') -}}
