@@ -575,14 +575,6 @@ def _instance(args: argparse.Namespace, _extra: list[str], settings: Settings) -
 
 def _serve(args: argparse.Namespace, _extra: list[str], settings: Settings) -> int:
     from dagster_project.infra import dbt_server
-
-    # One dbt server for every run the daemon launches: they inherit its name with the
-    # environment, and each dbt build forks from it instead of importing dbt (1.2 s).
-    with dbt_server.started():
-        return _supervise(args, settings)
-
-
-def _supervise(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.infra.instance import create_storage, instance_env
     from dagster_project.service.supervisor import Supervisor, programs
 
@@ -595,13 +587,16 @@ def _supervise(args: argparse.Namespace, settings: Settings) -> int:
         flush=True,
     )
     workspace = REPO_ROOT / "deploy" / "workspace.yaml"
-    supervisor = Supervisor(
-        programs(args.host, args.dagster_port, args.app_port, workspace),
-        env={**os.environ, **instance_env(settings)},
-        cwd=REPO_ROOT,
-        logs=logs,
-    )
-    return supervisor.serve()
+    # One dbt server for every run the daemon launches: they inherit its name with the
+    # environment, and each dbt build forks from it instead of importing dbt (1.2 s).
+    with dbt_server.started():
+        supervisor = Supervisor(
+            programs(args.host, args.dagster_port, args.app_port, workspace),
+            env={**os.environ, **instance_env(settings)},
+            cwd=REPO_ROOT,
+            logs=logs,
+        )
+        return supervisor.serve()
 
 
 def _app(_args: argparse.Namespace, extra: list[str], _settings: Settings) -> int:

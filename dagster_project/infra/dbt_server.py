@@ -16,9 +16,9 @@ inherit the server's name, and their dbt commands (a build, the definitions' `db
 parse`) may overlap, so each is served in a process of its own, which forks dbt.
 
 Forking is safe because the server has only imported (and built those schemas, which
-dbt keeps per class): no connection, no thread (it
-checks, and serves nobody otherwise). It serves only its own user. A command that
-finds no server runs dbt itself.
+dbt keeps per class): no connection, no thread (it checks, and serves nobody
+otherwise). It serves only its own user. A command that finds no server runs dbt
+itself.
 """
 
 from __future__ import annotations
