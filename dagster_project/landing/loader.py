@@ -671,15 +671,18 @@ def unaccounted_files(
         raw_rows as not materialized (
             select _file, {at} from {source.table} where {named}
         ),
+        -- Counts alone: DuckDB takes them from the Parquet parts' metadata, where a
+        -- min and max would read every instant (0.4 s for a year of 200 services).
         raw_per_file as (
-            select _file as file, count(*) as n, min({at}) as first_at, max({at}) as last_at
-            from raw_rows group by _file
+            select _file as file, count(*) as n from raw_rows group by _file
         ),
         -- A window holding all of a file's rows (a whole load) has its count; only the
-        -- others are counted row by row.
+        -- others are counted row by row. The file's first and last instants as the load
+        -- recorded them, of all its data rows: its raw rows lie between them.
         partial_windows as (
             select w.file, w.start_at, w.end_at
-            from windows as w join raw_per_file as f using (file)
+            from windows as w join audit.loaded_files as f
+                on f.source = $source and f.file = w.file
             where f.first_at < w.start_at or f.last_at >= w.end_at
         ),
         partial_counts as (

@@ -43,11 +43,21 @@
 {% macro instant_in_build_window(instant) -%}
     {%- set window = build_window() -%}
     {%- if window -%}
-        {{ instant }} >= {{ local_midnight("date '" ~ window[0] ~ "'") }}
-        and {{ instant }} < {{ local_midnight("date '" ~ window[1] ~ "' + interval 1 month") }}
+        {%- set bounds = build_window_instants() -%}
+        {{ instant }} >= {{ bounds[0] }} and {{ instant }} < {{ bounds[1] }}
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{#- SQL for the window's first instant and the first instant after it (Copenhagen
+    midnights); call it only with a window. -#}
+{% macro build_window_instants() -%}
+    {%- set window = build_window() -%}
+    {{- return((
+        local_midnight("date '" ~ window[0] ~ "'"),
+        local_midnight("date '" ~ window[1] ~ "' + interval 1 month"),
+    )) -}}
 {%- endmacro %}
 
 {#- The pre-hook of the monthly marts (models/marts/monthly/, configured in
