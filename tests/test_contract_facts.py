@@ -2,7 +2,8 @@
 
 The loader's checks are built from it (landing/checks.py). The GX suites
 (expectations/*.json) and the dbt tests of the staging models
-(dbt/models/staging/_staging__models.yml) restate its facts as reviewed documents:
+(dbt/models/staging/_staging__models.yml; of probe checks partly on int_probe_hours, which
+folds them in one pass) restate its facts as reviewed documents:
 these tests read those files as they are and hold every fact against sources.py, both
 ways, so a column, value set, range or row rule that changes in one place and not in
 the others fails here, naming the source and the column.
@@ -23,6 +24,7 @@ from tests.helpers import REPO_ROOT
 
 EXPECTATIONS = REPO_ROOT / "expectations"
 STAGING = REPO_ROOT / "dbt" / "models" / "staging"
+INTERMEDIATE = REPO_ROOT / "dbt" / "models" / "intermediate"
 SEEDS = REPO_ROOT / "dbt" / "seeds"
 NAMES = [source.name for source in SOURCES]
 
@@ -168,11 +170,21 @@ def _test(entry: str | dict) -> tuple[str, dict[str, Any]]:
     return name, (body or {}).get("arguments", {})
 
 
+# Sources whose rows an intermediate model folds in one pass, testing their columns there.
+FOLDED_IN = {"probe_checks": "int_probe_hours"}
+
+
 def dbt_column_tests(name: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """(column, test, arguments) of every column test of the source's staging model."""
+    """(column, test, arguments) of every column test of the source's staging model, and
+    of the model that folds its rows, if any."""
+    models = [staging_models()[name]]
+    if name in FOLDED_IN:
+        entries = _yml(INTERMEDIATE / "_intermediate__models.yml")["models"]
+        models += [m for m in entries if m["name"] == FOLDED_IN[name]]
     return [
         (column["name"], *_test(entry))
-        for column in staging_models()[name].get("columns", [])
+        for model in models
+        for column in model.get("columns", [])
         for entry in column.get("data_tests", [])
     ]
 
