@@ -16,7 +16,7 @@ crowded_hours as (
         probe_id,
         hour_start
     from {{ ref('int_probe_hours') }}
-    where checks > bit_count(known_mask)
+    where checks > bit_count(known_mask) and {{ instant_in_build_window('hour_start') }}
 )
 
 select

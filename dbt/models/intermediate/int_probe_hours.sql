@@ -6,6 +6,16 @@
 -- million rows, which the vote (int_probe_status_intervals) and the duplicate
 -- check (tests/warn_probe_check_landed_twice.sql: more checks than minutes)
 -- read instead of the checks.
+--
+-- On DuckDB the table keeps every month folded so far and a build folds again
+-- only the months whose raw inputs changed (dbt/macros/probe_fold.sql); the
+-- readers take the months being built.
+{{ config(
+    materialized=probe_fold_materialization(),
+    on_schema_change='append_new_columns',
+) }}
+{%- set plan = probe_fold_plan() %}
+
 with
 
 checks as (
@@ -20,13 +30,17 @@ checks as (
     from {{ ref('stg_monitoring__probe_checks') }}
     -- Only the months being built (all without a window). On the stored instant,
     -- so the scan skips other months' row groups; months begin on whole minutes.
-    where {{ instant_in_build_window('checked_at') }}
+    where
+        {{ instant_in_build_window('checked_at') }}
+        and {{ in_folded_months(plan, 'checked_at') }}
 )
 
 select
     service_id,
     probe_id,
     {{ instant_from_seconds(idiv('minute_index', 60) ~ ' * 3600') }} as hour_start,
+    {{ fold_fingerprint(plan, instant_from_seconds(idiv('minute_index', 60) ~ ' * 3600')) }}
+        as raw_inputs,
     bit_or(minute_bit) as known_mask,
     coalesce(
         bit_or(minute_bit) filter (where status = 'down'), cast(0 as {{ mask_type() }})

@@ -20,6 +20,8 @@ probe_hours as (
         down_mask as down,
         bad_mask as bad
     from {{ ref('int_probe_hours') }}
+    -- It keeps every month folded so far: the months being built.
+    where {{ instant_in_build_window('hour_start') }}
 ),
 
 hours as {{ materialized() }} (

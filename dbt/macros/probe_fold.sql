@@ -1,0 +1,221 @@
+{#- The hour fold kept (int_probe_hours on DuckDB): the table holds the hours of every
+    month folded so far, each row with the fingerprint of what its month was folded from
+    (`raw_inputs`), and a build folds again only the months whose fingerprint changed.
+
+    A month's hours are a function of the raw probe checks in it before T (R6) and of the
+    fold's SQL. Its fingerprint covers those: the raw store's parts whose load window
+    overlaps the month (file, content hash, window and the content's rejected lines:
+    audit.parquet_parts, one row per part the raw view reads), the digest of the month's
+    rows in raw.probe_checks_rows (rows kept in a table by warehouses from before the
+    store), T when T falls in the month, and the model's code (a change to a macro it
+    calls needs `dbt build --full-refresh --select int_probe_hours`). So a day's file
+    changes only its month's fingerprint, a reloaded file those of the months its load
+    window covers, and a publication as of an earlier T (`publish --month`) folds only
+    the month holding T: the other months' hours are the same as of any later instant.
+    Months from T on are not kept. -#}
+
+{#- The plan of this build's fold, or none (Spark, or no raw store to fingerprint: the
+    model is then folded whole): `months`, every month before T with data, each a dict
+    (month, start_at, end_at: SQL instants; fingerprint), and `fold`, those this build
+    folds: all of them (within the build window) without a table yet, else those whose
+    fingerprint the table does not hold. -#}
+{% macro probe_fold_plan() -%}
+    {{ return(adapter.dispatch('probe_fold_plan')()) }}
+{%- endmacro %}
+
+{#- How the model is kept: incremental on DuckDB; a table folded whole on Spark. -#}
+{% macro probe_fold_materialization() -%}
+    {{ return(adapter.dispatch('probe_fold_materialization')()) }}
+{%- endmacro %}
+
+{% macro default__probe_fold_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__probe_fold_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
+{% macro spark__probe_fold_plan() -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro default__probe_fold_plan() -%}
+    {#- A unit test folds the checks it is given. -#}
+    {%- if not execute or model.resource_type == 'unit_test'
+        or adapter.get_relation(target.database, 'audit', 'parquet_parts') is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set fingerprints -%}
+        with
+
+        -- The raw view's parts (landing/store.py), each less its content's rejected lines.
+        parts as (
+            select
+                parts.file,
+                parts.sha256,
+                parts.start_at,
+                parts.end_at,
+                concat_ws(' ', count(rejected.line_number),
+                    coalesce(sum(hash(rejected.line_number)), 0)) as rejected
+            from audit.parquet_parts as parts
+            left join audit.rejected_rows as rejected
+                on rejected.source = parts.source
+                and rejected.file = parts.file
+                and rejected.sha256 = parts.sha256
+            where parts.source = 'probe_checks'
+            group by all
+        ),
+
+        -- And its rows kept in a table (warehouses from before the raw store).
+        landed_rows as (
+            select checked_at, service_id, probe_id, status, response_ms
+            from raw.probe_checks_rows
+        ),
+
+        bounds as (
+            select min(first_at) as first_at, max(last_at) as last_at
+            from (
+                select min(start_at) as first_at, max(end_at) - interval 1 second as last_at
+                from parts
+                union all
+                select min(checked_at), max(checked_at) from landed_rows
+            ) as spans
+        ),
+
+        months as (
+            select
+                month,
+                {{ local_midnight('month') }} as start_at,
+                {{ local_midnight('month + interval 1 month') }} as end_at
+            from (
+                select {{ month_series(local_month('first_at'), local_month('last_at')) }} as month
+                from bounds
+            ) as series
+        ),
+
+        part_lists as (
+            select
+                months.month,
+                string_agg(
+                    concat_ws(' ', parts.file, parts.sha256, epoch_us(parts.start_at),
+                        epoch_us(parts.end_at), parts.rejected),
+                    ',' order by parts.file, parts.start_at
+                ) as parts
+            from months
+            inner join parts
+                on parts.start_at < months.end_at and parts.end_at > months.start_at
+            group by months.month
+        ),
+
+        row_digests as (
+            select
+                months.month,
+                count(*) as checks,
+                sum(hash(landed_rows.checked_at, landed_rows.service_id,
+                    landed_rows.probe_id, landed_rows.status, landed_rows.response_ms)) as digest
+            from months
+            inner join landed_rows
+                on landed_rows.checked_at >= months.start_at
+                and landed_rows.checked_at < months.end_at
+            group by months.month
+        )
+
+        select
+            strftime(months.month, '%Y-%m-%d') as month,
+            strftime(months.start_at, '%Y-%m-%d %H:%M:%S+00') as start_at,
+            strftime(months.end_at, '%Y-%m-%d %H:%M:%S+00') as end_at,
+            md5(concat_ws('|',
+                months.month,
+                coalesce(part_lists.parts, ''),
+                coalesce(row_digests.checks, 0),
+                coalesce(row_digests.digest, 0),
+                case when {{ as_of_ts() }} < months.end_at then epoch_us({{ as_of_ts() }}) end,
+                '{{ local_md5(model.raw_code) }}'
+            )) as fingerprint
+        from months
+        left join part_lists using (month)
+        left join row_digests using (month)
+        where months.start_at < {{ as_of_ts() }}
+        order by months.month
+    {%- endset -%}
+    {%- set months = [] -%}
+    {%- for row in run_query(fingerprints) -%}
+        {%- do months.append({
+            'month': row['month'],
+            'start_at': "cast('" ~ row['start_at'] ~ "' as " ~ instant_type() ~ ")",
+            'end_at': "cast('" ~ row['end_at'] ~ "' as " ~ instant_type() ~ ")",
+            'fingerprint': row['fingerprint'],
+        }) -%}
+    {%- endfor -%}
+    {%- set in_scope = window_months() -%}
+    {%- set kept = [] -%}
+    {%- if is_incremental() and raw_inputs_kept() -%}
+        {%- for row in run_query('select distinct raw_inputs from ' ~ this) -%}
+            {%- do kept.append(row['raw_inputs']) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set fold = [] -%}
+    {%- for month in months -%}
+        {%- if (in_scope is none or month['month'] in in_scope)
+            and month['fingerprint'] not in kept -%}
+            {%- do fold.append(month) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return({'months': months, 'fold': fold}) }}
+{%- endmacro %}
+
+{#- The table has its fingerprint column (a table folded by an earlier version has not). -#}
+{% macro raw_inputs_kept() -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {{ return('raw_inputs' in columns) }}
+{%- endmacro %}
+
+{#- SQL: the instant lies in a month the plan folds (true without a plan, or when the
+    table is built anew: everything in the window is folded). -#}
+{% macro in_folded_months(plan, instant) -%}
+    {%- if plan is none or not is_incremental() -%}
+        true
+    {%- elif not plan['fold'] -%}
+        false
+    {%- else -%}
+        ({% for month in plan['fold'] -%}
+            {{ instant }} >= {{ month['start_at'] }} and {{ instant }} < {{ month['end_at'] }}
+            {%- if not loop.last %} or {% endif -%}
+        {%- endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- SQL: the fingerprint of the month an hour belongs to (null without a plan). -#}
+{% macro fold_fingerprint(plan, hour_start) -%}
+    {%- if plan is none or not plan['months'] -%}
+        cast(null as {{ text_type() }})
+    {%- else -%}
+        case
+        {%- for month in plan['months'] %}
+            when {{ hour_start }} >= {{ month['start_at'] }} and {{ hour_start }} < {{ month['end_at'] }}
+                then '{{ month['fingerprint'] }}'
+        {%- endfor %}
+        end
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The model's pre-hook: the rows of months no longer current (folded from other raw
+    inputs, as of another T, by other code, or from T on) go; the months to fold are
+    among them. Without a plan, every row goes. -#}
+{% macro probe_fold_pre_hook() -%}
+    {%- if not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set plan = probe_fold_plan() -%}
+    {%- if plan is none or not plan['months'] or not raw_inputs_kept() -%}
+        delete from {{ this }}
+    {%- else -%}
+        {%- set current = [] -%}
+        {%- for month in plan['months'] -%}
+            {%- do current.append("'" ~ month['fingerprint'] ~ "'") -%}
+        {%- endfor %}
+        delete from {{ this }}
+        where raw_inputs is null or raw_inputs not in ({{ current | join(', ') }})
+    {%- endif -%}
+{%- endmacro %}
