@@ -166,6 +166,35 @@ def test_r6_freshness_is_judged_at_the_as_of_instant_without_later_rows(dbt_fres
     ]
 
 
+def test_ops_freshness_reads_from_the_last_verdict_on_and_sees_rows_gone_since(
+    dbt_freshness, tmp_path
+):
+    manifest = dbt_freshness[1] / "manifest.json"
+    at = AS_OF.astimezone(UTC)
+    warehouse = _warehouse(
+        tmp_path / "warehouse.duckdb", {"probe_checks": [at - timedelta(hours=h) for h in (5, 2)]}
+    )
+
+    def newest(con) -> datetime | None:
+        verdicts = check_sources(con, manifest, AS_OF)
+        return next(v.max_loaded_at for v in verdicts if v.source == "raw.probe_checks")
+
+    with duckdb.connect(str(warehouse)) as con:
+        assert newest(con) == at - timedelta(hours=2)
+        # A newer check lands: found from the last verdict's instant on.
+        con.execute(
+            "insert into raw.probe_checks_rows values (?, 'ko_app', 'p1', 'up', 100, 'f', 3)",
+            [at - timedelta(hours=1)],
+        )
+        assert newest(con) == at - timedelta(hours=1)
+        # The two newest go (their file was removed): none from that instant on, so the
+        # verdict reads every row.
+        con.execute(
+            "delete from raw.probe_checks_rows where checked_at > ?", [at - timedelta(hours=3)]
+        )
+        assert newest(con) == at - timedelta(hours=5)
+
+
 SMALL_RUN_STALE = [
     "raw.changes is stale: newest deployed_at 2024-02-29 23:30:00 UTC, 18 d 23 h 30 min "
     "before 2024-03-19 23:00:00 UTC (warn after 14 days)",
