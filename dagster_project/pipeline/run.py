@@ -165,6 +165,12 @@ def _collect(
             outcome.failed_checks.append(name)
     outcome.failed_steps += list(result.get_failed_step_keys())
     for event in result.all_events:
+        # Dagster skips a step when an asset it depends on was not materialized in the
+        # run, and calls the run a success: here it is not (the app would serve old data).
+        if event.is_step_skipped:
+            outcome.success = False
+            outcome.failed_steps.append(event.step_key)
+            outcome.step_errors[event.step_key] = "skipped: an asset it needs was not built"
         if event.is_step_failure:
             error = event.step_failure_data.error
             # The cause a user can act on (e.g. the landing folder is missing), not

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.catalog import has_table
+
 TABLE = "audit.source_freshness"
 _PERIOD_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
@@ -154,12 +156,7 @@ def _newest(
 
 def _judged_before(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
     """Source -> the newest row the last recorded verdicts found (none recorded: empty)."""
-    schema, table = TABLE.split(".")
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()[0]
-    if not exists:
+    if not has_table(con, *TABLE.split(".")):
         return {}
     return dict(
         con.execute(

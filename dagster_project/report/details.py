@@ -11,6 +11,7 @@ from datetime import date
 
 import pandas as pd
 
+from dagster_project.catalog import has_table
 from dagster_project.report.model import Source, parse_month, read_connection
 from dagster_project.timeline import LOCAL_ZONE
 
@@ -159,10 +160,7 @@ def quality(source: Source) -> dict[str, pd.DataFrame]:
     freshness of each source."""
     with read_connection(source) as con:
         tables = {name: con.execute(sql).df() for name, sql in _QUALITY_SQL.items()}
-        present = con.execute(
-            "select count(*) from duckdb_tables() "
-            "where schema_name = 'audit' and table_name = 'source_freshness'"
-        ).fetchone()[0]
+        present = has_table(con, "audit", "source_freshness")
         table = "audit.source_freshness" if present else _NO_FRESHNESS
         tables["freshness"] = con.execute(_FRESHNESS_SQL.format(table=table)).df()
         return tables

@@ -12,8 +12,9 @@ from decimal import Decimal
 
 import duckdb
 
+from dagster_project.catalog import has_table
 from dagster_project.report import danish
-from dagster_project.report.restatement import Previous, has_table
+from dagster_project.report.restatement import Previous
 
 PENALTY_HEADING = "Bod"
 NOT_AVAILABLE = "n/a"

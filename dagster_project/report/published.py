@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.catalog import has_table
 from dagster_project.report.frozen import content_hash, thaw
 from dagster_project.report.model import Report, parse_month
 
@@ -69,9 +70,4 @@ def latest_publication(con: duckdb.DuckDBPyConnection, month: date) -> Publicati
 
 
 def has_published_schema(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'published' "
-            "and table_name = 'reports'"
-        ).fetchone()[0]
-    )
+    return has_table(con, "published", "reports")

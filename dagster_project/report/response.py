@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import duckdb
 
+from dagster_project.catalog import has_table
 from dagster_project.report import danish
-from dagster_project.report.restatement import has_table
 
 RESPONSE_HEADING = "Svartider"
 NOT_AVAILABLE = "n/a"

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 import duckdb
 
+from dagster_project.catalog import has_table
 from dagster_project.report import danish
 
 
@@ -75,15 +76,6 @@ def earlier_publications(
         (service, month): Previous(shown, report_id, published_at, tuple(changed_by))
         for service, month, shown, report_id, published_at, changed_by in rows
     }
-
-
-def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    """Whether the copy has the table: one from before it was added has not."""
-    (found,) = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(found)
 
 
 def restatement_note(months: list[date], figures: str = "SLA-tal") -> str:

@@ -41,6 +41,30 @@
 {%- endmacro %}
 
 {% macro default__probe_fold_plan() -%}
+    {%- set months = probe_fold_months() -%}
+    {%- if months is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set in_scope = window_months() -%}
+    {%- set kept = [] -%}
+    {%- if is_incremental() and raw_inputs_kept() -%}
+        {%- for row in run_query('select distinct raw_inputs from ' ~ this) -%}
+            {%- do kept.append(row['raw_inputs']) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set fold = [] -%}
+    {%- for month in months -%}
+        {%- if (in_scope is none or month['month'] in in_scope)
+            and month['fingerprint'] not in kept -%}
+            {%- do fold.append(month) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return({'months': months, 'fold': fold}) }}
+{%- endmacro %}
+
+{#- Every month before T with data, each a dict (month, start_at, end_at: SQL instants;
+    fingerprint); none without a raw store to fingerprint. -#}
+{% macro probe_fold_months() -%}
     {#- A unit test folds the checks it is given. -#}
     {%- if not execute or model.resource_type == 'unit_test'
         or adapter.get_relation(target.database, 'audit', 'parquet_parts') is none -%}
@@ -148,21 +172,7 @@
             'fingerprint': row['fingerprint'],
         }) -%}
     {%- endfor -%}
-    {%- set in_scope = window_months() -%}
-    {%- set kept = [] -%}
-    {%- if is_incremental() and raw_inputs_kept() -%}
-        {%- for row in run_query('select distinct raw_inputs from ' ~ this) -%}
-            {%- do kept.append(row['raw_inputs']) -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {%- set fold = [] -%}
-    {%- for month in months -%}
-        {%- if (in_scope is none or month['month'] in in_scope)
-            and month['fingerprint'] not in kept -%}
-            {%- do fold.append(month) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ return({'months': months, 'fold': fold}) }}
+    {{ return(months) }}
 {%- endmacro %}
 
 {#- The table has its fingerprint column (a table folded by an earlier version has not). -#}
@@ -207,12 +217,12 @@
     {%- if not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set plan = probe_fold_plan() -%}
-    {%- if plan is none or not plan['months'] or not raw_inputs_kept() -%}
+    {%- set months = probe_fold_months() -%}
+    {%- if not months or not raw_inputs_kept() -%}
         delete from {{ this }}
     {%- else -%}
         {%- set current = [] -%}
-        {%- for month in plan['months'] -%}
+        {%- for month in months -%}
             {%- do current.append("'" ~ month['fingerprint'] ~ "'") -%}
         {%- endfor %}
         delete from {{ this }}
