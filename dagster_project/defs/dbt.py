@@ -6,7 +6,6 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, dbt_assets
-from dagster_dbt.dbt_manifest import read_manifest_path
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.partitions import dbt_window_vars, monthly
@@ -14,8 +13,7 @@ from dagster_project.infra.dbt_cli import DBT_PROJECT, DbtCli
 from dagster_project.infra.reference_build import (
     FINGERPRINT_VARIABLE,
     LEAVE_OUT,
-    reference_data_built,
-    reference_fingerprint,
+    reference_build_plan,
 )
 from dagster_project.landing.raw_parquet import export_raw_layer
 from dagster_project.publish.spark_marts import import_built_marts
@@ -60,13 +58,13 @@ def report_facts(context: dg.AssetExecutionContext, dbt: DbtCli, duckdb: DuckDBR
     if spark := dbt.spark_folder():
         export_raw_layer(warehouse, spark / "raw", dbt.env["DRIFTSSTATUS_MEMORY_LIMIT"])
     else:
-        manifest = read_manifest_path(DBT_PROJECT.manifest_path)
-        seeds = DBT_PROJECT_DIR / dbt.env[SEED_PATH_VARIABLE]
-        fingerprint = reference_fingerprint(manifest, seeds, "duckdb")
         with duckdb.get_connection() as con:
-            if reference_data_built(con, manifest, fingerprint):
-                args += LEAVE_OUT
-                context.log.info("The reference data is as built: not seeded again")
+            built, fingerprint = reference_build_plan(
+                con, DBT_PROJECT_DIR / dbt.env[SEED_PATH_VARIABLE]
+            )
+        if built:
+            args += LEAVE_OUT
+            context.log.info("The reference data is as built: not seeded again")
     context.log.info(f"dbt build for {window['month_from']} .. {window['month_to']}")
     with environment(
         DRIFTSSTATUS_MONTH_FROM=window["month_from"],

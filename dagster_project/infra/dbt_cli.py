@@ -20,14 +20,13 @@ from dagster_project.infra.dbt_command import (
     DBT_EXECUTABLE,
     GLOBAL_FLAGS,
     PROJECT_PARSE,
+    manifest_is_stale,
     start_from_saved_parse,
     warehouse_target_path,
 )
 from dagster_project.settings import DBT_PROJECT_DIR, ENGINE_TARGETS, environment, load_settings
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
-DBT_MAIN = Path(__file__).with_name("dbt_main.py")  # driftsstatus-dbt's code
 
 
 class DbtCli(DbtCliResource):
@@ -81,19 +80,6 @@ def dbt_cli(env: Mapping[str, str]) -> DbtCli:
         global_config_flags=list(GLOBAL_FLAGS),
         env=dict(env),
     )
-
-
-def manifest_is_stale(project: DbtProject = DBT_PROJECT) -> bool:
-    """The manifest (or the parse kept with it) is missing or older than a file of the
-    dbt project."""
-    kept = (project.manifest_path, project.manifest_path.with_name(PROJECT_PARSE.name))
-    if not all(path.exists() for path in kept):
-        return True
-    built = project.manifest_path.stat().st_mtime
-    # The saved parse also depends on the check driftsstatus-dbt makes before reusing one.
-    paths = [*(project.project_dir / name for name in DBT_SOURCES), DBT_MAIN]
-    files = (f for p in paths for f in ([p] if p.is_file() else p.rglob("*")))
-    return any(f.stat().st_mtime > built for f in files)
 
 
 def prepare_manifest() -> None:

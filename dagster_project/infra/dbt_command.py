@@ -24,6 +24,21 @@ GLOBAL_FLAGS = ("--log-level-file", "none")
 TARGET_DIR = DBT_PROJECT_DIR / "target"
 # The project's parse, kept by prepare_manifest: where a new target folder starts from.
 PROJECT_PARSE = TARGET_DIR / "partial_parse.msgpack"
+PROJECT_MANIFEST = TARGET_DIR / "manifest.json"
+DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
+DBT_MAIN = Path(__file__).with_name("dbt_main.py")  # driftsstatus-dbt's code
+
+
+def manifest_is_stale() -> bool:
+    """The project's manifest (or the parse kept with it) is missing or older than a file
+    of the dbt project."""
+    if not (PROJECT_MANIFEST.exists() and PROJECT_PARSE.exists()):
+        return True
+    built = PROJECT_MANIFEST.stat().st_mtime
+    # The saved parse also depends on the check driftsstatus-dbt makes before reusing one.
+    paths = [*(DBT_PROJECT_DIR / name for name in DBT_SOURCES), DBT_MAIN]
+    files = (f for p in paths for f in ([p] if p.is_file() else p.rglob("*")))
+    return any(f.stat().st_mtime > built for f in files)
 
 
 def warehouse_target_path(env: Mapping[str, str]) -> Path:
