@@ -43,16 +43,19 @@ def reference_build_plan(con: duckdb.DuckDBPyConnection, seed_dir: Path) -> tupl
     if manifest_is_stale():
         return False, None
     manifest = json.loads(PROJECT_MANIFEST.read_bytes())
-    fingerprint = reference_fingerprint(manifest, seed_dir, "duckdb")
-    return reference_data_built(con, manifest, fingerprint), fingerprint
+    nodes = reference_nodes(manifest)
+    fingerprint = reference_fingerprint(manifest, nodes, seed_dir, "duckdb")
+    return reference_data_built(con, manifest, nodes, fingerprint), fingerprint
 
 
-def reference_fingerprint(manifest: Mapping[str, Any], seed_dir: Path, adapter: str) -> str:
-    """The fingerprint of the reference data a build with this manifest and seed folder
-    makes on `adapter` (e.g. 'duckdb')."""
+def reference_fingerprint(
+    manifest: Mapping[str, Any], reference: set[str], seed_dir: Path, adapter: str
+) -> str:
+    """The fingerprint of the reference data (the nodes `reference`) a build with this
+    manifest and seed folder makes on `adapter` (e.g. 'duckdb')."""
     nodes, macros = manifest["nodes"], manifest["macros"]
     parts: list[Any] = [adapter, version("dbt-core"), version(f"dbt-{adapter}")]
-    for unique_id in sorted(reference_nodes(manifest)):
+    for unique_id in sorted(reference):
         node = nodes[unique_id]
         parts.append(
             [
@@ -97,13 +100,16 @@ def _macros_used(node: Mapping[str, Any], macros: Mapping[str, Any]) -> list[str
 
 
 def reference_data_built(
-    con: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any], fingerprint: str
+    con: duckdb.DuckDBPyConnection,
+    manifest: Mapping[str, Any],
+    reference: set[str],
+    fingerprint: str,
 ) -> bool:
-    """The warehouse holds the reference data with this fingerprint, every table and view
-    of it still there."""
+    """The warehouse holds the reference data (the nodes `reference`) with this
+    fingerprint, every table and view of it still there."""
     relations = {
         (node["schema"], node["alias"])
-        for uid in reference_nodes(manifest)
+        for uid in reference
         if (node := manifest["nodes"][uid])["resource_type"] != "test"
     }
     present = set(
