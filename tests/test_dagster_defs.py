@@ -32,6 +32,26 @@ def test_dg_check_defs_passes_with_either_engine(engine):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ops_the_definitions_load_without_importing_dbt_core():
+    """dbt runs as a program of its own (driftsstatus-dbt); importing dbt-core into every
+    process that loads the definitions cost it 1 to 3 s at start-up (infra/dbt_cli.py)."""
+    code = (
+        "import sys\n"
+        "from dagster_project.definitions import definitions_for\n"
+        "from dagster_project.settings import load_settings\n"
+        "graph = definitions_for(load_settings()).resolve_asset_graph()\n"
+        "print(len(graph.asset_check_keys) > 100)\n"
+        "print(sorted(m for m, v in sys.modules.items() if v and m.split('.')[0] in "
+        "('dbt', 'dbt_common', 'mashumaro')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["True", "[]"]
+
+
 def test_the_engine_setting_moves_the_pipelines_builds_and_nothing_else_to_spark(tmp_path):
     """DRIFTSSTATUS_ENGINE=spark: the Dagster builds run dbt's `spark` target with the
     master and folder given (a folder beside the warehouse by default); publishing a
