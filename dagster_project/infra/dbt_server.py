@@ -23,6 +23,7 @@ itself.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import secrets
@@ -143,6 +144,7 @@ def serve(listening: int) -> None:
     for module in _COMMAND_MODULES:
         __import__(module)
     _build_json_schemas()
+    gc.freeze()  # dbt's modules and schemas: never walked again by a command's collector
     if threading.active_count() != 1:
         return  # a fork would copy a thread's half-made state: waiting commands run dbt
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # finished sessions go without a wait

@@ -16,6 +16,7 @@ from dagster_project.defs.partitions import (
     monthly,
     range_tags,
 )
+from dagster_project.infra import collector
 from dagster_project.infra.instance import persistent_instance, prune_run_history
 from dagster_project.infra.webhook import failure_payload, summarise_failure
 from dagster_project.landing.changes import landed_span
@@ -94,6 +95,7 @@ def run_pipeline(settings: Settings, log_file: Path, months: tuple[str, str]) ->
         # again before the build needs the memory.
         with gx_worker.started():
             definitions = definitions_for(settings)
+            collector.resume()  # paused by `driftsstatus run` while Dagster started
             prune_run_history(instance, settings.run_retention_days)
             loaded = _execute(definitions, "load_landing", days_of_months(first, last), instance)
         _collect(loaded, outcome, instance)
