@@ -328,13 +328,14 @@ def _fail_run(
 
 
 def _run_locked(settings: Settings, months: tuple[str, str] | None) -> int:
-    from dagster_project.infra import collector, dbt_server
+    from dagster_project.infra import collector
     from dagster_project.quality import gx_worker
 
     collector.pause()  # until the definitions are loaded (run_pipeline)
-    # GX and dbt are imported on the other core while this one imports Dagster; the run
-    # stops the GX worker once the load has been validated (here if it never got that far).
-    with dbt_server.started(), gx_worker.started():
+    # GX is imported on the other core while this one imports Dagster (dbt later, during
+    # the load: run_pipeline); the run stops the GX worker once the load has been
+    # validated (here if it never got that far).
+    with gx_worker.started():
         from dagster_project.pipeline.run import months_to_build, run_pipeline
 
         print(f"Landing folder: {settings.landing_dir}\nWarehouse:      {settings.warehouse}")

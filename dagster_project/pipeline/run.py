@@ -16,7 +16,7 @@ from dagster_project.defs.partitions import (
     monthly,
     range_tags,
 )
-from dagster_project.infra import collector
+from dagster_project.infra import collector, dbt_server
 from dagster_project.infra.instance import persistent_instance, prune_run_history
 from dagster_project.infra.webhook import failure_payload, summarise_failure
 from dagster_project.landing.changes import landed_span
@@ -90,12 +90,16 @@ def run_pipeline(settings: Settings, log_file: Path, months: tuple[str, str]) ->
         persistent_instance(settings) as instance,
         log_file.open("w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),
+        contextlib.ExitStack() as until_built,
     ):
         # GX is imported in its worker meanwhile (quality/gx_worker.py), which is gone
         # again before the build needs the memory.
         with gx_worker.started():
             definitions = definitions_for(settings)
             collector.resume()  # paused by `driftsstatus run` while Dagster started
+            # dbt is imported by its server (infra/dbt_server.py) during the load: started
+            # with the run, its import took the cores Dagster's and GX's imports wanted.
+            until_built.enter_context(dbt_server.started())
             prune_run_history(instance, settings.run_retention_days)
             loaded = _execute(definitions, "load_landing", days_of_months(first, last), instance)
         _collect(loaded, outcome, instance)
