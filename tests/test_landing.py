@@ -279,6 +279,38 @@ def test_a_kept_parquet_file_is_read_from_the_store_and_a_lost_row_is_caught(tmp
     assert unaccounted_files(con, PROBES, ["probe_checks/other.parquet"]) == []
 
 
+def test_parquet_text_is_read_trimmed_and_trimmed_again_only_where_a_value_needs_it(tmp_path, con):
+    """The raw view trims a kept Parquet file's text, and reads as they are the text
+    columns whose every value is trimmed already: a padded probe id is read trimmed,
+    the file's other text columns are not trimmed again."""
+    landing = tmp_path / "landing"
+    for name, probe in (("clean.parquet", "p1"), ("padded.parquet", " p2 ")):
+        path = landing / "probe_checks" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(
+            "copy (select timestamptz '2024-01-05 10:00:00+00' as checked_at, "
+            f"'ko_app' as service_id, '{probe}' as probe_id, 'down' as status, "
+            f"5 as response_ms) to '{path}' (format parquet)"
+        )
+    summary = load_source(con, landing, PROBES)
+    assert (summary.rows_loaded, summary.rows_rejected) == (2, 0)
+    assert _rows(con, "select _file, probe_id, status from raw.probe_checks order by _file") == [
+        ("probe_checks/clean.parquet", "p1", "down"),
+        ("probe_checks/padded.parquet", "p2", "down"),
+    ]
+    assert _rows(
+        con,
+        "select p.file, t.native from audit.parquet_types as t "
+        "join audit.parquet_parts as p using (source, sha256) order by p.file",
+    ) == [
+        (
+            "probe_checks/clean.parquet",
+            ["checked_at", "probe_id", "response_ms", "service_id", "status"],
+        ),
+        ("probe_checks/padded.parquet", ["checked_at", "response_ms", "service_id", "status"]),
+    ]
+
+
 def test_a_replaced_parquet_files_copy_stays_while_the_serving_copy_reads_it(tmp_path, con):
     """A changed file gets a new copy; the old one goes once neither the warehouse nor
     its serving copy (what the app and `report --recompute` read) refers to it."""

@@ -339,7 +339,7 @@ def _replace_rows(
     clean = witness.clean_file(con, landed.source, services, native, limits) if parquet else None
     _check_rows(con, landed, services, limits, native, parquet)
     rejected = 0 if clean else _insert_rejects(con, landed)
-    loaded = _insert_good_rows(con, landed, native, parquet)
+    loaded = _insert_good_rows(con, landed, native, parquet, clean.as_is if clean else frozenset())
     counts = _clean_counts(landed, clean) or _file_counts(con, landed, limits, native, parquet)
     if loaded is None:
         # The copy's rows in the window are those placed there but not rejected: what
@@ -395,15 +395,20 @@ def _insert_rejects(con: duckdb.DuckDBPyConnection, landed: _File) -> int:
 
 
 def _insert_good_rows(
-    con: duckdb.DuckDBPyConnection, landed: _File, native: frozenset[str], parquet: bool
+    con: duckdb.DuckDBPyConnection,
+    landed: _File,
+    native: frozenset[str],
+    parquet: bool,
+    as_is: frozenset[str],
 ) -> int | None:
     """The window's good rows into the raw table, or for a source kept in the store its
-    copy recorded as a part of the raw view; how many rows were inserted (None for a
-    part: counted with the file's other counts)."""
+    copy recorded as a part of the raw view (`as_is`: its text columns that need no
+    trimming); how many rows were inserted (None for a part: counted with the file's
+    other counts)."""
     source = landed.source
     if source.kept_in_store:
         if parquet:
-            store.record_types(con, source, landed.sha)
+            store.record_types(con, source, landed.sha, as_is)
         else:
             store.keep_records(con, source, landed.sha)
         store.add_part(con, source, landed.name, landed.sha, landed.bounds)

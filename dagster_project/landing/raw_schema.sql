@@ -131,7 +131,7 @@ create table if not exists audit.parquet_parts (
 create table if not exists audit.parquet_types (
     source varchar not null,
     sha256 varchar not null,
-    native varchar [] not null,
+    native varchar [] not null,       -- the columns read as they are (store.record_types)
     fields varchar not null,          -- the select list that reads the contract's columns
     primary key (source, sha256)
 );

@@ -28,11 +28,14 @@ FEW_VALUES = ("text", "enum", "service_id")
 
 @dataclass(frozen=True)
 class CleanFile:
-    """A file no row of which fails a check: how many rows, its first and last instant."""
+    """A file no row of which fails a check: how many rows, its first and last instant,
+    and its text columns whose every value is trimmed and not empty already (`as_is`:
+    the raw view reads them without trimming each value again, store.record_types)."""
 
     rows: int
     first_at: datetime | None
     last_at: datetime | None
+    as_is: frozenset[str] = frozenset()
 
 
 def applies(source: Source, native: frozenset[str]) -> bool:
@@ -85,9 +88,13 @@ def clean_file(
         ).fetchone()
         if failing:
             return None
-        rows, first_at, last_at = con.execute(
-            f"select sum(_rows), min({at}__least), max({at}__greatest) from _groups"
+        plain = [c.name for c in source.columns if c.name in text and c.kind in FEW_VALUES]
+        # A text value that trimming and emptiness-to-NULL leave as it is (NULL too).
+        as_is = "".join(f", coalesce(bool_and({n} = trim({n}) and {n} <> ''), true)" for n in plain)
+        rows, first_at, last_at, *flags = con.execute(
+            f"select sum(_rows), min({at}__least), max({at}__greatest){as_is} from _groups"
         ).fetchone()
     finally:
         con.execute("drop table _groups")
-    return CleanFile(int(rows or 0), first_at, last_at)
+    kept = frozenset(n for n, flag in zip(plain, flags, strict=True) if flag)
+    return CleanFile(int(rows or 0), first_at, last_at, kept)
