@@ -123,6 +123,7 @@ INTERMEDIATE = {
     "intermediate/int_incidents_as_of",
     "intermediate/int_monthly_service_downtime",
     "intermediate/int_probe_hours",
+    "intermediate/int_probe_status_blocks",
     "intermediate/int_probe_status_intervals",
     "intermediate/int_recurring_window_occurrences",
     "intermediate/int_report_hours",

@@ -1,5 +1,6 @@
-"""The hour fold kept (int_probe_hours, dbt/macros/probe_fold.sql): a build folds again
-only the months whose raw checks changed, and never reuses the fold of changed checks."""
+"""The hour fold and the vote kept (int_probe_hours, int_probe_status_blocks,
+dbt/macros/probe_fold.sql): a build folds and votes again only the months whose raw
+checks changed, and never reuses the fold of changed checks."""
 
 from __future__ import annotations
 
@@ -22,19 +23,29 @@ KO_APP_CHANGED = ("100,00%", pytest.approx(100 * 41_759 / 41_760, rel=1e-12))
 
 
 def _fold(warehouse: Path, month_start: str, next_month_start: str) -> list[tuple]:
+    return _kept(warehouse, "int_probe_hours", "hour_start", month_start, next_month_start)
+
+
+def _votes(warehouse: Path, month_start: str, next_month_start: str) -> list[tuple]:
+    return _kept(warehouse, "int_probe_status_blocks", "start_at", month_start, next_month_start)
+
+
+def _kept(warehouse: Path, table: str, at: str, start: str, end: str) -> list[tuple]:
     return query(
         warehouse,
-        "select * from intermediate.int_probe_hours where hour_start >= ?::timestamptz "
-        "and hour_start < ?::timestamptz order by all",
-        [month_start, next_month_start],
+        f"select * from intermediate.{table} where {at} >= ?::timestamptz "
+        f"and {at} < ?::timestamptz order by all",
+        [start, end],
     )
 
 
-def test_r4_a_run_folds_again_only_the_month_whose_checks_changed(small_site):
+def test_r4_a_run_folds_and_votes_again_only_the_month_whose_checks_changed(small_site):
     landing, warehouse = small_site
     february = ("2024-01-31 23:00:00+00", "2024-02-29 23:00:00+00")
     before = _fold(warehouse, *february)
     assert len(before) == 4 and len({row[3] for row in before}) == 1  # one fingerprint
+    votes_before = _votes(warehouse, *february)
+    assert len({row[4] for row in votes_before}) == 1
     # March's checks land; the nightly run rebuilds March.
     (landing / "probe_checks" / "march.csv").write_text(
         "checked_at,service_id,probe_id,status,response_ms\n"
@@ -50,6 +61,13 @@ def test_r4_a_run_folds_again_only_the_month_whose_checks_changed(small_site):
         ("ko_app", "p1", "2024-03-04 09:00", (3, 2, 2, 2))
     ]
     assert march[0][3] not in {row[3] for row in before}
+    assert _votes(warehouse, *february) == votes_before
+    march_votes = _votes(warehouse, "2024-02-29 23:00:00+00", "2024-03-31 22:00:00+00")
+    assert [(row[0], row[1], str(row[2])[11:16], str(row[3])[11:16]) for row in march_votes] == [
+        ("ko_app", "down", "09:01", "09:02"),
+        ("ko_app", "up", "09:00", "09:01"),
+    ]
+    assert march_votes[0][4] not in {row[4] for row in votes_before}
 
 
 def test_r14_a_publish_never_reuses_the_fold_of_changed_checks(small_site):

@@ -37,14 +37,18 @@ FORMATS = ("text", "csv", "json", "html", "pdf", "xlsx")
 # (dbt/macros/spark/seeds.sql); the probe hours' masks, DuckDB's bit_or of UBIGINTs (a
 # HUGEINT), are BIGINTs, whose 63 bits hold their 60.
 SPARK_TYPES = {"TIME": "VARCHAR", "HUGEINT": "BIGINT"}
-# DuckDB keeps the hour fold of every month with the fingerprint of its raw inputs
-# (dbt/macros/probe_fold.sql), Spark folds the months being built: the same hours of
-# those months, the fingerprint DuckDB's own bookkeeping (null on Spark).
-KEPT_FOLD = "intermediate.int_probe_hours"
+# DuckDB keeps the hour fold and the vote of every month with the fingerprint of their
+# inputs (dbt/macros/probe_fold.sql), Spark makes the months being built: the same rows
+# of those months, the fingerprint DuckDB's own bookkeeping (null on Spark). Each table
+# by the instant that places its rows in a month.
+KEPT_BY_MONTH = {
+    "intermediate.int_probe_hours": "hour_start",
+    "intermediate.int_probe_status_blocks": "start_at",
+}
 FOLDED = {
     "every-month": "true",
-    "two-months": "hour_start >= timestamptz '2023-10-31 23:00:00+00' "
-    "and hour_start < timestamptz '2023-12-31 23:00:00+00'",
+    "two-months": "{at} >= timestamptz '2023-10-31 23:00:00+00' "
+    "and {at} < timestamptz '2023-12-31 23:00:00+00'",
 }
 
 
@@ -129,7 +133,8 @@ def test_r15_spark_computes_what_duckdb_computes_table_for_table_and_report_byte
 
 def _assert_same_built_tables(duck: Path, spark: Path, folded: str) -> None:
     """Every seed, intermediate table and mart Spark built is DuckDB's, and none is
-    empty (the data reaches every table); of the hour fold, the hours `folded` selects."""
+    empty (the data reaches every table); of the tables kept by month, the rows of the
+    months `folded` selects."""
     expected = _relations(duck / "warehouse.duckdb", ("seeds", "intermediate", "marts"))
     assert sorted(p.name for p in (spark / "built").iterdir()) == expected
     with duckdb.connect() as con:
@@ -139,13 +144,14 @@ def _assert_same_built_tables(duck: Path, spark: Path, folded: str) -> None:
             name: (f"duck.{name}", f"read_parquet('{spark / 'built' / name}/*.parquet')")
             for name in expected
         }
-        duck_fold, spark_fold = tables[KEPT_FOLD]
-        found = con.execute(f"select count(*) from {spark_fold} where raw_inputs is not null")
-        assert found.fetchone() == (0,)
-        tables[KEPT_FOLD] = tuple(
-            f"(select * exclude (raw_inputs) from {fold} where {folded})"
-            for fold in (duck_fold, spark_fold)
-        )
+        for kept, at in KEPT_BY_MONTH.items():
+            duck_kept, spark_kept = tables[kept]
+            found = con.execute(f"select count(*) from {spark_kept} where raw_inputs is not null")
+            assert found.fetchone() == (0,)
+            tables[kept] = tuple(
+                f"(select * exclude (raw_inputs) from {table} where {folded.format(at=at)})"
+                for table in (duck_kept, spark_kept)
+            )
         counts = {name: _assert_same_rows(con, *tables[name], name) for name in expected}
     assert [name for name, rows in counts.items() if not rows] == []
 

@@ -41,7 +41,14 @@
 {%- endmacro %}
 
 {% macro default__probe_fold_plan() -%}
-    {%- set months = probe_fold_months() -%}
+    {{ return(kept_months_plan(probe_fold_months())) }}
+{%- endmacro %}
+
+{#- The plan of a build of a model kept by month (the hour fold, the vote), from its
+    `months` (each a dict: month, start_at, end_at, fingerprint), or none without them:
+    `months`, and `fold`, those this build makes: all of them (within the build window)
+    without a table yet, else those whose fingerprint the table does not hold. -#}
+{% macro kept_months_plan(months) -%}
     {%- if months is none -%}
         {{ return(none) }}
     {%- endif -%}
@@ -163,8 +170,14 @@
         where months.start_at < {{ as_of_ts() }}
         order by months.month
     {%- endset -%}
+    {{ return(kept_months(fingerprints)) }}
+{%- endmacro %}
+
+{#- The months a query gives (month, start_at, end_at as text; fingerprint) as the dicts
+    a plan holds. -#}
+{% macro kept_months(query) -%}
     {%- set months = [] -%}
-    {%- for row in run_query(fingerprints) -%}
+    {%- for row in run_query(query) -%}
         {%- do months.append({
             'month': row['month'],
             'start_at': "cast('" ~ row['start_at'] ~ "' as " ~ instant_type() ~ ")",
@@ -210,14 +223,13 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The model's pre-hook: the rows of months no longer current (folded from other raw
-    inputs, as of another T, by other code, or from T on) go; the months to fold are
-    among them. Without a plan, every row goes. -#}
-{% macro probe_fold_pre_hook() -%}
+{#- A kept model's pre-hook, given its current `months`: the rows of months no longer
+    current (made from other inputs, as of another T, by other code, or from T on) go;
+    the months to make are among them. Without months, every row goes. -#}
+{% macro kept_months_pre_hook(months) -%}
     {%- if not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set months = probe_fold_months() -%}
     {%- if not months or not raw_inputs_kept() -%}
         delete from {{ this }}
     {%- else -%}
@@ -228,4 +240,52 @@
         delete from {{ this }}
         where raw_inputs is null or raw_inputs not in ({{ current | join(', ') }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- The vote kept (int_probe_status_blocks on DuckDB) as the hour fold is: each month's
+    blocks carry the fingerprint of the hours they were voted from (their raw_inputs) and
+    of the vote's code, so a build votes again only the months it folded again, and a
+    publication as of an earlier T votes only the month holding T. -#}
+{% macro probe_vote_plan() -%}
+    {{ return(adapter.dispatch('probe_vote_plan')()) }}
+{%- endmacro %}
+
+{% macro spark__probe_vote_plan() -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro default__probe_vote_plan() -%}
+    {{ return(kept_months_plan(probe_vote_months())) }}
+{%- endmacro %}
+
+{#- Each month of the hour fold with the fingerprint of its vote; none where the hours
+    are not kept by month (a unit test, hours without fingerprints). The code is the
+    model's and the vote's as rendered (dbt/macros/probe_vote.sql), so a change to
+    either votes every month again. -#}
+{% macro probe_vote_months() -%}
+    {%- if not execute or model.resource_type == 'unit_test' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set hours = ref('int_probe_hours') -%}
+    {%- set unkept = run_query(
+        'select count(*) from ' ~ hours ~ ' where raw_inputs is null').columns[0].values()[0] -%}
+    {%- if unkept -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set fingerprints -%}
+        select
+            strftime(month, '%Y-%m-%d') as month,
+            strftime({{ local_midnight('month') }}, '%Y-%m-%d %H:%M:%S+00') as start_at,
+            strftime({{ local_midnight('month + interval 1 month') }}, '%Y-%m-%d %H:%M:%S+00')
+                as end_at,
+            md5(concat_ws('|', raw_inputs, '{{ local_md5(model.raw_code ~ vote_runs()) }}'))
+                as fingerprint
+        from (
+            select raw_inputs, {{ local_month('min(hour_start)') }} as month
+            from {{ hours }}
+            group by raw_inputs
+        ) as folded
+        order by month
+    {%- endset -%}
+    {{ return(kept_months(fingerprints)) }}
 {%- endmacro %}

@@ -1,5 +1,5 @@
 {#- R4's majority vote, in the hours of a service that are not one 60-minute up block
-    (int_probe_status_intervals): the CTE `runs`, one row per run of one vote within an
+    (int_probe_status_blocks): the CTE `runs`, one row per run of one vote within an
     hour (service_id, hour_index, run_code d/g/u or '.' for unknown minutes,
     run_offset: its first minute in the hour, run_minutes), from the model's CTEs
     `probe_hours` (per probe and hour, the masks known, down, bad) and `hours`

@@ -3,7 +3,7 @@
 -- Per service, probe and hour, three 60-bit masks say in which minutes the
 -- probe reported, reported down, and reported down or degraded: the worst check
 -- per probe and minute, as bits. Hundreds of millions of checks become a few
--- million rows, which the vote (int_probe_status_intervals) and the duplicate
+-- million rows, which the vote (int_probe_status_blocks) and the duplicate
 -- check (tests/warn_probe_check_landed_twice.sql: more checks than minutes)
 -- read instead of the checks.
 --

@@ -1,61 +1,24 @@
 -- R4: each service's probe status as runs of equal status, [start_at, end_at)
 -- intervals, so nothing downstream works minute by minute.
 --
--- Scale: the checks come folded into per-probe hour masks (int_probe_hours). An
--- hour where every minute is known and no probe said anything but up (nearly
--- all of them) is one 60-minute up block; only the other hours (an outage, a
--- gap: a few a day) get the majority vote minute by minute, as a 60-character
--- string per hour whose runs of one character are the blocks. Adjacent blocks
--- of one status then merge into runs, found with hash joins (where runs start
--- and end) and one asof join over the runs: no minute is ever stored, and the
--- blocks (about one per service and hour) are never sorted.
+-- Scale: the vote comes as blocks of one status within an hour
+-- (int_probe_status_blocks: about one per service and hour). Adjacent blocks of
+-- one status merge into runs, found with hash joins (where runs start and end)
+-- and one asof join over the runs: no minute is ever stored, and the blocks are
+-- never sorted.
 with
 
-probe_hours as (
-    select
-        service_id,
-        probe_id,
-        {{ idiv(instant_us('hour_start'), 3600000000) }} as hour_index,
-        known_mask as known,
-        down_mask as down,
-        bad_mask as bad
-    from {{ ref('int_probe_hours') }}
-    -- It keeps every month folded so far: the months being built.
-    where {{ instant_in_build_window('hour_start') }}
-),
-
-hours as {{ materialized() }} (
-    select
-        service_id,
-        hour_index,
-        -- 2^60 - 1: every minute of the hour.
-        bit_or(known) = 1152921504606846975 and bit_or(bad) = 0 as is_whole_up
-    from probe_hours
-    group by service_id, hour_index
-),
-
--- R4's vote in the hours that are not one up block, as runs of one status within
--- the hour: `runs` (dbt/macros/probe_vote.sql).
-{{ vote_runs() }}
-
--- Referenced three times: computed once.
+-- The blocks of the months being built (the table keeps every month voted so far),
+-- in minutes since the epoch: integers for the joins.
 blocks as {{ materialized() }} (
     select
         service_id,
-        'up' as status,
-        hour_index * 60 as start_minute,
-        60 as minutes
-    from hours
-    where is_whole_up
-    union all
-    select
-        service_id,
-        case run_code when 'd' then 'down' when 'g' then 'degraded' else 'up' end as status,
-        hour_index * 60 + run_offset as start_minute,
-        run_minutes as minutes
-    from runs
-    -- A minute no probe reported is unknown: no block, a gap between runs.
-    where run_code != '.'
+        status,
+        {{ idiv(instant_us('start_at'), 60000000) }} as start_minute,
+        cast({{ idiv(instant_us('end_at') ~ ' - ' ~ instant_us('start_at'), 60000000) }} as integer)
+            as minutes
+    from {{ ref('int_probe_status_blocks') }}
+    where {{ instant_in_build_window('start_at') }}
 ),
 
 -- A run starts at a block that no block of its status ends at, and ends at a block

@@ -1,0 +1,75 @@
+-- R4, second step: each service's majority vote per UTC hour, as blocks of one
+-- status within the hour, [start_at, end_at).
+--
+-- An hour where every minute is known and no probe said anything but up (nearly
+-- all of them) is one 60-minute up block; only the other hours (an outage, a gap:
+-- a few a day) get the vote minute by minute (dbt/macros/probe_vote.sql), whose
+-- runs of one status are that hour's blocks. A minute no probe reported is no
+-- block: unknown. int_probe_status_intervals merges the blocks into runs.
+--
+-- On DuckDB the table keeps every month voted so far, as int_probe_hours keeps its
+-- hours: each month is voted again only when its hours were folded again or the
+-- vote's code changed (dbt/macros/probe_fold.sql); the readers take the months
+-- being built.
+{{ config(
+    materialized=probe_fold_materialization(),
+    on_schema_change='append_new_columns',
+) }}
+{%- set plan = probe_vote_plan() %}
+
+with
+
+probe_hours as (
+    select
+        service_id,
+        probe_id,
+        {{ idiv(instant_us('hour_start'), 3600000000) }} as hour_index,
+        known_mask as known,
+        down_mask as down,
+        bad_mask as bad
+    from {{ ref('int_probe_hours') }}
+    where
+        {{ instant_in_build_window('hour_start') }}
+        and {{ in_folded_months(plan, 'hour_start') }}
+),
+
+hours as {{ materialized() }} (
+    select
+        service_id,
+        hour_index,
+        -- 2^60 - 1: every minute of the hour.
+        bit_or(known) = 1152921504606846975 and bit_or(bad) = 0 as is_whole_up
+    from probe_hours
+    group by service_id, hour_index
+),
+
+-- R4's vote in the hours that are not one up block, as runs of one status within
+-- the hour: `runs` (dbt/macros/probe_vote.sql).
+{{ vote_runs() }}
+
+blocks as (
+    select
+        service_id,
+        'up' as status,
+        hour_index * 60 as start_minute,
+        60 as minutes
+    from hours
+    where is_whole_up
+    union all
+    select
+        service_id,
+        case run_code when 'd' then 'down' when 'g' then 'degraded' else 'up' end as status,
+        hour_index * 60 + run_offset as start_minute,
+        run_minutes as minutes
+    from runs
+    -- A minute no probe reported is unknown: no block, a gap between runs.
+    where run_code != '.'
+)
+
+select
+    service_id,
+    status,
+    {{ instant_from_seconds('start_minute * 60') }} as start_at,
+    {{ instant_from_seconds('(start_minute + minutes) * 60') }} as end_at,
+    {{ fold_fingerprint(plan, instant_from_seconds('start_minute * 60')) }} as raw_inputs
+from blocks
