@@ -12,7 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.landing import daily_raw_tables, raw_tables
 from dagster_project.defs.partitions import range_tags
-from dagster_project.defs.quality import gx_checks
+from dagster_project.defs.quality import gx_suites
 from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import load_source
 from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME
@@ -285,7 +285,7 @@ def _materialize(landing: Path, warehouse: Path, *extra: dg.AssetsDefinition):
     and March 2024: a run over every day since 2020 stores thousands of day events), with
     the GX checks."""
     return dg.materialize(
-        [raw_tables, daily_raw_tables, *gx_checks, *extra],
+        [raw_tables, daily_raw_tables, gx_suites, *extra],
         resources={
             "duckdb": DuckDBResource(database=str(warehouse)),
             "landing": LandingFolder(path=str(landing)),
