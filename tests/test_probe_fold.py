@@ -70,6 +70,33 @@ def test_r4_a_run_folds_and_votes_again_only_the_month_whose_checks_changed(smal
     assert march_votes[0][4] not in {row[4] for row in votes_before}
 
 
+def test_r4_a_kept_months_key_is_tested_again_once_its_rows_changed(small_site):
+    """The key tests of the kept tables skip the months they passed on as they are
+    (dbt/macros/kept_tests.sql), not a month whose rows changed since: an hour kept
+    twice fails the next build's key test, and the next one's."""
+    landing, warehouse = small_site
+    hours_key = "unique_combination_int_probe_hours_hour_start__service_id__probe_id"
+    blocks_key = "unique_combination_int_probe_status_blocks_start_at__service_id"
+    tested = query(
+        warehouse,
+        "select split_part(test, '.', 3), count(*), sum(kept_rows) "
+        "from audit.tested_kept_months group by all order by 1",
+    )
+    hours = query(warehouse, "select count(*) from intermediate.int_probe_hours")[0][0]
+    assert [(name, months) for name, months, _ in tested] == [(hours_key, 1), (blocks_key, 1)]
+    assert tested[0][2] == hours
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "insert into intermediate.int_probe_hours select * from "
+            "intermediate.int_probe_hours order by hour_start, service_id, probe_id limit 1"
+        )
+    env = pipeline_env(landing, warehouse, as_of=SMALL_AS_OF)
+    for _ in range(2):
+        failed = driftsstatus("run", "--months", "2024-03..2024-03", env=env, check=False)
+        assert failed.returncode == 1
+        assert f"FAILED check intermediate/int_probe_hours:{hours_key}" in failed.stdout
+
+
 def test_r14_a_publish_never_reuses_the_fold_of_changed_checks(small_site):
     """February's checks change and are loaded, but no build runs (as after a failed
     one): the publication folds February again. Its ko_app figure is the
