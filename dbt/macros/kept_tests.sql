@@ -8,13 +8,13 @@
     months they made, not the 3.5 million hours kept (1.2 s of a publication at 200
     services). A month whose test failed, or whose rows were made by a build stopped
     before its tests, or whose row count changed since, is tested again by every build.
-    Changing the test's macro needs `dbt build --full-refresh --select <model>+`. -#}
+    After a change to the test's macro, a `--full-refresh` build tests every month. -#}
 
 {#- The `where` of `where: "untested_kept_months"`: the rows of the months this test has
-    not passed on; every row on Spark (its tables are made whole by every build) or
-    before any record. -#}
+    not passed on; every row on Spark (its tables are made whole by every build), before
+    any record, and in a `--full-refresh` build. -#}
 {% macro untested_kept_months(relation) -%}
-    {%- if target.type == 'spark' or not execute
+    {%- if target.type == 'spark' or not execute or flags.FULL_REFRESH
         or adapter.get_relation(target.database, 'audit', 'tested_kept_months') is none -%}
         {{ return('true') }}
     {%- endif -%}

@@ -8,7 +8,8 @@
     audit.parquet_parts, one row per part the raw view reads), the digest of the month's
     rows in raw.probe_checks_rows (rows kept in a table by warehouses from before the
     store), T when T falls in the month, and the model's code (a change to a macro it
-    calls needs `dbt build --full-refresh --select int_probe_hours`). So a day's file
+    calls needs `dbt build --full-refresh --select int_probe_hours+`, which makes the
+    vote kept from it anew too). So a day's file
     changes only its month's fingerprint, a reloaded file those of the months its load
     window covers, and a publication as of an earlier T (`publish --month`) folds only
     the month holding T: the other months' hours are the same as of any later instant.
