@@ -3,9 +3,9 @@ forks one child per dbt command (`driftsstatus-dbt`) that starts with dbt loaded
 
 A dbt process spends about 1.3 s of one core importing dbt (its dataclasses compile
 their serialisers as they are defined) before it reads a file, and 0.4 s more building
-the JSON schemas it validates its settings against. `driftsstatus run`,
-`publish` and `report --recompute` open `started()` first: the server imports dbt on
-another core while the command imports Dagster, loads and validates. Then
+the JSON schemas it validates its settings against. `publish` and `report --recompute`
+open `started()` first, `driftsstatus run` once Dagster has started (pipeline/run.py):
+the server imports dbt on another core while the command loads and validates. Then
 `driftsstatus-dbt` (infra/dbt_entry.py) hands the server its command line,
 environment, working folder and standard streams (over an abstract Unix socket, the
 streams as file descriptors) and waits for the exit code of the child, which is dbt's
