@@ -5,8 +5,8 @@ the month, T nor the landed data. So the pipeline's build leaves them and their 
 tests out while the warehouse holds them as built from the same CSV files and the same
 code: a one-day run builds 113 dbt nodes instead of 149. Tests that read a reference
 node and a model of the build still run with the build (dbt's cautious indirect
-selection). A publication's build leaves out the seeds only: the rest runs beside its
-critical path, and measured no faster left out.
+selection). A publication's build (publish/reports.py) leaves them out the same way
+when its scratch copy holds them so.
 
 The fingerprint covers everything the reference nodes are made of: the CSV files, the
 nodes' SQL, configuration (column types) and macros, their tests, the engine and the

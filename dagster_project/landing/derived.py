@@ -7,15 +7,15 @@ from collections.abc import Sequence
 
 import duckdb
 
+from dagster_project.infra.rows import insert_rows
+
 
 def replace_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple]) -> int:
     """Replace every row of `table` with `rows`; the rows written."""
     con.execute("begin")
     try:
         con.execute(f"delete from {table}")
-        if rows:  # DuckDB refuses an executemany of nothing
-            marks = ", ".join("?" * len(rows[0]))
-            con.executemany(f"insert into {table} values ({marks})", rows)
+        insert_rows(con, table, rows)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

