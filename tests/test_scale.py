@@ -164,7 +164,8 @@ def test_r1_a_parquet_timestamp_without_time_zone_is_rejected(tmp_path: Path):
 
 # One bad value among 1,000 good checks: (line 500's columns, its reject reason). A
 # native column's least value, its greatest and a missing one, and a text column's
-# distinct values are the witnesses the loader judges a Parquet file by first.
+# distinct values and a missing one are the witnesses the loader judges a Parquet file
+# by first.
 BAD_VALUES = {
     "response_ms_below_range": ("response_ms", "-1", "response_ms: below 0 in '-1'"),
     "response_ms_above_range": (
@@ -180,6 +181,7 @@ BAD_VALUES = {
     ),
     "service_unknown": ("service_id", "'nope'", "service_id: unknown service 'nope'"),
     "probe_blank": ("probe_id", "'  '", "probe_id: missing"),
+    "status_missing": ("status", "null", "status: missing"),
 }  # fmt: skip
 
 

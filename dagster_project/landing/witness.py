@@ -1,15 +1,22 @@
 """A clean Parquet file proved clean without checking it row by row.
 
 Checking 17 million probe checks row by row costs about 1.5 s a month; their
-distinct values and extremes cost a tenth of that. Every column check of the
+distinct values and extremes cost a fifteenth of that. Every column check of the
 contract (landing/checks.py) reads one column, and a native column's checks are
 "present" and "in range", true of every value between two values they hold for. So
-the same check SQL run over a few witness rows decides for the whole file: per
-distinct combination of the text columns, one row with each native column's least
-value, one with its greatest, and one with NULL where the group holds a missing one.
-No witness fails iff no row fails. Otherwise, or where the shortcut does not hold
-(row rules over two columns, a text-typed timestamp or number with as many values as
-rows, JSON documents), the file is checked row by row as before.
+the same check SQL run over a few witness rows decides for the whole file: one row
+per distinct value of each text column and one with it missing where the file holds
+a missing one (the other text columns holding one of their own values), and one row
+each with every native column's least value, its greatest, and NULL where the file
+holds a missing one. A failing row has a failing value, which some witness holds; a
+witness holds only values of the file. So no witness fails iff no row fails.
+Otherwise, or where the shortcut does not hold (row rules over two columns, a
+text-typed timestamp or number with as many values as rows, JSON documents), the
+file is checked row by row as before.
+
+The witnesses come from one scan that reads every column (so a damaged page fails
+here and the file is rejected): 0.10 s a month of 17 million checks, where one group
+per combination of the text columns took 0.155 s.
 """
 
 from __future__ import annotations
@@ -61,28 +68,49 @@ def clean_file(
     text = [c.name for c in source.columns if c.name not in native]
     natives = [c.name for c in source.columns if c.name in native]
     at = source.time_columns[0]
-    keys = ", ".join(text) or "true"
-    extremes = ", ".join(
-        f"min({n}) as {n}__least, max({n}) as {n}__greatest, count({n}) < count(*) as {n}__gap"
-        for n in natives
+    # One scan: each text column's distinct values, each native column's extremes.
+    seen = ", ".join(
+        [f"list(distinct {n}) as {n}__values" for n in text]
+        + [f"min({n}) as {n}__least, max({n}) as {n}__greatest" for n in natives]
+        + [f"count({n}) < count(*) as {n}__gap" for n in [*text, *natives]]
+        + ["count(*) as _rows"]
     )
-    con.execute(
-        f"create or replace temp table _groups as select {', '.join([*text, extremes])}, "
-        f"count(*) as _rows from staged group by {keys}"
-    )
-    witnesses = " union all ".join(
-        f"select {', '.join([*text, *picks])}, null::bigint as _line, null::varchar as _raw, "
-        "null::varchar as _error from _groups"
-        for picks in (
-            [f"{n}__least as {n}" for n in natives],
-            [f"{n}__greatest as {n}" for n in natives],
-            [f"case when {n}__gap then null else {n}__least end as {n}" for n in natives],
+
+    def witnesses(values: dict[str, str], condition: str = "true") -> str:
+        """SQL: witness rows with `values` (SQL over `_seen` by column); every other text
+        column holds one of its own values, every other native column its least."""
+        picked = {
+            **{n: f"list_min({n}__values)" for n in text},
+            **{n: f"{n}__least" for n in natives},
+            **values,
+        }
+        columns = ", ".join(f"{sql} as {n}" for n, sql in picked.items())
+        return (
+            f"select {columns}, null::bigint as _line, null::varchar as _raw, "
+            f"null::varchar as _error from _seen where _rows > 0 and {condition}"
         )
+
+    witness_rows = " union all ".join(
+        [
+            *(witnesses({n: f"unnest({n}__values)"}) for n in text),
+            *(witnesses({n: "null"}, f"{n}__gap") for n in text),
+            witnesses({}),
+            witnesses({n: f"{n}__greatest" for n in natives}),
+            witnesses({n: f"case when {n}__gap then null else {n}__least end" for n in natives}),
+        ]
     )
     checked = checked_rows_sql(
-        source, services, native, limits, f"({valued_rows_sql(source, native, f'({witnesses})')})"
+        source,
+        services,
+        native,
+        limits,
+        f"({valued_rows_sql(source, native, '_witnesses')})",
     )
+    # Outside the try: a file that cannot be read fails here, in a transaction that
+    # takes no more statements (the loader rejects the file).
+    con.execute(f"create or replace temp table _seen as select {seen} from staged")
     try:
+        con.execute(f"create or replace temp table _witnesses as {witness_rows}")
         (failing,) = con.execute(
             f"select count(*) from ({checked}) where _reason is not null"
         ).fetchone()
@@ -90,11 +118,16 @@ def clean_file(
             return None
         plain = [c.name for c in source.columns if c.name in text and c.kind in FEW_VALUES]
         # A text value that trimming and emptiness-to-NULL leave as it is (NULL too).
-        as_is = "".join(f", coalesce(bool_and({n} = trim({n}) and {n} <> ''), true)" for n in plain)
+        as_is = "".join(
+            f", coalesce(list_bool_and(list_transform({n}__values, "
+            f"lambda v: v = trim(v) and v <> '')), true)"
+            for n in plain
+        )
         rows, first_at, last_at, *flags = con.execute(
-            f"select sum(_rows), min({at}__least), max({at}__greatest){as_is} from _groups"
+            f"select _rows, {at}__least, {at}__greatest{as_is} from _seen"
         ).fetchone()
     finally:
-        con.execute("drop table _groups")
+        con.execute("drop table if exists _seen")
+        con.execute("drop table if exists _witnesses")
     kept = frozenset(n for n, flag in zip(plain, flags, strict=True) if flag)
     return CleanFile(int(rows or 0), first_at, last_at, kept)
