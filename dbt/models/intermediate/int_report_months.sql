@@ -7,47 +7,38 @@ with
 landed as (
     {%- if build_window() %}
         {%- set window_start, window_end = build_window_instants() %}
-        -- A window's month stretches the spine over it when it holds a check; whether
-        -- it holds one is asked, not counted: the files' statistics answer that, where
-        -- the first and last check of the window read every check in it (0.6 s of a
-        -- full build at 200 services). Outside the window's months a check on either
-        -- side only has to exist too: an instant just outside the window stands in
-        -- for them.
-        select
-            {{ window_start }} - interval 1 second as first_at,
-            {{ window_start }} - interval 1 second as last_at
-        from (select 1 as edge) as before_the_window
-        where
-            exists (
-                select 1 from {{ ref('stg_monitoring__probe_checks') }} as checks
-                where checks.checked_at < {{ window_start }}
-            )
+        {#- (the instant standing in, the span's start, its end): before the window,
+            each of its months, after it. -#}
+        {%- set spans = [(window_start ~ ' - interval 1 second', none, window_start)] %}
         {%- for month in window_months() %}
-            {%- set month_start = local_midnight("date '" ~ month ~ "'") %}
-            {%- set next_month_start = local_midnight("date '" ~ month ~ "' + interval 1 month") %}
-            union all
+            {%- do spans.append((
+                local_midnight("date '" ~ month ~ "'"),
+                local_midnight("date '" ~ month ~ "'"),
+                local_midnight("date '" ~ month ~ "' + interval 1 month"),
+            )) %}
+        {%- endfor %}
+        {%- do spans.append((window_end, window_end, none)) %}
+        -- Each month of the window holding a check stretches the spine over it, and
+        -- so does a check on either side of it; whether a span holds one is asked,
+        -- not counted: the files' statistics answer that, where the window's first
+        -- and last check read every check in it (0.6 s of a full build at 200
+        -- services). An instant in the span stands in for its checks.
+        {%- for stand_in, span_start, span_end in spans %}
+            {%- if not loop.first %}
+                union all
+            {%- endif %}
             select
-                {{ month_start }} as first_at,
-                {{ month_start }} as last_at
-            from (select 1 as month_with_checks) as window_month
+                {{ stand_in }} as first_at,
+                {{ stand_in }} as last_at
+            from (select 1 as span) as checked_span
             where
                 exists (
                     select 1 from {{ ref('stg_monitoring__probe_checks') }} as checks
                     where
-                        checks.checked_at >= {{ month_start }}
-                        and checks.checked_at < {{ next_month_start }}
+                        {{ 'checks.checked_at >= ' ~ span_start if span_start else 'true' }}
+                        and {{ 'checks.checked_at < ' ~ span_end if span_end else 'true' }}
                 )
         {%- endfor %}
-        union all
-        select
-            {{ window_end }} as first_at,
-            {{ window_end }} as last_at
-        from (select 1 as edge) as after_the_window
-        where
-            exists (
-                select 1 from {{ ref('stg_monitoring__probe_checks') }} as checks
-                where checks.checked_at >= {{ window_end }}
-            )
     {%- else %}
         select
             min(checked_at) as first_at,
