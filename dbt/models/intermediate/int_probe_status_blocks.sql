@@ -3,9 +3,10 @@
 --
 -- An hour where every minute is known and no probe said anything but up (nearly
 -- all of them) is one 60-minute up block; only the other hours (an outage, a gap:
--- a few a day) get the vote minute by minute (dbt/macros/probe_vote.sql), whose
--- runs of one status are that hour's blocks. A minute no probe reported is no
--- block: unknown. int_probe_status_intervals merges the blocks into runs.
+-- a few a day) get the vote of each minute, all 60 at once on the probes' masks
+-- (dbt/macros/probe_vote.sql), whose runs of one status are that hour's blocks.
+-- A minute no probe reported is no block: unknown. int_probe_status_intervals
+-- merges the blocks into runs.
 --
 -- On DuckDB the table keeps every month voted so far, as int_probe_hours keeps its
 -- hours: each month is voted again only when its hours were folded again or the
@@ -38,7 +39,8 @@ hours as {{ materialized() }} (
         service_id,
         hour_index,
         -- 2^60 - 1: every minute of the hour.
-        bit_or(known) = 1152921504606846975 and bit_or(bad) = 0 as is_whole_up
+        bit_or(known) = 1152921504606846975 and bit_or(bad) = 0 as is_whole_up,
+        count(*) as probes
     from probe_hours
     group by service_id, hour_index
 ),
