@@ -18,41 +18,44 @@
     the table took 1.1 s of a full build, 1.7 s with the vote written out minute by
     minute as a string (a list of probe masks filtered 180 times an hour). -#}
 {% macro default__vote_runs() -%}
--- The hours of one or two probes that are not one up block: the minutes where all
--- the probes reporting said down, said down or degraded, and where any reported.
-pair_votes as (
+-- The probes' masks of the hours that are not one up block, with their probe count.
+vote_hours as (
     select
-        probe_hours.service_id,
-        probe_hours.hour_index,
-        bit_and(probe_hours.down | ~probe_hours.known) & bit_or(probe_hours.known) as down_votes,
-        bit_and(probe_hours.bad | ~probe_hours.known) & bit_or(probe_hours.known) as bad_votes,
-        bit_or(probe_hours.known) as known_votes
+        probe_hours.*,
+        hours.probes
     from probe_hours
-    semi join hours
+    inner join hours
         on
             probe_hours.service_id = hours.service_id
             and probe_hours.hour_index = hours.hour_index
-            and not hours.is_whole_up
-            and hours.probes <= 2
-    group by probe_hours.service_id, probe_hours.hour_index
+    where not hours.is_whole_up
 ),
 
--- The other hours that are not one up block: per minute, the probes reporting,
--- saying down, saying down or degraded, as fifteen UBIGINTs of four 16-bit lanes.
+-- Of one or two probes: the minutes where all the probes reporting said down, said
+-- down or degraded, and where any reported.
+pair_votes as (
+    select
+        service_id,
+        hour_index,
+        bit_and(down | ~known) & bit_or(known) as down_votes,
+        bit_and(bad | ~known) & bit_or(known) as bad_votes,
+        bit_or(known) as known_votes
+    from vote_hours
+    where probes <= 2
+    group by service_id, hour_index
+),
+
+-- Of more: per minute, the probes reporting, saying down, saying down or degraded,
+-- as fifteen UBIGINTs of four 16-bit lanes.
 vote_counts as (
     select
-        probe_hours.service_id,
-        probe_hours.hour_index,
+        service_id,
+        hour_index,
         {{ vote_lane_sums() }},
         count(*) as probes
-    from probe_hours
-    semi join hours
-        on
-            probe_hours.service_id = hours.service_id
-            and probe_hours.hour_index = hours.hour_index
-            and not hours.is_whole_up
-            and hours.probes > 2
-    group by probe_hours.service_id, probe_hours.hour_index
+    from vote_hours
+    where probes > 2
+    group by service_id, hour_index
 ),
 
 -- R4's vote as 60-bit masks: the minutes where more than half of the reporting
@@ -161,7 +164,7 @@ runs as (
     {%- for chunk in range(15) -%}
         {%- set last_chunk = loop.last -%}
         {%- for mask in ['known', 'down', 'bad'] -%}
-            sum(({{ vote_lanes('probe_hours.' ~ mask, chunk) }})::bigint)::ubigint
+            sum(({{ vote_lanes(mask, chunk) }})::bigint)::ubigint
             as {{ mask }}_{{ chunk }}{{ ',' if not (last_chunk and loop.last) }}
         {% endfor -%}
     {%- endfor -%}
