@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.catalog import has_table
+from dagster_project.infra.rows import insert_rows
 
 TABLE = "audit.source_freshness"
 _PERIOD_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -174,8 +175,9 @@ def record(con: duckdb.DuckDBPyConnection, verdicts: list[Verdict]) -> None:
         " double, warn_after varchar, error_after varchar, status varchar not null,"
         " message varchar)"
     )
-    con.executemany(
-        f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    insert_rows(
+        con,
+        TABLE,
         [
             (v.source, v.loaded_at_field, v.max_loaded_at, v.judged_at, v.age_seconds,
              v.warn_after, v.error_after, v.status, v.message() if v.is_stale else None)
