@@ -195,6 +195,32 @@ def test_ops_freshness_reads_from_the_last_verdict_on_and_sees_rows_gone_since(
         assert newest(con) == at - timedelta(hours=5)
 
 
+def test_ops_freshness_starts_from_the_loaders_newest_instant_and_sees_past_a_wrong_one(
+    dbt_freshness, tmp_path
+):
+    """A first run has no verdict to start from: the newest instant the loader recorded
+    for the files bounds the scan, and whatever that instant is (a rejected row's, an
+    older one), the verdict is the newest row's."""
+    manifest = dbt_freshness[1] / "manifest.json"
+    at = AS_OF.astimezone(UTC)
+    hours = (5, 2)
+    warehouse = _warehouse(
+        tmp_path / "warehouse.duckdb", {"probe_checks": [at - timedelta(hours=h) for h in hours]}
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        for recorded in (2, 1, 4):  # the newest row's, a rejected row's, an older row's
+            con.execute("delete from audit.loaded_files")
+            con.execute(
+                "insert into audit.loaded_files (source, file, sha256, data_rows, rows_loaded, "
+                "rows_rejected, loaded_at, first_at, last_at) values ('probe_checks', 'f', "
+                "'x', 3, 2, 1, now(), ?, ?)",
+                [at - timedelta(hours=5), at - timedelta(hours=recorded)],
+            )
+            [verdict] = [v for v in judge(con, thresholds(manifest), AS_OF)
+                         if v.source == "raw.probe_checks"]  # fmt: skip
+            assert verdict.max_loaded_at == at - timedelta(hours=2), recorded
+
+
 SMALL_RUN_STALE = [
     "raw.changes is stale: newest deployed_at 2024-02-29 23:30:00 UTC, 18 d 23 h 30 min "
     "before 2024-03-19 23:00:00 UTC (warn after 14 days)",

@@ -224,8 +224,17 @@ def test_chunk_results_add_up_to_the_whole_file(tmp_path, con, monkeypatch):
     assert between.examples == ["line 10: -5", "line 4500: -5"]
 
 
-def test_a_file_above_the_sample_size_is_validated_on_every_nth_line(tmp_path, con, monkeypatch):
-    _load_big_file(tmp_path, con, (10, 4501))  # every 5th line: 5, 10, ..., 5000
+def test_a_file_above_the_sample_size_is_validated_on_stretches_spread_over_it(
+    tmp_path, con, monkeypatch
+):
+    """Four stretches of 250 lines from the first line to the last: line 10 is in the
+    first, line 4501 between the third and the fourth."""
+    assert validate_module.sample_stretches((2, 5001), 1000) == [
+        (2, 251), (1585, 1834), (3168, 3417), (4752, 5001)
+    ]  # fmt: skip
+    assert validate_module.sample_stretches((2, 5001), 5000) == [(2, 5001)]
+    assert validate_module.sample_stretches(None, 1000) == []
+    _load_big_file(tmp_path, con, (10, 4501))
     monkeypatch.setattr(validate_module, "SAMPLE_ABOVE", 1000)
     outcome = validate_file(con, "probe_checks", "probe_checks/big.csv")
     assert (outcome.rows, outcome.rows_in_file) == (1000, 5000)

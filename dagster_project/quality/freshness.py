@@ -3,12 +3,12 @@
 The thresholds are written once, in dbt/models/staging/_staging__sources.yml
 (`loaded_at_field` and `freshness.warn_after` per source table), and read here from
 dbt's manifest: no dbt process is started for them. Each source costs one query,
-`max(loaded_at_field)` over the rows from the last verdict's newest on (all rows when
-there is none, or when those rows went), judged as `dbt source freshness` judges it
-(stale when the age is strictly greater than the threshold; tests/test_freshness.py
-checks that both give the same verdicts on one warehouse). The verdicts go to
-`audit.source_freshness`, which the serving copy carries to the app's Datakvalitet page,
-and a stale feed is a warning in the run summary.
+`max(loaded_at_field)` over the rows from the newest instant the loader recorded for its
+files, or the last verdict's, on (all rows when neither finds one), judged as `dbt source
+freshness` judges it (stale when the age is strictly greater than the threshold;
+tests/test_freshness.py checks that both give the same verdicts on one warehouse). The
+verdicts go to `audit.source_freshness`, which the serving copy carries to the app's
+Datakvalitet page, and a stale feed is a warning in the run summary.
 
 "Now" (R6): with an as-of instant the feeds are judged at it, and rows stamped after
 it do not count (as of T they had not arrived); without one, at the wall clock, with
@@ -112,7 +112,7 @@ def judge(
 ) -> list[Verdict]:
     """Each source's newest row against its thresholds, at `as_of` or else now."""
     now = as_of.astimezone(UTC) if as_of else datetime.now(UTC)
-    judged = _judged_before(con)
+    judged, landed = _judged_before(con), _landed_newest(con)
     verdicts = []
     for rule in rules:
         conditions = [rule.filter] if rule.filter else []
@@ -121,12 +121,17 @@ def judge(
             conditions.append(f"{rule.loaded_at_field} <= ?")
             params.append(now)
         newest = None
-        # The newest row at the last verdict bounds this one from below, unless rows went
-        # since: among rows from that instant on, the scan reads only the newest row
-        # groups (a year of checks at 200 services: 0.4 s -> 0.01 s); none, every row.
-        if (earlier := judged.get(rule.source)) is not None:
+        # Among rows from an instant on, the scan reads only the newest row groups (a
+        # year of checks at 200 services: 0.4 s -> 0.01 s), and their newest is the
+        # newest of all whenever there is one. The instants tried: the newest row the
+        # loader recorded for the source's files (a first run has no verdict yet), then
+        # the last verdict's; when rows went since and neither finds one, every row.
+        for bound in sorted({b for b in (landed.get(rule.source), judged.get(rule.source))
+                             if b is not None}, reverse=True):  # fmt: skip
             newest = _newest(con, rule, [*conditions, f"{rule.loaded_at_field} >= ?"],
-                             [*params, earlier])  # fmt: skip
+                             [*params, bound])  # fmt: skip
+            if newest is not None:
+                break
         if newest is None:
             newest = _newest(con, rule, conditions, params)
         newest = newest.astimezone(UTC) if newest is not None else None
@@ -162,6 +167,18 @@ def _judged_before(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
     return dict(
         con.execute(
             f"select source, max_loaded_at from {TABLE} where max_loaded_at is not null"
+        ).fetchall()
+    )
+
+
+def _landed_newest(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
+    """Raw table -> the newest instant the loader recorded among its files' rows."""
+    if not has_table(con, "audit", "loaded_files"):
+        return {}
+    return dict(
+        con.execute(
+            "select 'raw.' || source, max(last_at) from audit.loaded_files "
+            "where last_at is not null group by source"
         ).fetchall()
     )
 
