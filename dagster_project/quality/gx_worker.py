@@ -1,10 +1,10 @@
 """The GX worker: a process that imports GX while the run does other work.
 
 Importing GX takes about 2 s of one core (hundreds of pydantic models, scipy,
-altair), more than validating a day's file. `driftsstatus run` starts the worker
-(`started`) before it imports Dagster: GX is imported on another core while this
-process starts Dagster and loads the landing folder, and the checks then hand the
-worker their rows (`run_suite`). Without a started worker the suites run in this
+altair; PySpark is left out), more than validating a day's file. `driftsstatus run`
+starts the worker (`started`) before it imports Dagster: GX is imported on another core
+while this process starts Dagster and loads the landing folder, and the checks then hand
+the worker their rows (`run_suite`). Without a started worker the suites run in this
 process (a run that Dagster's daemon launches).
 """
 
@@ -89,6 +89,10 @@ class _Worker:
 def _serve() -> None:
     """The worker: set GX up, then answer each request until its stdin closes."""
     requests, answers = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
+    # GX imports PySpark where it is installed (the Spark extra), for Spark data frames,
+    # and PySpark its machine learning and much of SciPy: 0.4-0.5 s of the import. The
+    # worker validates pandas frames only.
+    sys.modules.setdefault("pyspark", None)  # type: ignore[arg-type]
     # Nothing else may write into the answers' pipe.
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     try:
