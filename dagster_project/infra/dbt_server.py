@@ -144,7 +144,8 @@ def serve(listening: int) -> None:
     for module in _COMMAND_MODULES:
         __import__(module)
     _build_json_schemas()
-    _compile_manifest_codecs()
+    if not select.select([listener], [], [], 0)[0]:  # a waiting command goes first
+        _compile_manifest_codecs()
     gc.freeze()  # dbt's modules and schemas: never walked again by a command's collector
     if threading.active_count() != 1:
         return  # a fork would copy a thread's half-made state: waiting commands run dbt
@@ -202,7 +203,9 @@ def _compile_manifest_codecs() -> None:
     time a manifest is read (from its saved parse), written and walked, for each kind of
     node in it. Done here on the project's saved parse, a command reads its warehouse's
     parse in 0.035 s instead of 0.19 s and builds its graph in 0.004 s instead of 0.07 s.
-    Only the compiled code is kept; without a saved parse (or with one this dbt cannot
+    Not while a command waits (a publication reaches dbt before the server has imported
+    it): 0.3 s of the server's time, less than the command would save. Only the
+    compiled code is kept; without a saved parse (or with one this dbt cannot
     read: dbt parses again then) the commands compile it themselves."""
     from dbt.contracts.graph.manifest import Manifest
 
