@@ -340,3 +340,37 @@ def test_a_replaced_parquet_files_copy_stays_while_the_serving_copy_reads_it(tmp
     serving.unlink()
     load_source(con, tmp_path / "landing", PROBES)
     assert not first.exists() and len(list(first.parent.iterdir())) == 1
+
+
+def test_a_files_rows_read_from_its_own_parts_are_its_rows_in_the_raw_view(tmp_path, con):
+    """The loader and GX read one file's rows from its own parts (store.file_rows) rather
+    than through the raw view, which plans every part of every file: the same rows, the
+    rejected line left out, for kept Parquet copies and text files alike; and the view,
+    renewed once at the end of the load, holds every file."""
+    from dagster_project.landing.store import file_rows
+
+    landing = tmp_path / "landing"
+    (landing / "probe_checks").mkdir(parents=True)
+    for day, bad in ((5, "ko_app"), (6, "nope")):
+        con.execute(
+            "copy (select * from (values "
+            f"(timestamptz '2024-01-0{day} 10:00:00+00', 'ko_app', 'p1', 'up', 5), "
+            f"(timestamptz '2024-01-0{day} 10:01:00+00', '{bad}', 'p1', 'down', 7)) "
+            "as t (checked_at, service_id, probe_id, status, response_ms)) "
+            f"to '{landing}/probe_checks/d{day}.parquet' (format parquet)"
+        )
+    _write(landing, "d7.csv", HEADER + "2024-01-07T10:00:00Z,ko_app,p2,degraded,9\n")
+    summary = load_source(con, landing, PROBES)
+    assert (summary.files_loaded, summary.rows_loaded, summary.rows_rejected) == (3, 4, 1)
+    assert _rows(con, "select _file, count(*) from raw.probe_checks group by 1 order by 1") == [
+        ("probe_checks/d5.parquet", 2),
+        ("probe_checks/d6.parquet", 1),
+        ("probe_checks/d7.csv", 1),
+    ]
+    for name in ("probe_checks/d5.parquet", "probe_checks/d6.parquet", "probe_checks/d7.csv"):
+        assert _rows(con, f"select * from {file_rows(con, PROBES, name)} order by _line") == (
+            _rows(con, f"select * from raw.probe_checks where _file = '{name}' order by _line")
+        )
+    assert _rows(
+        con, f"select _line, status from {file_rows(con, PROBES, 'probe_checks/d6.parquet')}"
+    ) == [(1, "up")]

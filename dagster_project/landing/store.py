@@ -42,9 +42,9 @@ class RawStoreIncomplete(Exception):
 
 
 def _warehouse(con: duckdb.DuckDBPyConnection) -> Path:
-    (path,) = con.execute(
+    [(path,)] = con.execute(
         "select path from duckdb_databases() where database_name = current_database()"
-    ).fetchone()
+    ).fetchall()
     if not path:
         raise RuntimeError("the raw store needs a warehouse file, not an in-memory database")
     return Path(path).resolve()
@@ -174,15 +174,33 @@ def add_part(
 
 def refresh_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     """(Re)define raw.<source>: the text-landed rows and every part of every copy."""
+    branches = _branches(con, source)
+    con.execute(f"create or replace view {source.table} as\n" + "\nunion all\n".join(branches))
+
+
+def file_rows(con: duckdb.DuckDBPyConnection, source: Source, name: str) -> str:
+    """SQL (a subquery) of the rows raw.<source> holds from one file, with its columns:
+    the view's branches of that file only. A query of the view plans every part of
+    every file however it filters them (0.1 s a query at 200 daily files), so the
+    readers of one file's rows (the loader's counts, GX) read them here."""
+    if not source.kept_in_store:
+        return f"(select * from {source.table} where _file = {sql_string(name)})"
+    return "(" + "\nunion all\n".join(_branches(con, source, name)) + ")"
+
+
+def _branches(con: duckdb.DuckDBPyConnection, source: Source, name: str | None = None) -> list[str]:
+    """The raw view's selects: the text-landed rows, then each part of each copy (of the
+    file `name` only, if given)."""
     columns = [c.name for c in source.columns]
-    branches = [f"select {', '.join(columns)}, _file, _line from {source.rows_table}"]
+    one_file = "" if name is None else f" where _file = {sql_string(name)}"
+    branches = [f"select {', '.join(columns)}, _file, _line from {source.rows_table}{one_file}"]
     parts = con.execute(
         "select p.file, p.sha256, p.start_at, p.end_at, t.native, t.fields, t.line, "
         "exists (select 1 from audit.rejected_rows as r where r.source = p.source "
         "and r.file = p.file and r.sha256 = p.sha256) "
         "from audit.parquet_parts as p join audit.parquet_types as t using (source, sha256) "
-        "where p.source = ? order by p.file, p.start_at",
-        [source.name],
+        "where p.source = ? and (? is null or p.file = ?) order by p.file, p.start_at",
+        [source.name, name, name],
     ).fetchall()
     missing = sorted({sha for _, sha, *_ in parts if not copy_of(con, source, sha).exists()})
     if missing:
@@ -193,7 +211,7 @@ def refresh_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
             f"without its {folder.name}/ folder?"
         )
     at = source.time_columns[0]
-    for name, sha, start, end, native, fields, line, has_rejects in parts:
+    for file, sha, start, end, native, fields, line, has_rejects in parts:
         reader = parquet_reader(copy_of(con, source, sha))
         values = [f"{typed(c, c.name in native)} as {c.name}" for c in source.columns]
         instant = typed(next(c for c in source.columns if c.name == at), at in native)
@@ -204,15 +222,15 @@ def refresh_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         if has_rejects:
             conditions.append(
                 "_line not in (select line_number from audit.rejected_rows "
-                f"where source = {sql_string(source.name)} and file = {sql_string(name)} "
+                f"where source = {sql_string(source.name)} and file = {sql_string(file)} "
                 f"and sha256 = {sql_string(sha)})"
             )
         branches.append(
-            f"select {', '.join(values)}, {sql_string(name)} as _file, "
+            f"select {', '.join(values)}, {sql_string(file)} as _file, "
             f"_line from (select {fields}, {line} as _line from {reader}) "
             f"where {' and '.join(conditions)}"
         )
-    con.execute(f"create or replace view {source.table} as\n" + "\nunion all\n".join(branches))
+    return branches
 
 
 def sweep(con: duckdb.DuckDBPyConnection, source: Source) -> None:
