@@ -69,8 +69,10 @@ def validate_files(
     sample = sample_size(len(files))
     for file in files:
         started = time.perf_counter()
-        outcome, lines = _new_outcome(con, source_name, file)
-        frames = list(_chunks(con, source_name, file, sample_stretches(lines, sample)))
+        # The file's rows from its own parts of the raw store (store.file_rows).
+        rows = store.file_rows(con, SOURCES_BY_NAME[source_name], file)
+        outcome, lines = _new_outcome(con, source_name, file, rows)
+        frames = list(_chunks(con, source_name, rows, sample_stretches(lines, sample)))
         outcome.seconds = time.perf_counter() - started
         batch.append((outcome, frames))
         if sum(len(f) for _, fs in batch for f in fs) >= gx_run.CHUNK_ROWS:
@@ -107,10 +109,10 @@ def sample_stretches(lines: tuple[int, int] | None, sample: int) -> list[tuple[i
 
 
 def _new_outcome(
-    con: duckdb.DuckDBPyConnection, source_name: str, file: str
+    con: duckdb.DuckDBPyConnection, source_name: str, file: str, rows: str
 ) -> tuple[ValidationOutcome, tuple[int, int] | None]:
-    """The file's outcome to fill in, with its rows counted, and its first and last
-    row's line (None: no rows)."""
+    """The file's outcome to fill in, with its `rows` (SQL) counted, and its first and
+    last row's line (None: no rows)."""
     found = con.execute(
         "select sha256 from audit.loaded_files where source = ? and file = ?",
         [source_name, file],
@@ -118,7 +120,6 @@ def _new_outcome(
     outcome = ValidationOutcome(
         source_name, file, found[0][0] if found else None, suite_document(source_name)["name"]
     )
-    rows = _file_rows(con, source_name, file)
     [(outcome.rows_in_file, first, last)] = con.execute(
         f"select count(*), min(_line), max(_line) from {rows}"
     ).fetchall()
@@ -165,10 +166,10 @@ def _passed_for(together: list[ExpectationOutcome], rows: int) -> list[Expectati
 
 
 def _chunks(
-    con: duckdb.DuckDBPyConnection, source_name: str, file: str, stretches: list[tuple[int, int]]
+    con: duckdb.DuckDBPyConnection, source_name: str, rows: str, stretches: list[tuple[int, int]]
 ):
-    """The file's rows on the lines of `stretches` in line order, CHUNK_ROWS at a time;
-    one (maybe empty) frame at least.
+    """The file's `rows` (SQL) on the lines of `stretches` in line order, CHUNK_ROWS at a
+    time; one (maybe empty) frame at least.
 
     List columns arrive as Python lists with their length in `<column>__length`,
     because GX's length expectations only measure strings.
@@ -187,8 +188,7 @@ def _chunks(
     lines = " or ".join(f"_line between {int(a)} and {int(b)}" for a, b in stretches)
     # A relation, not an executed query: DuckDB then streams Arrow without a copy.
     batches = con.sql(
-        f"select * exclude (_file){lengths} from {_file_rows(con, source_name, file)} "
-        f"where {lines or 'false'} order by _line"
+        f"select * exclude (_file){lengths} from {rows} where {lines or 'false'} order by _line"
     ).to_arrow_reader(gx_run.CHUNK_ROWS)
     first = True
     for batch in batches:
@@ -199,11 +199,6 @@ def _chunks(
         first = False
     if first:
         yield _frame(batches.schema.empty_table())
-
-
-def _file_rows(con: duckdb.DuckDBPyConnection, source_name: str, file: str) -> str:
-    """The rows raw.<source_name> holds from the file, read from its own parts."""
-    return store.file_rows(con, SOURCES_BY_NAME[source_name], file)
 
 
 def _frame(batch: pa.RecordBatch | pa.Table) -> pd.DataFrame:
