@@ -45,6 +45,16 @@ def _servers() -> list[int]:
     return children_running(SERVER)
 
 
+def _started_server() -> int:
+    """The one server `started()` began: listed within seconds on a busy machine (a CI
+    run once found none the instant it had started)."""
+    deadline = time.monotonic() + 10
+    while not (servers := _servers()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [server] = servers
+    return server
+
+
 def _ls(dbt_env: dict[str, str], target: Path, *args: str):
     return run_dbt(
         ["ls", "--resource-type", "model", "--select", "dim_services", *args],
@@ -57,7 +67,7 @@ def _ls(dbt_env: dict[str, str], target: Path, *args: str):
 def test_ops_a_dbt_command_in_the_server_is_dbts_own_without_importing_dbt(tmp_path, dbt_env):
     alone = _ls(dbt_env, tmp_path / "alone")
     with dbt_server.started():
-        [server] = _servers()
+        server = _started_server()
         served = _ls(dbt_env, tmp_path / "served")
         wrong = _ls(dbt_env, tmp_path / "wrong", "--no-such-flag")
         assert _servers() == [server]
@@ -106,7 +116,7 @@ def test_ops_ctrl_c_on_a_dbt_command_reaches_the_dbt_the_server_forked(tmp_path,
     # end killed the server (it then runs dbt itself and ends; the thread is waited for).
     meanwhile = ThreadPoolExecutor(1)
     with dbt_server.started():
-        [server] = _servers()
+        server = _started_server()
         dbt = subprocess.Popen(
             [*command, *folders, "--target-path", target],
             cwd=DBT_PROJECT_DIR,
