@@ -66,3 +66,35 @@ def test_ops_a_scaled_samples_reference_folder_starts_from_the_projects_parse(tm
     assert _graph(partial) == _graph(full)
     seeds = _graph(partial)["nodes"]["seed.driftsstatus.services"]
     assert seeds["original_file_path"] == f"{env['DRIFTSSTATUS_SEED_PATH']}/services.csv"
+
+
+def _events(target: Path, env: dict[str, str], *flags: str) -> list[tuple[str, str, str]]:
+    """(level, name, message) of each JSON line `driftsstatus-dbt ls` writes."""
+    target.mkdir()
+    shutil.copyfile(PROJECT_PARSE, target / PROJECT_PARSE.name)
+    done = subprocess.run(
+        [DBT_EXECUTABLE, "--log-format", "json", *flags, "ls", "--target-path", target],
+        cwd=DBT_PROJECT.project_dir,
+        env=os.environ | env | {"DBT_LOG_PATH": str(target)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = [json.loads(line)["info"] for line in done.stdout.splitlines()]
+    return [(i["level"], i["name"], i["msg"]) for i in lines if i["name"] != "Formatting"]
+
+
+def test_ops_a_dbt_log_writes_every_event_of_its_level_and_none_below(tmp_path):
+    env = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "w.duckdb")}).dbt_env()
+    at_info = _events(tmp_path / "info", env, "--log-level-file", "none")
+    at_debug = _events(tmp_path / "debug", env, "--log-level", "debug")
+    # dbt's own events: the models listed at info, its arguments and timings at debug too.
+    assert ("info", "PrintEvent", "driftsstatus.marts.dim_services") in at_info
+    assert {level for level, *_ in at_info} == {"info"}
+    assert "debug" in {level for level, *_ in at_debug}
+    timed = {"MainReportVersion", "CommandCompleted", "ResourceReport", "StatsLine"}
+    kept = [event for event in at_debug if event[0] != "debug" and event[1] not in timed]
+    assert kept == [event for event in at_info if event[1] not in timed]
+    # The file log keeps its own level (debug by default) whatever standard output's is.
+    file_log = (tmp_path / "debug" / "dbt.log").read_text(encoding="utf-8")
+    assert '"level": "debug"' in file_log
