@@ -24,6 +24,7 @@ from typing import NoReturn
 from dagster_project.landing.sources import SOURCES_BY_NAME
 from dagster_project.report.render import FORMATS
 from dagster_project.settings import REPO_ROOT, Settings, load_settings, parse_instant
+from dagster_project.timeline import FIRST_MONTH, month_in_progress
 
 
 def entry() -> NoReturn:
@@ -239,9 +240,11 @@ def _month(text: str) -> str:
 
 
 def _month_range(text: str) -> tuple[str, str]:
-    """'2023-11..2024-01' -> the partition keys ('2023-11-01', '2024-01-01')."""
-    from dagster_project.defs.partitions import monthly
+    """'2023-11..2024-01' -> the partition keys ('2023-11-01', '2024-01-01').
 
+    Checked against the partitions' span as the time line gives it, not by importing
+    Dagster: `run` starts the GX worker after its arguments are parsed, and Dagster's import
+    (about 1.3 s) would hold it up."""
     first, _, last = text.partition("..")
     try:
         months = [datetime.strptime(m, "%Y-%m").date() for m in (first, last or first)]
@@ -253,7 +256,7 @@ def _month_range(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(f"the first month comes after the last: {text!r}")
     keys = f"{months[0]:%Y-%m}-01", f"{months[1]:%Y-%m}-01"
     # Only partitions exist: from the contract's first month to the month in progress.
-    earliest, latest = monthly.get_first_partition_key(), monthly.get_last_partition_key()
+    earliest, latest = FIRST_MONTH, f"{month_in_progress():%Y-%m-%d}"
     if keys[0] < earliest or keys[1] > latest:
         raise argparse.ArgumentTypeError(
             f"months must lie between {earliest[:7]} and {latest[:7]}: {text!r}"

@@ -27,6 +27,11 @@ def local_today() -> date:
     return datetime.now(ZoneInfo(LOCAL_ZONE)).date()
 
 
+def month_in_progress() -> date:
+    """The first day of the Copenhagen month in progress: the last month partition."""
+    return local_today().replace(day=1)
+
+
 def first_instant() -> datetime:
     """The start of the first reported month, in UTC."""
     return _local_midnight(date.fromisoformat(FIRST_MONTH))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
-from dagster_project.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
+from dagster_project.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, monthly
+from dagster_project.timeline import FIRST_MONTH, month_in_progress
 from tests.helpers import copy_warehouse, driftsstatus, pipeline_env
 
 MARTS = (
@@ -64,6 +65,12 @@ def test_the_report_facts_are_partitioned_by_copenhagen_month_with_single_run_ba
         assert node.partitions_def.timezone == "Europe/Copenhagen"
         assert node.partitions_def.get_first_partition_key() == "2020-01-01"
         assert node.backfill_policy == dg.BackfillPolicy.single_run()
+
+
+def test_r1_the_month_partitions_span_the_time_lines_first_month_to_the_month_in_progress():
+    # `driftsstatus run --months` checks a range against the time line without Dagster.
+    assert monthly.get_first_partition_key() == FIRST_MONTH
+    assert monthly.get_last_partition_key() == f"{month_in_progress():%Y-%m-%d}"
 
 
 LOCAL_DAY = "date_trunc('day', timezone('Europe/Copenhagen', {}))"
