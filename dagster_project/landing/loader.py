@@ -219,6 +219,7 @@ def load_source(
     summary = LoadSummary(source.name)
     services = known_service_ids(reference_dir)
     present = set()
+    changed = True  # until the load has run through: a failed one may have changed rows
     try:
         for path in landed_files(landing_dir, source):
             name = path.relative_to(landing_dir).as_posix()
@@ -240,12 +241,14 @@ def load_source(
         summary.removed_files = _forget_missing(con, source, present, bounds)
         summary.files_removed = len(summary.removed_files)
         summary.rows_removed = sum(rows for _, rows in summary.removed_files)
+        changed = bool(summary.files_loaded or summary.files_removed)
     finally:
         # Once for the load, not for each file (planning the view's every part, 0.4 s at
-        # 200 daily files, made a load of many files quadratic): within the load the
-        # loader reads a file's rows from its own parts (store.file_rows), and a load
-        # killed before this line leaves a view that the next load's start renews.
-        if source.kept_in_store:
+        # 200 daily files, made a load of many files quadratic), and not when the load
+        # changed no part: within the load the loader reads a file's rows from its own
+        # parts (store.file_rows), and a load killed before this line leaves a view that
+        # the next load's start renews.
+        if source.kept_in_store and changed:
             store.refresh_view(con, source)
     if source.kept_in_store:
         store.sweep(con, source)

@@ -55,8 +55,12 @@ def store_dir(con: duckdb.DuckDBPyConnection) -> Path:
     return raw_store_of(_warehouse(con))
 
 
-def copy_of(con: duckdb.DuckDBPyConnection, source: Source, sha: str) -> Path:
-    return store_dir(con) / source.name / f"{sha}.parquet"
+def copy_of(
+    con: duckdb.DuckDBPyConnection, source: Source, sha: str, store: Path | None = None
+) -> Path:
+    """Where the copy of content `sha` lives (`store`: store_dir's answer, if known: a
+    query of the catalog per call otherwise)."""
+    return (store or store_dir(con)) / source.name / f"{sha}.parquet"
 
 
 def keep(con: duckdb.DuckDBPyConnection, source: Source, path: Path, sha: str) -> Path:
@@ -202,9 +206,11 @@ def _branches(con: duckdb.DuckDBPyConnection, source: Source, name: str | None =
         "where p.source = ? and (? is null or p.file = ?) order by p.file, p.start_at",
         [source.name, name, name],
     ).fetchall()
-    missing = sorted({sha for _, sha, *_ in parts if not copy_of(con, source, sha).exists()})
+    folder = store_dir(con)
+    missing = sorted(
+        {sha for _, sha, *_ in parts if not copy_of(con, source, sha, folder).exists()}
+    )
     if missing:
-        folder = store_dir(con)
         raise RawStoreIncomplete(
             f"the raw store {folder} lacks {len(missing)} of the copies the warehouse reads "
             f"({source.name}/{missing[0]}.parquet): was the warehouse file copied or moved "
@@ -212,7 +218,7 @@ def _branches(con: duckdb.DuckDBPyConnection, source: Source, name: str | None =
         )
     at = source.time_columns[0]
     for file, sha, start, end, native, fields, line, has_rejects in parts:
-        reader = parquet_reader(copy_of(con, source, sha))
+        reader = parquet_reader(copy_of(con, source, sha, folder))
         values = [f"{typed(c, c.name in native)} as {c.name}" for c in source.columns]
         instant = typed(next(c for c in source.columns if c.name == at), at in native)
         conditions = [
