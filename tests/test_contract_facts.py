@@ -56,8 +56,9 @@ GX_EXPECTATION_TYPES = {
     "expect_column_values_to_be_between",
     "expect_column_pair_values_a_to_be_greater_than_b",
 }
-DBT_TESTS = {"row_rules", "relationships", "known_service_id", "unique_combination"}
-ROW_RULE_KINDS = {"not_null", "accepted_values", "between", "expressions"}
+DBT_TESTS = {"row_rules", "relationships", "known_service_id"}
+# The value rules are the contract's facts; a model's keys (`unique`) are its own.
+ROW_RULE_KINDS = {"not_null", "accepted_values", "between", "expressions", "unique"}
 
 
 # --- the facts as sources.py states them -------------------------------------------------
@@ -196,7 +197,13 @@ def dbt_model_tests(name: str) -> list[tuple[str, dict[str, Any]]]:
 def dbt_row_rules(name: str) -> dict[str, Any]:
     """The arguments of the staging model's one row_rules test
     (dbt/tests/generic/row_rules.sql)."""
-    (rules,) = [args for test, args in dbt_model_tests(name) if test == "row_rules"]
+    model = staging_models()[name]
+    (rules,) = [
+        entry["row_rules"].get("arguments", {})
+        for entry in model.get("data_tests", [])
+        if isinstance(entry, dict)
+        and entry.get("row_rules", {}).get("name") == f"row_rules_{model['name']}"
+    ]
     assert set(rules) <= ROW_RULE_KINDS, f"{name}: a row rule these tests do not compare"
     return rules
 

@@ -134,6 +134,19 @@ def test_ops_a_monthly_mart_made_before_its_constraints_gets_them_on_the_next_bu
     assert _not_null_in(copy) == _not_null_in(warehouse)
 
 
+def _broken_rules(warehouse, test: str, target) -> tuple[str, list[tuple[str, int]]]:
+    """dbt's output of the row_rules test `test`, and its failures kept by dbt: (rule,
+    failing rows) in the order of the rules' labels."""
+    env = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(warehouse)}).dbt_env()
+    result = run_dbt(["test", "--select", test, "--store-failures"], env, target, None)
+    assert result.returncode == 1
+    assert f"Failure in test {test}" in result.stdout
+    (relation,) = re.findall(r"select \* from (\S+)", result.stdout)
+    return result.stdout, query(
+        warehouse, f"select rule, failing_rows from {relation} order by rule"
+    )
+
+
 def test_ops_row_rules_name_every_broken_rule_with_its_rows(small_run, tmp_path):
     """A model's value rules are one dbt test (dbt/tests/generic/row_rules.sql): a failure
     lists each broken rule with the rows that break it, and nothing for the rules that
@@ -148,18 +161,28 @@ def test_ops_row_rules_name_every_broken_rule_with_its_rows(small_run, tmp_path)
         first = "select rowid from marts.fct_incidents order by incident_id, service_id limit"
         con.execute(f"update marts.fct_incidents set impact = 1.5 where rowid in ({first} 1)")
         con.execute(f"update marts.fct_incidents set status = 'x' where rowid in ({first} 2)")
-    env = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(copy)}).dbt_env()
-    result = run_dbt(
-        ["test", "--select", "row_rules_fct_incidents", "--store-failures"],
-        env,
-        tmp_path / "target",
-        None,
-    )
-    assert result.returncode == 1
-    assert "Failure in test row_rules_fct_incidents" in result.stdout
-    assert "Got 3 results, configured to fail if != 0" in result.stdout
-    (relation,) = re.findall(r"select \* from (\S+)", result.stdout)
-    assert query(copy, f"select rule, failing_rows from {relation} order by rule") == [
+    output, broken = _broken_rules(copy, "row_rules_fct_incidents", tmp_path / "target")
+    assert "Got 3 results, configured to fail if != 0" in output
+    assert broken == [
         ("accepted_values: status in (open, resolved)", 2),
         ("between: impact in (0, 1]", 1),
+    ]
+
+
+def test_ops_row_rules_name_a_key_held_twice_and_intervals_that_overlap(small_run, tmp_path):
+    """A model's key and its disjoint intervals are rules of its row_rules test too: one
+    segment of service time written twice holds its key twice and overlaps itself."""
+    warehouse, _ = small_run
+    copy = copy_warehouse(warehouse, tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "insert into intermediate.int_service_time_segments select * from "
+            "intermediate.int_service_time_segments order by service_id, start_at limit 1"
+        )
+    test = "row_rules_int_service_time_segments"
+    output, broken = _broken_rules(copy, test, tmp_path / "target")
+    assert "Got 2 results, configured to fail if != 0" in output
+    assert broken == [
+        ("intervals_do_not_overlap: service_id", 1),
+        ("unique: service_id, start_at", 1),
     ]

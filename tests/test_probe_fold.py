@@ -75,8 +75,8 @@ def test_r4_a_kept_months_key_is_tested_again_once_its_rows_changed(small_site):
     (dbt/macros/kept_tests.sql), not a month whose rows changed since: an hour kept
     twice fails the next build's key test, and the next one's."""
     landing, warehouse = small_site
-    hours_key = "unique_combination_int_probe_hours_hour_start__service_id__probe_id"
-    blocks_key = "unique_combination_int_probe_status_blocks_start_at__service_id"
+    hours_key = "unique_keys_int_probe_hours"
+    blocks_key = "unique_keys_int_probe_status_blocks"
     tested = query(
         warehouse,
         "select split_part(test, '.', 3), count(*), sum(kept_rows) "

@@ -114,8 +114,7 @@ def test_r14_publish_refuses_figures_a_blocking_dbt_test_rejected(small, tmp_pat
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == (
         f"driftsstatus publish refused: 1 blocking check failed in the build as of {AS_OF}: "
-        "unique_combination_stg_operations__service_calls_period_start__environment__"
-        "service_code (2 failing rows)\n"
+        "row_rules_stg_operations__service_calls (2 failing rows)\n"
     )
     assert _published_count(site.warehouse) == 0
     assert _sha(serving_copy_of(site.warehouse)) == serving
