@@ -172,6 +172,13 @@ def test_ops_a_range_runs_materializations_are_stored_in_batches_one_per_day(tmp
         latest = instance.get_latest_materialization_event(_daily_asset.key)
         assert latest.asset_materialization.partition == "2024-12-31"
         assert latest.asset_materialization.metadata["rows"].value == 1
+        # The asset's row of the index names the run and its newest materialization, which
+        # the event log wrote once for the batch (the last of 366).
+        [record] = instance.get_asset_records([_daily_asset.key])
+        newest = instance.fetch_materializations(_daily_asset.key, limit=1).records[0]
+        assert record.asset_entry.last_run_id == result.run_id
+        assert record.asset_entry.last_materialization_record.storage_id == newest.storage_id
+        assert newest.asset_materialization.partition == "2024-12-31"
 
 
 @dg.asset(
