@@ -192,8 +192,12 @@ def empty_warehouse(folder: Path) -> None:
     dbt_env = load_settings(environment(folder)).dbt_env()
     shutil.rmtree(warehouse_target_path(dbt_env), ignore_errors=True)
     for entry in folder.iterdir():
-        if entry.name not in ("landing", "reference"):
-            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        if entry.name in ("landing", "reference"):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def fastest(measured: list[Measured]) -> Measured:

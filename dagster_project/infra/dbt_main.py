@@ -75,7 +75,7 @@ def _update_in_saved_unless_gone(self: PartialParsing, file_id: str) -> None:
 def _write_line_if_kept(self: _Logger, msg: EventMsg) -> None:
     # As dbt's write_line sends it: a print event as an error, so that --quiet keeps it.
     level = logging.ERROR if _is_print_event(msg) else _LOGGING_LEVELS[msg.info.level]
-    if self._python_logger is None or self._python_logger.isEnabledFor(level):
+    if self._python_logger is not None and self._python_logger.isEnabledFor(level):
         _dbt_write_line(self, msg)
 
 

@@ -1,10 +1,10 @@
 """The GX worker: a process that imports GX while the run does other work.
 
-Importing GX takes about 2 s of one core (hundreds of pydantic models, scipy,
-altair; PySpark and SQLAlchemy are left out), more than validating a day's file. `driftsstatus run`
-starts the worker (`started`) before it imports Dagster: GX is imported on another core
-while this process starts Dagster and loads the landing folder, and the checks then hand
-the worker their rows (`run_suite`). Without a started worker the suites run in this
+Importing GX takes about 2 s of one core (hundreds of pydantic models, scipy, altair;
+PySpark and SQLAlchemy are left out), more than validating a day's file. `driftsstatus
+run` starts the worker (`started`) before it imports Dagster: GX is imported on another
+core while this process starts Dagster and loads the landing folder, and the checks then
+hand the worker their rows (`run_suite`). Without a started worker the suites run in this
 process (a run that Dagster's daemon launches).
 """
 
