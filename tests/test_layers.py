@@ -186,3 +186,29 @@ def test_ops_row_rules_name_a_key_held_twice_and_intervals_that_overlap(small_ru
         ("intervals_do_not_overlap: service_id", 1),
         ("unique: service_id, start_at", 1),
     ]
+
+
+def test_ops_a_model_that_fails_to_build_leaves_its_last_table_and_view(small_run, tmp_path):
+    """A model's relation is dropped and made anew in one transaction
+    (dbt/macros/materializations.sql): a build that fails leaves the last one whole."""
+    warehouse, _ = small_run
+    copy = copy_warehouse(warehouse, tmp_path / "warehouse.duckdb")
+    incidents = "select * from marts.fct_incidents order by all"
+    view = "select sql from duckdb_views() where view_name = 'stg_operations__changes'"
+    before = query(copy, incidents), query(copy, view)
+    assert before[0] and before[1]
+    with duckdb.connect(str(copy)) as con:
+        # The table's parent fails as it is read; the view's source lost a column it reads.
+        con.execute("alter table intermediate.int_incidents_as_of rename to kept")
+        con.execute(
+            "create view intermediate.int_incidents_as_of as select * from intermediate.kept "
+            "where error('the parent broke') is null"
+        )
+        con.execute("alter table raw.changes rename column summary to text")
+    env = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(copy)}).dbt_env()
+    selected = ["--select", "fct_incidents", "stg_operations__changes"]
+    result = run_dbt(["run", *selected], env, tmp_path / "target", None)
+    assert result.returncode == 1
+    assert "the parent broke" in result.stdout
+    assert 'Binder Error: Referenced column "summary" not found in FROM clause!' in result.stdout
+    assert (query(copy, incidents), query(copy, view)) == before

@@ -21,7 +21,8 @@ nodes anyway.
 And dbt formats every event it fires as a log line (a JSON document on the pipeline's
 standard output) before that log's level drops it: a build's debug events (each SQL
 statement, each connection) are most of its events. Here a log formats only the events
-its level keeps, and writes the same lines."""
+its level keeps, and writes the same lines. Its Jinja templates are compiled once, not in
+every process (infra/jinja_code.py)."""
 
 import logging
 import pprint
@@ -35,6 +36,7 @@ from dbt.parser.partial import PartialParsing
 from dbt_common.events.base_types import EventMsg
 from dbt_common.events.logger import _is_print_event, _Logger
 
+from dagster_project.infra import jinja_code
 from dagster_project.infra.fast_exit import exit_now
 from dagster_project.settings import SEED_PATH_VARIABLE
 
@@ -83,7 +85,9 @@ def main() -> NoReturn:
     ManifestLoader.build_manifest_state_check = _state_check_without_paths
     PartialParsing.update_in_saved = _update_in_saved_unless_gone
     _Logger.write_line = _write_line_if_kept
+    jinja_code.install()
     try:
         cli()  # click: always exits
     except SystemExit as done:
+        jinja_code.save()
         exit_now(done.code)
