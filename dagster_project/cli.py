@@ -494,7 +494,7 @@ def _publish_locked(args: argparse.Namespace, settings: Settings) -> int:
 
 def _publish_with_dbt_server(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.publish.reports import BlockingChecksFailed, publish_report
-    from dagster_project.publish.serving import publish_serving_copy
+    from dagster_project.publish.serving import serve_publications
     from dagster_project.report.published import PublishError
 
     as_of = settings.as_of or datetime.now(UTC)  # --as-of is in the settings by now
@@ -513,7 +513,7 @@ def _publish_with_dbt_server(args: argparse.Namespace, settings: Settings) -> in
     except PublishError as problem:
         print(f"driftsstatus publish: {problem}", file=sys.stderr)
         return 2
-    publish_serving_copy(settings.warehouse, settings.serving_copy)
+    serve_publications(settings.warehouse, settings.serving_copy)
     state = "Published" if new else "Already published, unchanged:"
     print(
         f"{state} {publication.report_id} as of {publication.as_of.isoformat()} "

@@ -120,6 +120,30 @@ def test_r14_publish_refuses_figures_a_blocking_dbt_test_rejected(small, tmp_pat
     assert _sha(serving_copy_of(site.warehouse)) == serving
 
 
+def test_r14_a_publication_is_served_with_the_marts_of_the_last_good_run(small, tmp_path):
+    """Publishing changes the serving copy's published reports only: marts the warehouse
+    holds that the app does not serve (as a failed run leaves them) stay unserved."""
+    site = small.copy_to(tmp_path / "site")
+    serving = serving_copy_of(site.warehouse)
+    operations = "select area, month, changes from marts.fct_monthly_operations order by all"
+    served = query(serving, operations)
+    assert served == query(site.warehouse, operations) and served
+    with duckdb.connect(str(site.warehouse)) as con:
+        con.execute("update marts.fct_monthly_operations set changes = changes + 100")
+    _publish(site, "2024-02", check=True)
+    assert query(serving, "select report_id, as_of from published.reports") == query(
+        site.warehouse, "select report_id, as_of from published.reports"
+    )
+    assert query(serving, "select count(*) from published.cells") == query(
+        site.warehouse, "select count(*) from published.cells"
+    )
+    assert query(serving, operations) == served
+    # The app shows the publication (its report history reads the serving copy).
+    frozen = driftsstatus("report", "--month", "2024-02", "--as-published", env=site.env)
+    title = "Driftsstatus\n\nDen fælleskommunale infrastruktur\n\nFebruar 2024\n"
+    assert frozen.stdout.startswith(title)
+
+
 def test_r14_publish_refuses_rows_the_loader_lost_and_rows_failing_their_expectations(
     small, tmp_path
 ):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -16,6 +18,7 @@ from dagster_project.landing.checks import sql_string
 # checks stay in the raw store's Parquet, and the reference data as seeded). The stage
 # views and the intermediate tables are the build's own: a recomputation makes them again.
 SERVED_SCHEMAS = ("raw", "seeds", "marts", "audit", "published")
+PUBLISHED = "published"  # the frozen reports (report/published.py)
 
 
 def publish_serving_copy(warehouse: Path, target: Path) -> Path:
@@ -30,6 +33,28 @@ def publish_serving_copy(warehouse: Path, target: Path) -> Path:
     live data, where a warehouse file keeps the blocks of every table a build replaced and
     never shrinks.
     """
+    return _swapped_in(target, lambda written: _copy_live_data(warehouse, written))
+
+
+def serve_publications(warehouse: Path, target: Path) -> Path:
+    """The warehouse's published reports into the serving copy `target`, swapped in as
+    `publish_serving_copy` swaps: the rest of the copy stays as the last good run left
+    it. A publication changes nothing else, and the warehouse may hold a run's marts
+    that failed their checks, which the app must not serve. Without a serving copy yet,
+    the whole warehouse is copied. About 0.05 s where a whole copy took 0.5 s at 200
+    services (mostly writing the downtime intervals again)."""
+    if not target.exists():
+        return publish_serving_copy(warehouse, target)
+
+    def write(written: Path) -> None:
+        shutil.copyfile(target, written)
+        _replace_schema(warehouse, written, PUBLISHED)
+
+    return _swapped_in(target, write)
+
+
+def _swapped_in(target: Path, write: Callable[[Path], None]) -> Path:
+    """`target` replaced by the file `write` makes beside it (fsynced, readable by all)."""
     prefix, suffix = f".{target.name}.", ".tmp"
     # Copies left by a killed writer: every writer holds the warehouse lock, so none
     # of them is still being written.
@@ -38,7 +63,7 @@ def publish_serving_copy(warehouse: Path, target: Path) -> Path:
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=suffix)
     os.close(handle)
     try:
-        _copy_live_data(warehouse, Path(temporary))
+        write(Path(temporary))
         os.chmod(temporary, 0o644)  # mkstemp makes it private; readers run as other users
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
@@ -47,6 +72,32 @@ def publish_serving_copy(warehouse: Path, target: Path) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+def _replace_schema(warehouse: Path, target: Path, schema: str) -> None:
+    """The tables of the warehouse's `schema` (DDL and rows) in place of the schema in the
+    DuckDB file `target`."""
+    with duckdb.connect(str(warehouse)) as con:
+        (catalog,) = con.execute("select current_database()").fetchone()
+        con.execute(f"attach {sql_string(str(target))} as serving_copy")
+        try:
+            con.execute(f"drop schema if exists serving_copy.{_quoted(schema)} cascade")
+            con.execute(f"create schema serving_copy.{_quoted(schema)}")
+            tables = con.execute(
+                "select table_name, sql from duckdb_tables() "
+                "where database_name = current_database() and schema_name = ?",
+                [schema],
+            ).fetchall()
+            for table, ddl in tables:
+                con.execute("use serving_copy")  # the table's DDL names its schema only
+                con.execute(ddl)
+                con.execute(f"use {_quoted(catalog)}")
+                name = f"{_quoted(schema)}.{_quoted(table)}"
+                con.execute(f"insert into serving_copy.{name} select * from {name}")
+            con.execute("checkpoint serving_copy")
+        finally:
+            con.execute(f"use {_quoted(catalog)}")
+            con.execute("detach serving_copy")
 
 
 def _copy_live_data(warehouse: Path, target: Path) -> None:
