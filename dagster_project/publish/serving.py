@@ -6,12 +6,13 @@ import glob
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
 
 from dagster_project.landing.checks import sql_string
+from dagster_project.publish.serving_update import bring_up_to_date, mostly_live, quoted
 
 # What the app and the exports read (the marts, the load and check audit, the published
 # reports) and what `report --recompute` builds the rest from (the raw layer, whose probe
@@ -22,17 +23,22 @@ PUBLISHED = "published"  # the frozen reports (report/published.py)
 
 
 def publish_serving_copy(warehouse: Path, target: Path) -> Path:
-    """Copy the warehouse to `target` atomically (write aside, then rename over).
+    """Copy the warehouse's served schemas to `target` atomically (write aside, then
+    rename over).
 
     Readers of `target` see either the previous copy or the new one, never a
     half-written file, and never hold a lock on the file the pipeline writes. The
     caller holds the warehouse's write lock.
 
     The copy holds what its readers read (SERVED_SCHEMAS), not the stage and intermediate
-    tables a build leaves (60 MB of hour masks after a year at 200 services), and only
-    live data, where a warehouse file keeps the blocks of every table a build replaced and
-    never shrinks.
+    tables a build leaves (60 MB of hour masks after a year at 200 services). A copy that
+    exists and is mostly live data starts from itself and takes only the tables, and of
+    a table by month only the months, that differ (serving_update.py: a nightly run
+    rebuilds one month); otherwise it is written anew from the live data alone, where a
+    warehouse file keeps the blocks of every table a build replaced and never shrinks.
     """
+    if mostly_live(target):
+        return _updated(warehouse, target, SERVED_SCHEMAS)
     return _swapped_in(target, lambda written: _copy_live_data(warehouse, written))
 
 
@@ -41,14 +47,18 @@ def serve_publications(warehouse: Path, target: Path) -> Path:
     `publish_serving_copy` swaps: the rest of the copy stays as the last good run left
     it. A publication changes nothing else, and the warehouse may hold a run's marts
     that failed their checks, which the app must not serve. Without a serving copy yet,
-    the whole warehouse is copied. About 0.05 s where a whole copy took 0.5 s at 200
-    services (mostly writing the downtime intervals again)."""
+    the whole warehouse is copied."""
     if not target.exists():
         return publish_serving_copy(warehouse, target)
+    return _updated(warehouse, target, (PUBLISHED,))
+
+
+def _updated(warehouse: Path, target: Path, schemas: Sequence[str]) -> Path:
+    """`target` with the warehouse's `schemas` brought up to date, swapped in."""
 
     def write(written: Path) -> None:
         shutil.copyfile(target, written)
-        _replace_schema(warehouse, written, PUBLISHED)
+        bring_up_to_date(warehouse, written, schemas)
 
     return _swapped_in(target, write)
 
@@ -74,32 +84,6 @@ def _swapped_in(target: Path, write: Callable[[Path], None]) -> Path:
     return target
 
 
-def _replace_schema(warehouse: Path, target: Path, schema: str) -> None:
-    """The tables of the warehouse's `schema` (DDL and rows) in place of the schema in the
-    DuckDB file `target`."""
-    with duckdb.connect(str(warehouse)) as con:
-        (catalog,) = con.execute("select current_database()").fetchone()
-        con.execute(f"attach {sql_string(str(target))} as serving_copy")
-        try:
-            con.execute(f"drop schema if exists serving_copy.{_quoted(schema)} cascade")
-            con.execute(f"create schema serving_copy.{_quoted(schema)}")
-            tables = con.execute(
-                "select table_name, sql from duckdb_tables() "
-                "where database_name = current_database() and schema_name = ?",
-                [schema],
-            ).fetchall()
-            for table, ddl in tables:
-                con.execute("use serving_copy")  # the table's DDL names its schema only
-                con.execute(ddl)
-                con.execute(f"use {_quoted(catalog)}")
-                name = f"{_quoted(schema)}.{_quoted(table)}"
-                con.execute(f"insert into serving_copy.{name} select * from {name}")
-            con.execute("checkpoint serving_copy")
-        finally:
-            con.execute(f"use {_quoted(catalog)}")
-            con.execute("detach serving_copy")
-
-
 def _copy_live_data(warehouse: Path, target: Path) -> None:
     """The warehouse's served schemas, with their tables' DDL (constraints included) and
     rows, into a new file `target`."""
@@ -108,25 +92,21 @@ def _copy_live_data(warehouse: Path, target: Path) -> None:
         (catalog,) = con.execute("select current_database()").fetchone()
         con.execute(f"attach {sql_string(str(target))} as serving_copy")
         try:
-            con.execute(f"copy from database {_quoted(catalog)} to serving_copy (schema)")
+            con.execute(f"copy from database {quoted(catalog)} to serving_copy (schema)")
             for (schema,) in con.execute(
                 "select schema_name from duckdb_schemas() where database_name = 'serving_copy' "
                 "and not internal and schema_name not in $served",
                 {"served": list(SERVED_SCHEMAS)},
             ).fetchall():
-                con.execute(f"drop schema serving_copy.{_quoted(schema)} cascade")
+                con.execute(f"drop schema serving_copy.{quoted(schema)} cascade")
             for schema, table in con.execute(
                 "select schema_name, table_name from duckdb_tables() "
                 "where database_name = 'serving_copy'"
             ).fetchall():
-                name = f"{_quoted(schema)}.{_quoted(table)}"
+                name = f"{quoted(schema)}.{quoted(table)}"
                 con.execute(
-                    f"insert into serving_copy.{name} select * from {_quoted(catalog)}.{name}"
+                    f"insert into serving_copy.{name} select * from {quoted(catalog)}.{name}"
                 )
             con.execute("checkpoint serving_copy")
         finally:
             con.execute("detach serving_copy")
-
-
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
