@@ -17,12 +17,13 @@ from dagster_project.landing.checks import sql_string
 
 COPY = "serving_copy"  # the copy's name while attached to the warehouse
 # Free blocks (of tables replaced or rows deleted) beyond this share of the file: the
-# copy is written anew, as live data only.
-_MOST_FREE = 0.5
+# copy is written anew, as live data only. Brought up to date night after night, a copy
+# at 200 services grows from 8.7 MB to 11-14 MB before that.
+_MOST_FREE = 0.25
 
 
 def mostly_live(copy: Path) -> bool:
-    """`copy` exists and at most half of its blocks are free."""
+    """`copy` exists and at most a quarter of its blocks are free."""
     if not copy.exists():
         return False
     with duckdb.connect(str(copy), read_only=True) as con:
