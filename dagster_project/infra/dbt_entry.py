@@ -12,6 +12,9 @@ def entry() -> NoReturn:
     server = os.environ.get(SERVER_VARIABLE)  # the name of the server to ask, if any
     if server and (code := run_in_server(server)) is not None:
         exit_now(code)
+    from dagster_project.infra import generated_code
+
+    generated_code.install()  # before dbt is imported
     from dagster_project.infra.dbt_main import main  # imports dbt: 1.3 s
 
     main()

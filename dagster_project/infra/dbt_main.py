@@ -22,7 +22,8 @@ And dbt formats every event it fires as a log line (a JSON document on the pipel
 standard output) before that log's level drops it: a build's debug events (each SQL
 statement, each connection) are most of its events. Here a log formats only the events
 its level keeps, and writes the same lines. Its Jinja templates are compiled once, not in
-every process (infra/jinja_code.py)."""
+every process (infra/jinja_code.py, infra/code_cache.py), and its threads take the
+longest chain of nodes first (infra/critical_path.py)."""
 
 import logging
 import pprint
@@ -36,7 +37,7 @@ from dbt.parser.partial import PartialParsing
 from dbt_common.events.base_types import EventMsg
 from dbt_common.events.logger import _is_print_event, _Logger
 
-from dagster_project.infra import jinja_code
+from dagster_project.infra import code_cache, critical_path, jinja_code
 from dagster_project.infra.fast_exit import exit_now
 from dagster_project.settings import SEED_PATH_VARIABLE
 
@@ -86,8 +87,9 @@ def main() -> NoReturn:
     PartialParsing.update_in_saved = _update_in_saved_unless_gone
     _Logger.write_line = _write_line_if_kept
     jinja_code.install()
+    critical_path.install()
     try:
         cli()  # click: always exits
     except SystemExit as done:
-        jinja_code.save()
+        code_cache.save()
         exit_now(done.code)

@@ -139,12 +139,16 @@ def serve(listening: int) -> None:
     forked: `driftsstatus serve`'s runs and its definitions' `dbt parse` may overlap)
     until its starter ends."""
     listener = socket.socket(fileno=listening)
-    from dagster_project.infra import dbt_main, jinja_code
+    from dagster_project.infra import generated_code
+
+    generated_code.install()  # before dbt is imported (the code cache, read once for all)
+    from dagster_project.infra import code_cache, dbt_main, jinja_code
 
     for module in _COMMAND_MODULES:
         __import__(module)
     _build_json_schemas()
-    jinja_code.install()  # the templates compiled so far, read once for every child
+    jinja_code.install()
+    code_cache.save()  # what this import compiled anew, for the next process
     if not select.select([listener], [], [], 0)[0]:  # a waiting command goes first
         _compile_manifest_codecs()
     gc.freeze()  # dbt's modules and schemas: never walked again by a command's collector

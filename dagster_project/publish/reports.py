@@ -26,7 +26,7 @@ from dagster_project.landing.sources import SOURCES
 from dagster_project.publish.scratch import scratch_folder
 from dagster_project.quality import current_failures
 from dagster_project.report.frozen import content_hash, freeze
-from dagster_project.report.model import Report, build_report, parse_month
+from dagster_project.report.model import Report, build_report, parse_month, report_columns
 from dagster_project.report.published import (
     Publication,
     PublishError,
@@ -97,8 +97,16 @@ def report_as_of(
             # As in a run: a failed raw check blocks every model that reads the table.
             raise BlockingChecksFailed(as_of, failed)
         # The instant as DRIFTSSTATUS_AS_OF, not `--vars`: other vars than the saved
-        # parse's make dbt parse the whole project again.
-        scratch_env = {"DRIFTSSTATUS_WAREHOUSE": str(copy), "DRIFTSSTATUS_AS_OF": as_of.isoformat()}
+        # parse's make dbt parse the whole project again. Only the months the report
+        # shows are built (the monthly marts replace exactly those): not the month of
+        # the instant nor any after the report's, which it never reads.
+        shown = report_columns(parse_month(month))
+        scratch_env = {
+            "DRIFTSSTATUS_WAREHOUSE": str(copy),
+            "DRIFTSSTATUS_AS_OF": as_of.isoformat(),
+            "DRIFTSSTATUS_MONTH_FROM": shown[0].isoformat(),
+            "DRIFTSSTATUS_MONTH_TO": shown[-1].isoformat(),
+        }
         built = run_dbt(
             # The rules' unit tests pin SQL, not data; the seeds are in the copy.
             [

@@ -264,6 +264,11 @@ def parse_month(month: date | str) -> date:
         raise ReportMonthError(f"report month must look like YYYY-MM, not {month!r}") from None
 
 
+def report_columns(month: date) -> tuple[date, ...]:
+    """The months a report of `month` shows (its columns): MONTHS_SHOWN, ending with it."""
+    return tuple(add_months(month, offset) for offset in range(1 - MONTHS_SHOWN, 1))
+
+
 def report_months(source: Source) -> tuple[date, ...]:
     """The months with data (the month spine of fct_monthly_availability), oldest first."""
     with read_connection(source) as con:
@@ -284,7 +289,7 @@ def build_report(
         if month not in spine:
             known = f"{spine[0]:%Y-%m} .. {spine[-1]:%Y-%m}" if spine else "none"
             raise ReportMonthError(f"no data for {month:%Y-%m}; months with data: {known}")
-        months = tuple(add_months(month, offset) for offset in range(1 - MONTHS_SHOWN, 1))
+        months = report_columns(month)
         window = [months[0], month]
         fetched = _Fetched(
             services=_records(con, _SERVICES_SQL),
