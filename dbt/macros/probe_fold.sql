@@ -247,6 +247,23 @@
     blocks carry the fingerprint of the hours they were voted from (their raw_inputs) and
     of the vote's code, so a build votes again only the months it folded again, and a
     publication as of an earlier T votes only the month holding T. -#}
+{#- SQL: whether `minute` (minutes since the epoch) is the first minute of a Copenhagen
+    month. With the vote's `plan`, one of its months' starts and ends (a list of
+    constants: no piece lies outside those months); without one (Spark, a unit test),
+    from the calendar. -#}
+{% macro starts_a_month(minute, plan) -%}
+    {%- if plan is not none and plan['months'] -%}
+        {%- set starts = [] -%}
+        {%- for month in plan['months'] -%}
+            {%- do starts.append(idiv(instant_us(month['start_at']), 60000000)) -%}
+            {%- do starts.append(idiv(instant_us(month['end_at']), 60000000)) -%}
+        {%- endfor -%}
+        {{ return(minute ~ ' in (' ~ (starts | unique | join(', ')) ~ ')') }}
+    {%- endif -%}
+    {%- set month_start = local_midnight(local_month(instant_from_seconds(minute ~ ' * 60'))) -%}
+    {{ return(instant_us(month_start) ~ ' = ' ~ minute ~ ' * 60000000') }}
+{%- endmacro %}
+
 {% macro probe_vote_plan() -%}
     {{ return(adapter.dispatch('probe_vote_plan')()) }}
 {%- endmacro %}

@@ -1,12 +1,13 @@
--- R4, second step: each service's majority vote per UTC hour, as blocks of one
--- status within the hour, [start_at, end_at).
+-- R4, second step: each service's majority vote per UTC hour, merged into blocks:
+-- runs of one status within a Copenhagen month, [start_at, end_at).
 --
 -- An hour where every minute is known and no probe said anything but up (nearly
--- all of them) is one 60-minute up block; only the other hours (an outage, a gap:
+-- all of them) is one 60-minute up piece; only the other hours (an outage, a gap:
 -- a few a day) get the vote of each minute, all 60 at once on the probes' masks
--- (dbt/macros/probe_vote.sql), whose runs of one status are that hour's blocks.
--- A minute no probe reported is no block: unknown. int_probe_status_intervals
--- merges the blocks into runs.
+-- (dbt/macros/probe_vote.sql), whose runs of one status are that hour's pieces.
+-- A minute no probe reported is no piece: unknown. Adjacent pieces of one status
+-- merge within their month, so that a month is kept on its own;
+-- int_probe_status_intervals merges the blocks across months into runs.
 --
 -- On DuckDB the table keeps every month voted so far, as int_probe_hours keeps its
 -- hours: each month is voted again only when its hours were folded again or the
@@ -49,7 +50,7 @@ hours as {{ materialized() }} (
 -- the hour: `runs` (dbt/macros/probe_vote.sql).
 {{ vote_runs() }}
 
-blocks as (
+pieces as {{ materialized() }} (
     select
         service_id,
         'up' as status,
@@ -64,14 +65,46 @@ blocks as (
         hour_index * 60 + run_offset as start_minute,
         run_minutes as minutes
     from runs
-    -- A minute no probe reported is unknown: no block, a gap between runs.
+    -- A minute no probe reported is unknown: no piece, a gap between runs.
     where run_code != '.'
+),
+
+-- Pieces of one status merge where one ends at the next, but not across the start of
+-- a Copenhagen month (`starts_a_month`): a block starts at a piece that no piece of
+-- its status ends at or that starts a month, and ends at a piece end that no piece of
+-- its status starts at or that ends a month.
+run_starts as (
+    select
+        pieces.service_id,
+        pieces.status,
+        pieces.start_minute
+    from pieces
+    {{ anti_join() }} pieces as earlier_piece
+        on
+            pieces.service_id = earlier_piece.service_id
+            and pieces.status = earlier_piece.status
+            and pieces.start_minute = earlier_piece.start_minute + earlier_piece.minutes
+            and not {{ starts_a_month('pieces.start_minute', plan) }}
+),
+
+run_ends as (
+    select
+        pieces.service_id,
+        pieces.status,
+        pieces.start_minute + pieces.minutes as end_minute
+    from pieces
+    {{ anti_join() }} pieces as later_piece
+        on
+            pieces.service_id = later_piece.service_id
+            and pieces.status = later_piece.status
+            and pieces.start_minute + pieces.minutes = later_piece.start_minute
+            and not {{ starts_a_month('later_piece.start_minute', plan) }}
 )
 
 select
     service_id,
     status,
     {{ instant_from_seconds('start_minute * 60') }} as start_at,
-    {{ instant_from_seconds('(start_minute + minutes) * 60') }} as end_at,
+    {{ instant_from_seconds('end_minute * 60') }} as end_at,
     {{ fold_fingerprint(plan, instant_from_seconds('start_minute * 60')) }} as raw_inputs
-from blocks
+from ({{ runs_with_their_ends() }}) as blocks

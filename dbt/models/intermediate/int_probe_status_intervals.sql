@@ -1,11 +1,11 @@
 -- R4: each service's probe status as runs of equal status, [start_at, end_at)
 -- intervals, so nothing downstream works minute by minute.
 --
--- Scale: the vote comes as blocks of one status within an hour
--- (int_probe_status_blocks: about one per service and hour). Adjacent blocks of
--- one status merge into runs, found with hash joins (where runs start and end)
--- and one asof join over the runs: no minute is ever stored, and the blocks are
--- never sorted.
+-- Scale: the vote comes as blocks of one status within a month
+-- (int_probe_status_blocks: runs cut at the months' starts, a few per service and
+-- day). Adjacent blocks of one status merge into runs, found with hash joins
+-- (where runs start and end) and one asof join over the runs: no minute is ever
+-- stored, and the blocks are never sorted.
 with
 
 -- The blocks of the months being built (the table keeps every month voted so far),
