@@ -247,6 +247,44 @@ runs as (
 ),
 {%- endmacro %}
 
+{#- The CTEs run_starts (service_id, status, start_minute) and run_ends (service_id,
+    status, end_minute) of the runs that the rows of the CTE `pieces` (service_id,
+    status, start_minute, minutes; pieces of one service and status never overlap)
+    make where one ends at the next of its status: a run starts at a piece that no
+    piece of its status ends at, and ends at a piece end that no piece of its status
+    starts at; with `cut_at_months`, also where a Copenhagen month starts
+    (starts_a_month, from the vote's `plan`). Hash anti joins: nothing is sorted. -#}
+{% macro run_bounds(pieces, plan=none, cut_at_months=false) -%}
+    {%- set cut = ' and not ' ~ starts_a_month('{minute}', plan) if cut_at_months else '' -%}
+    {%- set cut_start = cut | replace('{minute}', pieces ~ '.start_minute') -%}
+    {%- set cut_end = cut | replace('{minute}', 'later.start_minute') -%}
+run_starts as (
+    select
+        {{ pieces }}.service_id,
+        {{ pieces }}.status,
+        {{ pieces }}.start_minute
+    from {{ pieces }}
+    {{ anti_join() }} {{ pieces }} as earlier
+        on
+            {{ pieces }}.service_id = earlier.service_id
+            and {{ pieces }}.status = earlier.status
+            and {{ pieces }}.start_minute = earlier.start_minute + earlier.minutes{{ cut_start }}
+),
+
+run_ends as (
+    select
+        {{ pieces }}.service_id,
+        {{ pieces }}.status,
+        {{ pieces }}.start_minute + {{ pieces }}.minutes as end_minute
+    from {{ pieces }}
+    {{ anti_join() }} {{ pieces }} as later
+        on
+            {{ pieces }}.service_id = later.service_id
+            and {{ pieces }}.status = later.status
+            and {{ pieces }}.start_minute + {{ pieces }}.minutes = later.start_minute{{ cut_end }}
+)
+{%- endmacro %}
+
 {#- Each run start (CTE run_starts: service_id, status, start_minute) with the end of
     its run (CTE run_ends: end_minute), the first run end after it: runs of one
     service and status never overlap. -#}

@@ -70,36 +70,8 @@ pieces as {{ materialized() }} (
 ),
 
 -- Pieces of one status merge where one ends at the next, but not across the start of
--- a Copenhagen month (`starts_a_month`): a block starts at a piece that no piece of
--- its status ends at or that starts a month, and ends at a piece end that no piece of
--- its status starts at or that ends a month.
-run_starts as (
-    select
-        pieces.service_id,
-        pieces.status,
-        pieces.start_minute
-    from pieces
-    {{ anti_join() }} pieces as earlier_piece
-        on
-            pieces.service_id = earlier_piece.service_id
-            and pieces.status = earlier_piece.status
-            and pieces.start_minute = earlier_piece.start_minute + earlier_piece.minutes
-            and not {{ starts_a_month('pieces.start_minute', plan) }}
-),
-
-run_ends as (
-    select
-        pieces.service_id,
-        pieces.status,
-        pieces.start_minute + pieces.minutes as end_minute
-    from pieces
-    {{ anti_join() }} pieces as later_piece
-        on
-            pieces.service_id = later_piece.service_id
-            and pieces.status = later_piece.status
-            and pieces.start_minute + pieces.minutes = later_piece.start_minute
-            and not {{ starts_a_month('later_piece.start_minute', plan) }}
-)
+-- a Copenhagen month: the blocks (dbt/macros/probe_vote.sql).
+{{ run_bounds('pieces', plan, cut_at_months=true) }}
 
 select
     service_id,

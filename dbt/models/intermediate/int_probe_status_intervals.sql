@@ -21,34 +21,8 @@ blocks as {{ materialized() }} (
     where {{ instant_in_build_window('start_at') }}
 ),
 
--- A run starts at a block that no block of its status ends at, and ends at a block
--- end that no block of its status starts at (blocks of one service and status never
--- overlap).
-run_starts as (
-    select
-        blocks.service_id,
-        blocks.status,
-        blocks.start_minute
-    from blocks
-    {{ anti_join() }} blocks as earlier_block
-        on
-            blocks.service_id = earlier_block.service_id
-            and blocks.status = earlier_block.status
-            and blocks.start_minute = earlier_block.start_minute + earlier_block.minutes
-),
-
-run_ends as (
-    select
-        blocks.service_id,
-        blocks.status,
-        blocks.start_minute + blocks.minutes as end_minute
-    from blocks
-    {{ anti_join() }} blocks as later_block
-        on
-            blocks.service_id = later_block.service_id
-            and blocks.status = later_block.status
-            and blocks.start_minute + blocks.minutes = later_block.start_minute
-),
+-- Runs of blocks of one status where one ends at the next (dbt/macros/probe_vote.sql).
+{{ run_bounds('blocks') }},
 
 -- Each run ends at the first run end after its start.
 measured_runs as (
