@@ -18,14 +18,12 @@ tests of other seeds that refer to it have their seed file re-parsed, even when 
 has gone too (a KeyError, then a full parse); a file that has gone is removed with its
 nodes anyway.
 
-And dbt formats every event it fires as a log line (a JSON document on the pipeline's
-standard output) before that log's level drops it: a build's debug events (each SQL
-statement, each connection) are most of its events. Here a log formats only the events
-its level keeps, and writes the same lines. Its Jinja templates are compiled once, not in
-every process (infra/jinja_code.py, infra/code_cache.py), and its threads take the
-longest chain of nodes first (infra/critical_path.py)."""
+And dbt makes every event it fires into log lines, debug events too, before its logs
+levels drop them: here only for a log that keeps them (infra/dbt_events.py). Its Jinja
+templates are compiled once, not in every process (infra/jinja_code.py,
+infra/code_cache.py), and its threads take the longest chain of nodes first
+(infra/critical_path.py)."""
 
-import logging
 import pprint
 from typing import NoReturn
 
@@ -34,24 +32,13 @@ from dbt.contracts.files import FileHash
 from dbt.contracts.graph.manifest import ManifestStateCheck
 from dbt.parser.manifest import ManifestLoader
 from dbt.parser.partial import PartialParsing
-from dbt_common.events.base_types import EventMsg
-from dbt_common.events.logger import _is_print_event, _Logger
 
-from dagster_project.infra import code_cache, critical_path, jinja_code
+from dagster_project.infra import code_cache, critical_path, dbt_events, jinja_code
 from dagster_project.infra.fast_exit import exit_now
 from dagster_project.settings import SEED_PATH_VARIABLE
 
 _dbt_state_check = ManifestLoader.build_manifest_state_check
 _dbt_update_in_saved = PartialParsing.update_in_saved
-_dbt_write_line = _Logger.write_line
-# dbt's event levels as the logging levels its logs are set to (dbt_common's logger.py).
-_LOGGING_LEVELS = {
-    "test": logging.DEBUG,
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warn": logging.WARNING,
-    "error": logging.ERROR,
-}
 
 
 def _state_check_without_paths(self: ManifestLoader) -> ManifestStateCheck:
@@ -75,17 +62,10 @@ def _update_in_saved_unless_gone(self: PartialParsing, file_id: str) -> None:
         _dbt_update_in_saved(self, file_id)
 
 
-def _write_line_if_kept(self: _Logger, msg: EventMsg) -> None:
-    # As dbt's write_line sends it: a print event as an error, so that --quiet keeps it.
-    level = logging.ERROR if _is_print_event(msg) else _LOGGING_LEVELS[msg.info.level]
-    if self._python_logger is not None and self._python_logger.isEnabledFor(level):
-        _dbt_write_line(self, msg)
-
-
 def main() -> NoReturn:
     ManifestLoader.build_manifest_state_check = _state_check_without_paths
     PartialParsing.update_in_saved = _update_in_saved_unless_gone
-    _Logger.write_line = _write_line_if_kept
+    dbt_events.install()
     jinja_code.install()
     critical_path.install()
     try:
