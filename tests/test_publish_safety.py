@@ -19,7 +19,7 @@ import pytest
 
 from dagster_project.infra.lock import warehouse_lock
 from dagster_project.publish.scratch import LOCK_NAME, PREFIX
-from dagster_project.quality import validate_file
+from dagster_project.quality.validate import validate_file
 from dagster_project.settings import serving_copy_of
 from tests.helpers import (
     REPO_ROOT,

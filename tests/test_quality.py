@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -17,14 +18,11 @@ from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import load_source
 from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME
 from dagster_project.landing.store import store_dir
-from dagster_project.quality import (
-    files_to_validate,
-    gx_run,
-    gx_worker,
-    suite_document,
-    validate_file,
-)
+from dagster_project.quality import gx_run, gx_worker
 from dagster_project.quality import validate as validate_module
+from dagster_project.quality.results import files_to_validate
+from dagster_project.quality.suites import suite_document
+from dagster_project.quality.validate import validate_file
 from tests.processes import children_running
 
 SMALL_LANDING = Path(__file__).with_name("landing_small")
@@ -109,7 +107,7 @@ def test_negative_response_ms_that_slipped_past_the_loader_fails_with_its_line(l
 def test_files_validated_together_keep_a_failure_on_the_file_it_came_from(landing, con):
     """The samples of several files are validated in one GX run; when that run fails, each
     file is validated on its own, so the failure is recorded against its file only."""
-    from dagster_project.quality import validate_files
+    from dagster_project.quality.validate import validate_files
 
     second = landing / "probe_checks" / "second.csv"
     second.write_text(PROBE_HEADER + "2024-02-01T00:31:00Z,ko_app,p1,up,5\n", encoding="utf-8")
@@ -271,6 +269,25 @@ def test_ops_a_failure_inside_the_gx_worker_is_raised_here_with_its_traceback():
     assert message.startswith("GX failed in its worker process:\nTraceback")
     assert "expectations/no_such_source.json" in message
     assert _gx_workers() == []
+
+
+def test_ops_a_module_the_gx_worker_defers_is_imported_when_a_name_of_it_is_read():
+    """The worker leaves SciPy's statistics and Altair unimported until GX uses them: a
+    name read through the deferred module is the module's own, and the module is then
+    the imported one."""
+    name = "colorsys"  # a standard module nothing here imports
+    sys.modules.pop(name, None)
+    deferred = gx_worker._Deferred(name)
+    sys.modules[name] = deferred
+    try:
+        assert not hasattr(deferred, "__file__")  # the import system's probes load nothing
+        assert sys.modules[name] is deferred
+        assert deferred.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
+        imported = sys.modules[name]
+        assert imported is not deferred and imported.__file__.endswith("colorsys.py")
+        assert deferred.hsv_to_rgb is imported.hsv_to_rgb
+    finally:
+        sys.modules.pop(name, None)
 
 
 def test_unchanged_files_are_skipped_and_a_changed_file_is_validated_again(landing, con):

@@ -16,12 +16,8 @@ from dagster_duckdb import DuckDBResource
 from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import ensure_raw_schema
 from dagster_project.landing.sources import SOURCES
-from dagster_project.quality import (
-    current_failures,
-    files_to_validate,
-    forget_unloaded,
-    validate_files,
-)
+from dagster_project.quality.results import current_failures, files_to_validate, forget_unloaded
+from dagster_project.quality.validate import validate_files
 
 MAX_TABLE_ROWS = 20
 

@@ -24,7 +24,7 @@ from dagster_project.infra.rows import insert_rows
 from dagster_project.landing.loader import ACCOUNTED, unaccounted_files
 from dagster_project.landing.sources import SOURCES
 from dagster_project.publish.scratch import scratch_folder
-from dagster_project.quality import current_failures
+from dagster_project.quality.results import current_failures
 from dagster_project.report.frozen import content_hash, freeze
 from dagster_project.report.model import Report, build_report, parse_month, report_columns
 from dagster_project.report.published import (

@@ -1,8 +1,9 @@
 """The GX worker: a process that imports GX while the run does other work.
 
-Importing GX takes about 2 s of one core (hundreds of pydantic models, scipy, altair;
-PySpark and SQLAlchemy are left out), more than validating a day's file. `driftsstatus
-run` starts the worker (`started`) before it imports Dagster: GX is imported on another
+Importing GX takes 1.5-2.5 s of one core (hundreds of pydantic models; SciPy's
+statistics, Altair, PySpark and SQLAlchemy are left out, see `_serve`), more than
+validating a day's file. `driftsstatus run` starts the worker (`started`) first, before
+it imports pandas or Dagster (this module imports neither): GX is imported on another
 core while this process starts Dagster and loads the landing folder, and the checks then
 hand the worker their rows (`run_suite`). Without a started worker the suites run in this
 process (a run that Dagster's daemon launches).
@@ -10,19 +11,31 @@ process (a run that Dagster's daemon launches).
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import subprocess
 import sys
 import traceback
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-from dagster_project.quality import gx_run
-from dagster_project.quality.results import ExpectationOutcome
+    from dagster_project.quality.results import ExpectationOutcome
+
+# Optional to GX, and the worker validates pandas frames only. GX imports PySpark where
+# it is installed (the Spark extra), for Spark data frames, and PySpark its machine
+# learning and much of SciPy: 0.4-0.5 s; and SQLAlchemy (which dagster installs), for
+# SQL tables: 0.2-0.3 s.
+_LEFT_OUT = ("pyspark", "sqlalchemy")
+# Imported by GX at its start for expectations the suites in expectations/ do not use
+# (distribution tests, the KL divergence and its chart): 0.8-1.2 s. Imported in full
+# the moment one of them is used.
+_DEFERRED = ("scipy.stats", "altair")
 
 _worker: _Worker | None = None
 
@@ -48,6 +61,8 @@ def run_suite(
 ) -> list[ExpectationOutcome]:
     """gx_run.run_suite in the started worker, else in this process."""
     if _worker is None:
+        from dagster_project.quality import gx_run
+
         return gx_run.run_suite(source_name, frames, parameters)
     return _worker.run(source_name, frames, parameters)
 
@@ -89,15 +104,15 @@ class _Worker:
 def _serve() -> None:
     """The worker: set GX up, then answer each request until its stdin closes."""
     requests, answers = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
-    # GX imports PySpark where it is installed (the Spark extra), for Spark data frames,
-    # and PySpark its machine learning and much of SciPy: 0.4-0.5 s of the import; and
-    # SQLAlchemy (which dagster installs), for SQL tables: 0.2-0.3 s. Both are optional
-    # to GX, and the worker validates pandas frames only.
-    for optional in ("pyspark", "sqlalchemy"):
+    for optional in _LEFT_OUT:
         sys.modules.setdefault(optional, None)  # type: ignore[arg-type]
+    for name in _DEFERRED:
+        sys.modules.setdefault(name, _Deferred(name))
     # Nothing else may write into the answers' pipe.
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     try:
+        from dagster_project.quality import gx_run
+
         gx_run.set_up_gx()
         broken = None
     except Exception:  # each request is answered with it
@@ -111,8 +126,21 @@ def _serve() -> None:
         answers.flush()
 
 
+class _Deferred(types.ModuleType):
+    """A module that is imported when one of its names is first read."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # the import system's and tools' probes
+            raise AttributeError(name)
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
+
+
 def _answer(request: tuple) -> tuple[bool, Any]:
     try:
+        from dagster_project.quality import gx_run
+
         return True, gx_run.run_suite(*request)
     except Exception:  # the caller raises it, with this traceback
         return False, traceback.format_exc()
