@@ -27,8 +27,9 @@ from dagster_project.infra.dbt_command import TARGET_DIR
 CACHE_FILE = TARGET_DIR / "compiled_code.marshal"
 # A file that could hold code another interpreter or Jinja compiled is not read.
 _VERSION = f"{sys.version} jinja2 {jinja2.__version__}"
-# More than an import of dbt, a build and a parse compile: a file grown past it keeps
-# only the code this process used (some generated texts name objects by their address).
+# More than an import of dbt, a build and a parse compile together. A safeguard: texts
+# that differ in every process (those naming a random UUID) are never cached
+# (infra/generated_code.py), but a file grown past it keeps only the code this process used.
 _MOST = 8000
 _codes: dict[tuple[str, str], CodeType] = {}
 _used: set[tuple[str, str]] = set()

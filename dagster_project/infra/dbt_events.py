@@ -15,6 +15,7 @@ level keeps, writing the same lines.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from dbt_common.events.base_types import BaseEvent, EventLevel, EventMsg
 from dbt_common.events.event_manager import EventManager
@@ -28,15 +29,18 @@ _LOGGING_LEVELS = {
     "warn": logging.WARNING,
     "error": logging.ERROR,
 }
-_dbt = {
-    "event_init": BaseEvent.__init__,
-    "fire_event": EventManager.fire_event,
-    "write_line": _Logger.write_line,
-}
+_dbt: dict[str, Callable] = {}  # dbt's own methods, once installed
 
 
 def install() -> None:
     """dbt's events from now on: made when read, passed over when no log keeps them."""
+    if _dbt:
+        return
+    _dbt.update(
+        event_init=BaseEvent.__init__,
+        fire_event=EventManager.fire_event,
+        write_line=_Logger.write_line,
+    )
     BaseEvent.__init__ = _keep_fields
     BaseEvent.__getattr__ = _field
     BaseEvent.__setattr__ = _set_field

@@ -18,7 +18,7 @@ tests of other seeds that refer to it have their seed file re-parsed, even when 
 has gone too (a KeyError, then a full parse); a file that has gone is removed with its
 nodes anyway.
 
-And dbt makes every event it fires into log lines, debug events too, before its logs
+And dbt makes every event it fires into log lines, debug events too, before its logs'
 levels drop them: here only for a log that keeps them (infra/dbt_events.py). Its Jinja
 templates are compiled once, not in every process (infra/jinja_code.py,
 infra/code_cache.py), and its threads take the longest chain of nodes first
