@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 
 import networkx as nx
 
+from dagster_project.infra.dbt_patch import replace_methods
+
 COST_KEY = "relative_cost"
 _dbt: dict[str, Callable] = {}  # dbt's own methods, once installed
 
@@ -47,7 +49,7 @@ def _longest_chain_first(self, graph: nx.DiGraph) -> dict:
             getattr(getattr(self.manifest.expect(unique_id), "config", None), "meta", None)
         )
 
-    levels = _dbt["scores"](self, graph)
+    levels = _dbt["_get_scores"](self, graph)
     chains = chain_costs(graph, cost)
     return {node: (-chains[node], levels[node]) for node in graph}
 
@@ -75,15 +77,12 @@ def install() -> None:
     from dbt.graph.queue import GraphQueue
     from dbt.task.runnable import GraphRunnableTask
 
-    if _dbt:
-        return
-    _dbt.update(
-        scores=GraphQueue._get_scores,
-        get=GraphQueue.get,
-        mark_done=GraphQueue.mark_done,
-        run_queue=GraphRunnableTask.run_queue,
+    replace_methods(
+        _dbt,
+        {
+            (GraphQueue, "_get_scores"): _longest_chain_first,
+            (GraphQueue, "get"): _get_when_a_thread_is_free,
+            (GraphQueue, "mark_done"): _mark_done_and_free,
+            (GraphRunnableTask, "run_queue"): _run_queue_thread_by_thread,
+        },
     )
-    GraphQueue._get_scores = _longest_chain_first
-    GraphQueue.get = _get_when_a_thread_is_free
-    GraphQueue.mark_done = _mark_done_and_free
-    GraphRunnableTask.run_queue = _run_queue_thread_by_thread

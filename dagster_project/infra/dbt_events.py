@@ -21,6 +21,8 @@ from dbt_common.events.base_types import BaseEvent, EventLevel, EventMsg
 from dbt_common.events.event_manager import EventManager
 from dbt_common.events.logger import PRINT_EVENT_NAMES, _Logger
 
+from dagster_project.infra.dbt_patch import replace_methods
+
 # dbt's event levels as the logging levels its logs are set to (dbt_common's logger.py).
 _LOGGING_LEVELS = {
     "test": logging.DEBUG,
@@ -34,18 +36,16 @@ _dbt: dict[str, Callable] = {}  # dbt's own methods, once installed
 
 def install() -> None:
     """dbt's events from now on: made when read, passed over when no log keeps them."""
-    if _dbt:
-        return
-    _dbt.update(
-        event_init=BaseEvent.__init__,
-        fire_event=EventManager.fire_event,
-        write_line=_Logger.write_line,
+    replace_methods(
+        _dbt,
+        {
+            (BaseEvent, "__init__"): _keep_fields,
+            (EventManager, "fire_event"): _fire_if_kept,
+            (_Logger, "write_line"): _write_line_if_kept,
+        },
     )
-    BaseEvent.__init__ = _keep_fields
-    BaseEvent.__getattr__ = _field
+    BaseEvent.__getattr__ = _field  # dbt's events have neither
     BaseEvent.__setattr__ = _set_field
-    EventManager.fire_event = _fire_if_kept
-    _Logger.write_line = _write_line_if_kept
 
 
 def _keep_fields(self: BaseEvent, *args, **kwargs) -> None:
@@ -57,7 +57,7 @@ def _message(self: BaseEvent):
     made = self.__dict__.get("pb_msg")
     if made is None:
         args, kwargs = self.__dict__["_fields"]
-        _dbt["event_init"](self, *args, **kwargs)  # sets pb_msg (or fires dbt's Note)
+        _dbt["__init__"](self, *args, **kwargs)  # sets pb_msg (or fires dbt's Note)
         made = self.__dict__["pb_msg"]
     return made
 
