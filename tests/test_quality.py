@@ -22,7 +22,7 @@ from dagster_project.quality import gx_run, gx_worker
 from dagster_project.quality import validate as validate_module
 from dagster_project.quality.results import files_to_validate
 from dagster_project.quality.suites import suite_document
-from dagster_project.quality.validate import validate_file
+from dagster_project.quality.validate import validate_file, validate_files
 from tests.processes import children_running
 
 SMALL_LANDING = Path(__file__).with_name("landing_small")
@@ -107,8 +107,6 @@ def test_negative_response_ms_that_slipped_past_the_loader_fails_with_its_line(l
 def test_files_validated_together_keep_a_failure_on_the_file_it_came_from(landing, con):
     """The samples of several files are validated in one GX run; when that run fails, each
     file is validated on its own, so the failure is recorded against its file only."""
-    from dagster_project.quality.validate import validate_files
-
     second = landing / "probe_checks" / "second.csv"
     second.write_text(PROBE_HEADER + "2024-02-01T00:31:00Z,ko_app,p1,up,5\n", encoding="utf-8")
     _load(con, landing, "probe_checks")
@@ -288,6 +286,21 @@ def test_ops_a_module_the_gx_worker_defers_is_imported_when_a_name_of_it_is_read
         assert deferred.hsv_to_rgb is imported.hsv_to_rgb
     finally:
         sys.modules.pop(name, None)
+
+
+def test_ops_a_deferred_package_imports_its_submodules():
+    name = "xml.dom"  # a package nothing here imports, with submodules
+    for loaded in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
+        del sys.modules[loaded]
+    sys.modules[name] = gx_worker._Deferred(name)
+    try:
+        from xml.dom import minidom
+
+        assert minidom.parseString("<a/>").documentElement.tagName == "a"
+        assert sys.modules[name].__file__.endswith("__init__.py")
+    finally:
+        for loaded in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
+            del sys.modules[loaded]
 
 
 def test_unchanged_files_are_skipped_and_a_changed_file_is_validated_again(landing, con):

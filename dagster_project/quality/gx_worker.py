@@ -130,7 +130,9 @@ class _Deferred(types.ModuleType):
     """A module that is imported when one of its names is first read."""
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):  # the import system's and tools' probes
+        # The import system's and tools' probes (__file__, __wrapped__, ...) find nothing;
+        # __path__ is the real one's, so that its submodules import.
+        if name.startswith("__") and name != "__path__":
             raise AttributeError(name)
         if sys.modules.get(self.__name__) is self:
             del sys.modules[self.__name__]
