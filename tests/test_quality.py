@@ -18,7 +18,7 @@ from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import load_source
 from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME
 from dagster_project.landing.store import store_dir
-from dagster_project.quality import gx_run, gx_worker
+from dagster_project.quality import gx_worker
 from dagster_project.quality import validate as validate_module
 from dagster_project.quality.results import files_to_validate
 from dagster_project.quality.suites import suite_document
@@ -212,7 +212,7 @@ def _load_big_file(tmp_path: Path, con, bad_lines: tuple[int, int]) -> None:
 
 def test_chunk_results_add_up_to_the_whole_file(tmp_path, con, monkeypatch):
     _load_big_file(tmp_path, con, (10, 4500))
-    monkeypatch.setattr(gx_run, "CHUNK_ROWS", 2048)
+    monkeypatch.setattr(validate_module, "CHUNK_ROWS", 2048)
     outcome = validate_file(con, "probe_checks", "probe_checks/big.csv")
     assert (outcome.rows, outcome.chunks) == (5000, 3)
     [between] = outcome.failed
@@ -262,7 +262,7 @@ def test_ops_the_started_gx_worker_validates_as_this_process_does_and_is_gone_af
 
 def test_ops_a_failure_inside_the_gx_worker_is_raised_here_with_its_traceback():
     with gx_worker.started(), pytest.raises(RuntimeError) as raised:
-        gx_worker.run_suite("no_such_source", [], {})
+        gx_worker.run_suite("no_such_source", [], {}, 1000)
     message = str(raised.value)
     assert message.startswith("GX failed in its worker process:\nTraceback")
     assert "expectations/no_such_source.json" in message

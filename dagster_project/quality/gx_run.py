@@ -1,37 +1,42 @@
-"""A suite run over pandas frames with GX: each expectation's chunk results summed into
-one outcome. Runs where GX is imported: the GX worker process (gx_worker.py), or this
-process when no worker is started."""
+"""A suite run with GX over the sampled rows of files (Parquet files that validate.py
+wrote), as pandas frames: each expectation's chunk results summed into one outcome.
+Runs where GX is imported: the GX worker process (gx_worker.py), or this process when
+no worker is started."""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from pandas.errors import Pandas4Warning
 
 from dagster_project.quality.results import ExpectationOutcome
 from dagster_project.quality.suites import gx_suite
 
-CHUNK_ROWS = 500_000
 MAX_EXAMPLES = 5
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
+_NULLABLE_INTEGERS = {pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype()}
 
 
 def run_suite(
-    source_name: str, frames: list[pd.DataFrame], parameters: dict[str, Any]
+    source_name: str, samples: list[str], parameters: dict[str, Any], chunk_rows: int
 ) -> list[ExpectationOutcome]:
-    """The suite over the frames, one chunk of at most CHUNK_ROWS rows at a time."""
+    """The suite over the sampled rows in the Parquet files `samples`, one chunk of at
+    most `chunk_rows` rows at a time."""
     suite = gx_suite(source_name)
     totals = [
         ExpectationOutcome(e.expectation_type, _column_of(e.configuration.kwargs))
         for e in suite.expectations
     ]
     batch_definition = _batch_definition()
-    for frame in _rechunked(frames):
+    for frame in _rechunked(_frames(samples, chunk_rows), chunk_rows):
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         with quiet_pandas():
             result = batch.validate(
@@ -42,12 +47,41 @@ def run_suite(
     return totals
 
 
-def _rechunked(frames: list[pd.DataFrame]):
-    """Frames joined up to CHUNK_ROWS rows (an empty file still gives one empty frame)."""
+def _frames(samples: list[str], chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Each sample's rows, at most `chunk_rows` at a time; one (maybe empty) frame at
+    least per sample."""
+    for sample in samples:
+        parquet = pq.ParquetFile(sample)
+        empty = True
+        for batch in parquet.iter_batches(batch_size=chunk_rows):
+            empty = False
+            yield _frame(batch)
+        if empty:
+            yield _frame(parquet.schema_arrow.empty_table())
+
+
+def _frame(batch: pa.RecordBatch | pa.Table) -> pd.DataFrame:
+    """Arrow rows as a pandas frame: integers nullable, text as pandas' string dtype (from
+    Arrow: 0.11 s for 40,000 probe checks, where DuckDB's own frames took 0.16 s, pandas
+    building its Arrow strings again from Python's), lists as Python lists."""
+    with quiet_pandas():
+        frame = batch.to_pandas(types_mapper=_NULLABLE_INTEGERS.get)
+    for field in batch.schema:
+        if pa.types.is_list(field.type):
+            frame[field.name] = frame[field.name].map(_as_list)
+    return frame
+
+
+def _as_list(value: Any) -> Any:
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
+def _rechunked(frames: Iterator[pd.DataFrame], chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Frames joined up to `chunk_rows` rows (an empty file still gives one empty frame)."""
     pending: list[pd.DataFrame] = []
     for frame in frames:
         pending.append(frame)
-        if sum(len(f) for f in pending) >= CHUNK_ROWS:
+        if sum(len(f) for f in pending) >= chunk_rows:
             yield _joined(pending)
             pending = []
     if pending:

@@ -23,8 +23,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from dagster_project.quality.results import ExpectationOutcome
 
 # Optional to GX, and the worker validates pandas frames only. GX imports PySpark where
@@ -57,14 +55,14 @@ def started() -> Iterator[None]:
 
 
 def run_suite(
-    source_name: str, frames: list[pd.DataFrame], parameters: dict[str, Any]
+    source_name: str, samples: list[str], parameters: dict[str, Any], chunk_rows: int
 ) -> list[ExpectationOutcome]:
     """gx_run.run_suite in the started worker, else in this process."""
     if _worker is None:
         from dagster_project.quality import gx_run
 
-        return gx_run.run_suite(source_name, frames, parameters)
-    return _worker.run(source_name, frames, parameters)
+        return gx_run.run_suite(source_name, samples, parameters, chunk_rows)
+    return _worker.run(source_name, samples, parameters, chunk_rows)
 
 
 class _Worker:

@@ -1,10 +1,11 @@
 """Validate one landed file's rows in raw.<source> against its suite with GX.
 
-GX 1.x has no DuckDB data source, so the rows are read as pandas frames in
-bounded chunks (memory stays flat for a year of minute checks) and handed to the
-suite (gx_run.py), in the GX worker process when the run started one
-(gx_worker.py). Per expectation the chunk results are summed into one outcome
-for the file.
+GX 1.x has no DuckDB data source, so the rows go to the suite as pandas frames in
+bounded chunks (memory stays flat for a year of minute checks): DuckDB writes them
+to a Parquet file in a scratch folder, which GX's side reads (gx_run.py), in the GX
+worker process when the run started one (gx_worker.py); this process never imports
+pandas or pyarrow (0.6-1 s of a run's start). Per expectation the chunk results are
+summed into one outcome for the file.
 
 A file of more than SAMPLE_ABOVE rows is validated on a sample of at most SAMPLE_ABOVE
 rows (fewer when many files are validated at once, see sample_size): pandas costs about
@@ -21,18 +22,18 @@ second line.
 
 from __future__ import annotations
 
+import math
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
-import pandas as pd
-import pyarrow as pa
 
 from dagster_project.landing import store
+from dagster_project.landing.checks import sql_string
 from dagster_project.landing.sources import SOURCES_BY_NAME
-from dagster_project.quality import gx_run, gx_worker
+from dagster_project.quality import gx_worker
 from dagster_project.quality.results import ExpectationOutcome, ValidationOutcome, save_outcome
 from dagster_project.quality.suites import suite_document, suite_parameters
 from dagster_project.settings import DEFAULT_REFERENCE_DIR
@@ -41,7 +42,7 @@ SAMPLE_ABOVE = 100_000
 RUN_SAMPLE = 500_000
 MIN_SAMPLE = 10_000
 SAMPLE_STRETCHES = 4
-_NULLABLE_INTEGERS = {pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype()}
+CHUNK_ROWS = 500_000  # rows GX validates at a time
 
 
 def validate_file(con: duckdb.DuckDBPyConnection, source_name: str, file: str) -> ValidationOutcome:
@@ -65,20 +66,25 @@ def validate_files(
     con.execute("set TimeZone = 'UTC'")
     parameters = suite_parameters(reference_dir)
     outcomes: list[ValidationOutcome] = []
-    batch: list[tuple[ValidationOutcome, list[pd.DataFrame]]] = []
+    batch: list[tuple[ValidationOutcome, str]] = []
     sample = sample_size(len(files))
-    for file in files:
-        started = time.perf_counter()
-        # The file's rows from its own parts of the raw store (store.file_rows).
-        rows = store.file_rows(con, SOURCES_BY_NAME[source_name], file)
-        outcome, lines = _new_outcome(con, source_name, file, rows)
-        frames = list(_chunks(con, source_name, rows, sample_stretches(lines, sample)))
-        outcome.seconds = time.perf_counter() - started
-        batch.append((outcome, frames))
-        if sum(len(f) for _, fs in batch for f in fs) >= gx_run.CHUNK_ROWS:
-            outcomes += _validate_batch(con, batch, parameters)
-            batch = []
-    return outcomes + _validate_batch(con, batch, parameters)
+    with tempfile.TemporaryDirectory(prefix="driftsstatus-gx-") as scratch:
+        for number, file in enumerate(files):
+            started = time.perf_counter()
+            # The file's rows from its own parts of the raw store (store.file_rows).
+            rows = store.file_rows(con, SOURCES_BY_NAME[source_name], file)
+            outcome, lines = _new_outcome(con, source_name, file, rows)
+            path = str(Path(scratch) / f"{number}.parquet")
+            outcome.rows = _write_sample(
+                con, source_name, rows, sample_stretches(lines, sample), path
+            )
+            outcome.chunks = max(1, math.ceil(outcome.rows / CHUNK_ROWS))
+            outcome.seconds = time.perf_counter() - started
+            batch.append((outcome, path))
+            if sum(o.rows for o, _ in batch) >= CHUNK_ROWS:
+                outcomes += _validate_batch(con, batch, parameters)
+                batch = []
+        return outcomes + _validate_batch(con, batch, parameters)
 
 
 def sample_size(files: int) -> int:
@@ -128,25 +134,23 @@ def _new_outcome(
 
 def _validate_batch(
     con: duckdb.DuckDBPyConnection,
-    batch: list[tuple[ValidationOutcome, list[pd.DataFrame]]],
+    batch: list[tuple[ValidationOutcome, str]],
     parameters: dict[str, Any],
 ) -> list[ValidationOutcome]:
     if len(batch) > 1:
         started = time.perf_counter()
-        frames = [f for _, fs in batch for f in fs]
-        together = gx_worker.run_suite(batch[0][0].source, frames, parameters)
+        samples = [path for _, path in batch]
+        together = gx_worker.run_suite(batch[0][0].source, samples, parameters, CHUNK_ROWS)
         if all(e.success for e in together):
             share = (time.perf_counter() - started) / len(batch)
-            for outcome, fs in batch:
-                outcome.expectations = _passed_for(together, sum(len(f) for f in fs))
-                outcome.rows, outcome.chunks = sum(len(f) for f in fs), len(fs)
+            for outcome, _ in batch:
+                outcome.expectations = _passed_for(together, outcome.rows)
                 outcome.seconds += share
                 save_outcome(con, outcome)
             return [outcome for outcome, _ in batch]
-    for outcome, fs in batch:
+    for outcome, path in batch:
         started = time.perf_counter()
-        outcome.expectations = gx_worker.run_suite(outcome.source, fs, parameters)
-        outcome.rows, outcome.chunks = sum(len(f) for f in fs), len(fs)
+        outcome.expectations = gx_worker.run_suite(outcome.source, [path], parameters, CHUNK_ROWS)
         outcome.seconds += time.perf_counter() - started
         save_outcome(con, outcome)
     return [outcome for outcome, _ in batch]
@@ -165,14 +169,18 @@ def _passed_for(together: list[ExpectationOutcome], rows: int) -> list[Expectati
     ]
 
 
-def _chunks(
-    con: duckdb.DuckDBPyConnection, source_name: str, rows: str, stretches: list[tuple[int, int]]
-):
-    """The file's `rows` (SQL) on the lines of `stretches` in line order, CHUNK_ROWS at a
-    time; one (maybe empty) frame at least.
+def _write_sample(
+    con: duckdb.DuckDBPyConnection,
+    source_name: str,
+    rows: str,
+    stretches: list[tuple[int, int]],
+    path: str,
+) -> int:
+    """The file's `rows` (SQL) on the lines of `stretches`, in line order, written to the
+    Parquet file `path`; how many.
 
-    List columns arrive as Python lists with their length in `<column>__length`,
-    because GX's length expectations only measure strings.
+    A list column comes with its length in `<column>__length`, because GX's length
+    expectations only measure strings.
     """
     lists = [
         name
@@ -186,28 +194,8 @@ def _chunks(
     lengths = "".join(f", len({name}) as {name}__length" for name in lists)
     # One filter for the stretches: DuckDB skips the row groups outside them.
     lines = " or ".join(f"_line between {int(a)} and {int(b)}" for a, b in stretches)
-    # A relation, not an executed query: DuckDB then streams Arrow without a copy.
-    batches = con.sql(
-        f"select * exclude (_file){lengths} from {rows} where {lines or 'false'} order by _line"
-    ).to_arrow_reader(gx_run.CHUNK_ROWS)
-    first = True
-    for batch in batches:
-        frame = _frame(batch)
-        for name in lists:
-            frame[name] = frame[name].map(_as_list)
-        yield frame
-        first = False
-    if first:
-        yield _frame(batches.schema.empty_table())
-
-
-def _frame(batch: pa.RecordBatch | pa.Table) -> pd.DataFrame:
-    """Arrow rows as pandas takes them from DuckDB (integers nullable, text as pandas'
-    string dtype): 0.11 s for 40,000 probe checks, where DuckDB's own frames took 0.16 s
-    (pandas building its Arrow strings again from Python's)."""
-    with gx_run.quiet_pandas():
-        return batch.to_pandas(types_mapper=_NULLABLE_INTEGERS.get)
-
-
-def _as_list(value: Any) -> Any:
-    return value.tolist() if isinstance(value, np.ndarray) else value
+    [(written,)] = con.execute(
+        f"copy (select * exclude (_file){lengths} from {rows} where {lines or 'false'} "
+        f"order by _line) to {sql_string(path)} (format parquet)"
+    ).fetchall()
+    return int(written)
