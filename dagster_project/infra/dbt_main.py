@@ -25,6 +25,7 @@ infra/code_cache.py), and its threads take the longest chain of nodes first
 (infra/critical_path.py)."""
 
 import pprint
+from collections.abc import Callable
 from typing import NoReturn
 
 from dbt.cli.main import cli
@@ -34,15 +35,15 @@ from dbt.parser.manifest import ManifestLoader
 from dbt.parser.partial import PartialParsing
 
 from dagster_project.infra import code_cache, critical_path, dbt_events, jinja_code
+from dagster_project.infra.dbt_patch import replace_methods
 from dagster_project.infra.fast_exit import exit_now
 from dagster_project.settings import SEED_PATH_VARIABLE
 
-_dbt_state_check = ManifestLoader.build_manifest_state_check
-_dbt_update_in_saved = PartialParsing.update_in_saved
+_dbt: dict[str, Callable] = {}  # dbt's own methods, once replaced
 
 
 def _state_check_without_paths(self: ManifestLoader) -> ManifestStateCheck:
-    check = _dbt_state_check(self)
+    check = _dbt["build_manifest_state_check"](self)
     # Both as dbt hashes them, less the warehouse path and the seed path.
     connection = sorted(
         (key, value)
@@ -59,12 +60,17 @@ def _state_check_without_paths(self: ManifestLoader) -> ManifestStateCheck:
 
 def _update_in_saved_unless_gone(self: PartialParsing, file_id: str) -> None:
     if file_id in self.new_files:
-        _dbt_update_in_saved(self, file_id)
+        _dbt["update_in_saved"](self, file_id)
 
 
 def main() -> NoReturn:
-    ManifestLoader.build_manifest_state_check = _state_check_without_paths
-    PartialParsing.update_in_saved = _update_in_saved_unless_gone
+    replace_methods(
+        _dbt,
+        {
+            (ManifestLoader, "build_manifest_state_check"): _state_check_without_paths,
+            (PartialParsing, "update_in_saved"): _update_in_saved_unless_gone,
+        },
+    )
     dbt_events.install()
     jinja_code.install()
     critical_path.install()

@@ -1,5 +1,5 @@
-"""dbt's methods replaced by the project's (infra/critical_path.py, infra/dbt_events.py):
-once per process, dbt's own kept for the replacements to call."""
+"""dbt's methods replaced by the project's (infra/dbt_main.py, infra/critical_path.py,
+infra/dbt_events.py): once per process, dbt's own kept for the replacements to call."""
 
 from __future__ import annotations
 
