@@ -115,6 +115,46 @@ def test_floor_script_agrees_with_the_pipeline(scaled: Path):
         assert mine[2:8] == pytest.approx(theirs[2:8], abs=1e-9)
 
 
+def _floor(checks: str, reference: Path, script: str | None = None) -> list[tuple]:
+    """floor.sql (or `script`) over `checks` (a relation) and `reference`: its rows."""
+    sql = (script or FLOOR_SQL.read_text()).replace("{checks}", checks)
+    with duckdb.connect() as con:
+        con.execute(sql.replace("{reference}", str(reference)))
+        return con.execute("select * from floor_availability order by 1, 2").fetchall()
+
+
+def test_r4_the_floor_votes_one_or_two_probes_as_it_counts_more(tmp_path: Path):
+    """The floor's bit-operation vote of one or two probes (the scaled sample's case)
+    gives what its minute-by-minute count gives, where the probes disagree."""
+    (tmp_path / "services.csv").write_text("service_id,degraded_impact\nsvc1,0.5\nsvc2,0.5\n")
+    (tmp_path / "sla_targets.csv").write_text(
+        "service_id,target_pct,valid_from,valid_to\nsvc1,99.5,2020-01-01,\nsvc2,99.5,2020-01-01,\n"
+    )
+    # Three days of minutes: svc1's two probes each down, degraded or silent in their own
+    # minutes (every combination occurs); svc2 with one probe, silent in some hours.
+    with duckdb.connect() as con:
+        _parquet(
+            con,
+            tmp_path / "checks.parquet",
+            "select timestamptz '2024-03-01 00:00:00+00' + to_minutes(m) as checked_at, "
+            "service_id, probe_id, case when m % k = 0 then 'down' "
+            "when m % (k + 4) = 0 then 'degraded' else 'up' end as status, "
+            "10 as response_ms from range(3 * 1440) as t(m) "
+            "cross join (values ('svc1', 'p1', 7, 13), ('svc1', 'p2', 5, 11), "
+            "('svc2', 'p1', 17, 1000)) as p(service_id, probe_id, k, silent) "
+            "where m % silent <> 0 and not (service_id = 'svc2' and m // 60 % 9 = 4)",
+        )
+    checks = f"read_parquet('{tmp_path / 'checks.parquet'}')"
+    counted = FLOOR_SQL.read_text().replace("probes <= 2", "false").replace("probes > 2", "true")
+    assert counted != FLOOR_SQL.read_text()
+    voted = _floor(checks, tmp_path)
+    assert voted == _floor(checks, tmp_path, counted)
+    # svc1's red minutes: both probes down, or the only one reporting down (not every
+    # probe's down minute): fewer than p2's alone (every 5th minute, 864 in 3 days).
+    svc1 = next(row for row in voted if row[0] == "svc1")
+    assert 0 < svc1[5] < 864 * 60
+
+
 def _parquet(con: duckdb.DuckDBPyConnection, path: Path, rows_sql: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     con.execute(f"copy ({rows_sql}) to '{path}' (format parquet)")

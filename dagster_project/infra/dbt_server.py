@@ -151,6 +151,7 @@ def serve(listening: int) -> None:
     code_cache.save()  # what this import compiled anew, for the next process
     if not select.select([listener], [], [], 0)[0]:  # a waiting command goes first
         _compile_manifest_codecs()
+        _build_parse_schemas()
     gc.freeze()  # dbt's modules and schemas: never walked again by a command's collector
     if threading.active_count() != 1:
         return  # a fork would copy a thread's half-made state: waiting commands run dbt
@@ -199,6 +200,51 @@ def _build_json_schemas() -> None:
         SelectorFile,
         ColumnLevelConstraint,
         TestResultData,
+    ):
+        validated.json_schema()
+
+
+def _build_parse_schemas() -> None:
+    """The JSON schemas dbt validates each node it parses against (a model, a seed, a
+    test, a hook, a source, a unit test, their configs and their YAML patches): built
+    the first time a command parses a file of that kind, 0.5 s of a command that parses
+    again (a changed model while developing; a new warehouse with its own reference
+    folder, whose seeds move every model that refers to them). Not while a command
+    waits, as the manifest's codecs below."""
+    from dbt.artifacts.resources.v1.components import Contract
+    from dbt.artifacts.resources.v1.config import TestConfig
+    from dbt.artifacts.resources.v1.model import ModelConfig
+    from dbt.artifacts.resources.v1.seed import SeedConfig
+    from dbt.artifacts.resources.v1.unit_test_definition import UnitTestConfig
+    from dbt.contracts.graph.nodes import (
+        GenericTestNode,
+        HookNode,
+        ModelNode,
+        SeedNode,
+        SingularTestNode,
+    )
+    from dbt.contracts.graph.unparsed import (
+        UnparsedModelUpdate,
+        UnparsedNodeUpdate,
+        UnparsedSourceDefinition,
+        UnparsedUnitTest,
+    )
+
+    for validated in (
+        ModelConfig,
+        ModelNode,
+        Contract,
+        TestConfig,
+        SingularTestNode,
+        GenericTestNode,
+        SeedConfig,
+        SeedNode,
+        HookNode,
+        UnparsedNodeUpdate,
+        UnparsedModelUpdate,
+        UnparsedSourceDefinition,
+        UnparsedUnitTest,
+        UnitTestConfig,
     ):
         validated.json_schema()
 
