@@ -8,8 +8,8 @@
 -- reported, reported down, and reported down or degraded (R4's worst check per
 -- probe and minute, as bits). An hour where every minute is known and no probe
 -- said anything but up counts 60 known minutes straight away; only the few other
--- hours get the majority vote, by bit operations on the masks where one or two
--- probes report (as the pipeline votes), minute by minute where more do.
+-- hours get the majority vote, by bit operations on the masks (as the pipeline
+-- votes: no row and no lambda per minute).
 -- Copenhagen months begin on whole UTC hours, so hours place minutes in months.
 --
 -- It covers what the scaled sample lands (`driftsstatus sample --services N`):
@@ -17,6 +17,33 @@
 -- substitutes {checks} (a read_parquet / read_csv call) and {reference} (the
 -- reference data folder).
 set TimeZone = 'UTC';
+
+-- R4's vote of three or more probes, as the pipeline's (dbt/macros/probe_vote.sql): a
+-- UBIGINT holds four minutes, one 16-bit lane each. `lanes`: minutes 4k .. 4k + 3 of a
+-- mask, 1 in their lanes where the bit is set (the bits copied into every lane, each
+-- keeping its own, which adding 0x7fff carries into the lane's top bit); summed over
+-- the probes, the lanes count them. `greater`: each lane's top bit where lane a > lane b
+-- (0x8000 + a - (b + 1) never borrows from the next lane). `minutes`: those top bits
+-- as minutes 4k .. 4k + 3 of a mask.
+create or replace temp macro lanes(mask, k) as
+    ((((((mask >> (4 * k)::ubigint) & 15::ubigint) * 281479271743489::ubigint)
+    & 2251816993685505::ubigint) + 9223231297218904063::ubigint) >> 15::ubigint)
+    & 281479271743489::ubigint;
+create or replace temp macro greater(a, b) as
+    ((a | 9223512776490647552::ubigint) - (b + 281479271743489::ubigint))
+    & 9223512776490647552::ubigint;
+create or replace temp macro minutes(top_bits, k) as
+    ((((top_bits >> 15::ubigint) & 1::ubigint) | ((top_bits >> 30::ubigint) & 2::ubigint)
+    | ((top_bits >> 45::ubigint) & 4::ubigint) | ((top_bits >> 60::ubigint) & 8::ubigint))
+    << (4 * k)::ubigint);
+-- The minutes where count i of `sums` (15 chunks of [reporting, down, bad] lane sums)
+-- exceeds those reporting less it (for i = 1: where any probe reported).
+create or replace temp macro voted(sums, i) as list_reduce(
+    list_transform(
+        range(15), lambda k: minutes(greater(sums[k + 1][i], sums[k + 1][1] - sums[k + 1][i]), k)
+    ),
+    lambda a, b: a | b
+);
 
 create or replace table floor_availability as
 with
@@ -54,9 +81,8 @@ service_hours as (
 
 -- R4 in the other hours: a minute's status is the majority of the probes reporting.
 -- Of one or two probes that is all of those reporting: bit operations on the hour's
--- masks (down where every reporting probe said down, and so on). Of more, per minute
--- the probes reporting, twice those saying down, twice those saying down or degraded,
--- counted over the probes' masks side by side (no row per minute).
+-- masks (down where every reporting probe said down, and so on); of more, the lanes
+-- above.
 vote_hours as (
     select
         p.service_id,
@@ -74,20 +100,33 @@ vote_hours as (
     group by all
 ),
 
-minute_counts as (
+-- Of more: per chunk of four minutes the lanes' sums of the probes reporting, saying
+-- down, saying down or degraded; a majority where twice the count exceeds those
+-- reporting (count > reporting - count).
+lane_sums as (
     select
         service_id,
         hour,
         list_transform(
-            range(60)::ubigint[],
-            lambda m: [
-                len(list_filter(knowns, lambda x: (x >> m) & 1::ubigint = 1::ubigint)),
-                2 * len(list_filter(downs, lambda x: (x >> m) & 1::ubigint = 1::ubigint)),
-                2 * len(list_filter(bads, lambda x: (x >> m) & 1::ubigint = 1::ubigint))
+            range(15),
+            lambda k: [
+                list_sum(list_transform(knowns, lambda x: lanes(x, k)))::ubigint,
+                list_sum(list_transform(downs, lambda x: lanes(x, k)))::ubigint,
+                list_sum(list_transform(bads, lambda x: lanes(x, k)))::ubigint
             ]
-        ) as counts
+        ) as sums
     from vote_hours
     where probes > 2
+),
+
+lane_votes as (
+    select
+        service_id,
+        hour,
+        voted(sums, 1) as known_votes,
+        voted(sums, 2) as down_votes,
+        voted(sums, 3) as bad_votes
+    from lane_sums
 ),
 
 hours as (
@@ -107,10 +146,10 @@ hours as (
     select
         service_id,
         hour,
-        len(list_filter(counts, lambda c: c[1] > 0)),
-        len(list_filter(counts, lambda c: c[2] > c[1])),
-        len(list_filter(counts, lambda c: c[2] <= c[1] and c[3] > c[1]))
-    from minute_counts
+        bit_count(known_votes),
+        bit_count(down_votes),
+        bit_count(bad_votes & ~down_votes)
+    from lane_votes
 ),
 
 -- R1: an hour's Copenhagen month, once per hour rather than once per service-hour.

@@ -123,36 +123,53 @@ def _floor(checks: str, reference: Path, script: str | None = None) -> list[tupl
         return con.execute("select * from floor_availability order by 1, 2").fetchall()
 
 
-def test_r4_the_floor_votes_one_or_two_probes_as_it_counts_more(tmp_path: Path):
-    """The floor's bit-operation vote of one or two probes (the scaled sample's case)
-    gives what its minute-by-minute count gives, where the probes disagree."""
-    (tmp_path / "services.csv").write_text("service_id,degraded_impact\nsvc1,0.5\nsvc2,0.5\n")
-    (tmp_path / "sla_targets.csv").write_text(
-        "service_id,target_pct,valid_from,valid_to\nsvc1,99.5,2020-01-01,\nsvc2,99.5,2020-01-01,\n"
+def test_r4_the_floors_vote_on_masks_is_the_majority_of_each_minute(tmp_path: Path):
+    """The floor votes on the hours' masks: by bit operations of one or two probes (the
+    scaled sample's case), in 16-bit lanes of more. Each service-month's known, red and
+    yellow minutes are those of each minute's majority counted check by check, where
+    the probes disagree."""
+    services = ("svc1", "svc2", "svc3")
+    (tmp_path / "services.csv").write_text(
+        "service_id,degraded_impact\n" + "".join(f"{s},0.5\n" for s in services)
     )
-    # Three days of minutes: svc1's two probes each down, degraded or silent in their own
-    # minutes (every combination occurs); svc2 with one probe, silent in some hours.
+    (tmp_path / "sla_targets.csv").write_text(
+        "service_id,target_pct,valid_from,valid_to\n"
+        + "".join(f"{s},99.5,2020-01-01,\n" for s in services)
+    )
+    # Three days of minutes, each probe down, degraded or silent in minutes of its own (every
+    # combination occurs): svc1 with two probes, svc2 with one (silent in some hours),
+    # svc3 with four.
+    checks = tmp_path / "checks.parquet"
     with duckdb.connect() as con:
         _parquet(
             con,
-            tmp_path / "checks.parquet",
+            checks,
             "select timestamptz '2024-03-01 00:00:00+00' + to_minutes(m) as checked_at, "
             "service_id, probe_id, case when m % k = 0 then 'down' "
             "when m % (k + 4) = 0 then 'degraded' else 'up' end as status, "
             "10 as response_ms from range(3 * 1440) as t(m) "
             "cross join (values ('svc1', 'p1', 7, 13), ('svc1', 'p2', 5, 11), "
-            "('svc2', 'p1', 17, 1000)) as p(service_id, probe_id, k, silent) "
+            "('svc2', 'p1', 17, 1000), ('svc3', 'p1', 3, 19), ('svc3', 'p2', 4, 23), "
+            "('svc3', 'p3', 6, 29), ('svc3', 'p4', 9, 31)) as p(service_id, probe_id, k, silent) "
             "where m % silent <> 0 and not (service_id = 'svc2' and m // 60 % 9 = 4)",
         )
-    checks = f"read_parquet('{tmp_path / 'checks.parquet'}')"
-    counted = FLOOR_SQL.read_text().replace("probes <= 2", "false").replace("probes > 2", "true")
-    assert counted != FLOOR_SQL.read_text()
-    voted = _floor(checks, tmp_path)
-    assert voted == _floor(checks, tmp_path, counted)
-    # svc1's red minutes: both probes down, or the only one reporting down (not every
-    # probe's down minute): fewer than p2's alone (every 5th minute, 864 in 3 days).
-    svc1 = next(row for row in voted if row[0] == "svc1")
-    assert 0 < svc1[5] < 864 * 60
+        counted = con.execute(
+            "select service_id, 60 * count(*), "
+            "60 * count(*) filter (where 2 * down > reporting), "
+            "60 * count(*) filter (where 2 * down <= reporting and 2 * bad > reporting) "
+            "from (select service_id, epoch(checked_at) // 60 as minute, count(*) as reporting, "
+            "count(*) filter (where status = 'down') as down, "
+            f"count(*) filter (where status <> 'up') as bad from '{checks}' group by all) "
+            "group by all order by 1"
+        ).fetchall()
+    voted = [
+        (service_id, round(coverage * seconds), red, yellow)
+        for service_id, _, seconds, _, _, red, yellow, coverage, *_ in _floor(
+            f"read_parquet('{checks}')", tmp_path
+        )
+    ]
+    assert voted == counted
+    assert all(red and yellow for _, _, red, yellow in counted)
 
 
 def _parquet(con: duckdb.DuckDBPyConnection, path: Path, rows_sql: str) -> None:
