@@ -34,9 +34,9 @@ RUNS = {
 REPORTS = {"every-month": "2024-01", "two-months": "2023-11"}
 FORMATS = ("text", "csv", "json", "html", "pdf", "xlsx")
 # Types Spark lacks, compared as text: a time of day is its 'HH:MM:SS' text
-# (dbt/macros/spark/seeds.sql); the probe hours' masks, DuckDB's bit_or of UBIGINTs (a
-# HUGEINT), are BIGINTs, whose 63 bits hold their 60.
-SPARK_TYPES = {"TIME": "VARCHAR", "HUGEINT": "BIGINT"}
+# (dbt/macros/spark/seeds.sql); the probe hours' masks, DuckDB's UBIGINTs, are BIGINTs
+# (Spark has no unsigned integers), whose 63 bits hold their 60.
+SPARK_TYPES = {"TIME": "VARCHAR", "UBIGINT": "BIGINT"}
 # DuckDB keeps the hour fold and the vote of every month with the fingerprint of their
 # inputs (dbt/macros/probe_fold.sql), Spark makes the months being built: the same rows
 # of those months, the fingerprint DuckDB's own bookkeeping (null on Spark). Each table
