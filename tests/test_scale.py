@@ -92,19 +92,23 @@ def test_scaled_reference_data_is_read_not_written(scaled: Path):
     assert services == (scaled / "services.before").read_bytes()
 
 
+def _floor(checks: str, reference: Path, columns: str = "*") -> list[tuple]:
+    """floor.sql over `checks` (a relation) and the reference folder: the columns of its
+    rows, by service and month."""
+    sql = FLOOR_SQL.read_text().replace("{checks}", checks)
+    with duckdb.connect() as con:
+        con.execute(sql.replace("{reference}", str(reference)))
+        return con.execute(f"select {columns} from floor_availability order by 1, 2").fetchall()
+
+
 def test_floor_script_agrees_with_the_pipeline(scaled: Path):
-    script = (
-        FLOOR_SQL.read_text()
-        .replace("{checks}", f"read_parquet('{scaled}/landing/probe_checks/*.parquet')")
-        .replace("{reference}", str(scaled / "reference"))
-    )
     columns = (
         "service_id, month, service_seconds, downtime_seconds, red_seconds, yellow_seconds, "
         "probe_coverage, error_budget_seconds, availability_display, sla_met, status_colour"
     )
-    with duckdb.connect() as con:
-        con.execute(script)
-        floor = con.execute(f"select {columns} from floor_availability order by 1, 2").fetchall()
+    floor = _floor(
+        f"read_parquet('{scaled}/landing/probe_checks/*.parquet')", scaled / "reference", columns
+    )
     pipeline = query(
         serving_copy_of(scaled / "warehouse.duckdb"),
         f"select {columns} from marts.fct_monthly_availability order by 1, 2",
@@ -113,14 +117,6 @@ def test_floor_script_agrees_with_the_pipeline(scaled: Path):
     for mine, theirs in zip(pipeline, floor, strict=True):
         assert mine[:2] + mine[8:] == theirs[:2] + theirs[8:]  # keys, display, met, colour
         assert mine[2:8] == pytest.approx(theirs[2:8], abs=1e-9)
-
-
-def _floor(checks: str, reference: Path, script: str | None = None) -> list[tuple]:
-    """floor.sql (or `script`) over `checks` (a relation) and `reference`: its rows."""
-    sql = (script or FLOOR_SQL.read_text()).replace("{checks}", checks)
-    with duckdb.connect() as con:
-        con.execute(sql.replace("{reference}", str(reference)))
-        return con.execute("select * from floor_availability order by 1, 2").fetchall()
 
 
 def test_r4_the_floors_vote_on_masks_is_the_majority_of_each_minute(tmp_path: Path):
