@@ -1,6 +1,6 @@
 """dbt starts from a saved parse (dagster_project/infra/dbt_main.py): a warehouse with a
-reference folder of its own parses only the seed files that differ from the project's
-parse, and gets the manifest a full parse gives."""
+reference folder of its own parses again only its seed files, as changed files, and gets
+the manifest a full parse gives."""
 
 from __future__ import annotations
 
@@ -56,8 +56,15 @@ def test_ops_a_scaled_samples_reference_folder_starts_from_the_projects_parse(tm
     partial.mkdir()
     shutil.copyfile(PROJECT_PARSE, partial / PROJECT_PARSE.name)
     output = _parse(partial, env, "--debug")
-    # The seven seeds are files of another folder; nothing else is parsed again.
-    assert "Partial parsing enabled: 7 files deleted, 7 files added, 0 files changed" in output
+    # The seven seeds are files of another folder: each is parsed again as a changed file,
+    # not deleted and added (which parses again every node that refers to it).
+    assert "Partial parsing enabled: 0 files deleted, 0 files added, 7 files changed" in output
+    updated = re.findall(r"Partial parsing: updated file: driftsstatus://(\S+)", output)
+    seeds = Path(DBT_PROJECT.project_dir) / env["DRIFTSSTATUS_SEED_PATH"]
+    assert sorted(f for f in updated if f.endswith(".csv")) == sorted(
+        f"{env['DRIFTSSTATUS_SEED_PATH']}/{seed.name}" for seed in seeds.glob("*.csv")
+    )
+    assert not re.search(r"file: driftsstatus://models/(marts|intermediate)/", output)
     assert not re.search(r"full reparse|Unable to do partial parsing", output), output
     # dbt's anonymous usage events stay off outside dagster-dbt too (dbt_project.yml).
     assert "Sending event" not in output

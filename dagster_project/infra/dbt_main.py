@@ -11,12 +11,14 @@ or macro of the project uses `target.path`.
 
 dbt also throws it away when an environment variable that dbt_project.yml reads changes,
 and DRIFTSSTATUS_SEED_PATH (the reference folder, settings.dbt_seed_path) is one. Left
-out of that hash, another folder shows up as seed files deleted and added, which partial
-parsing handles file by file, and yields the manifest a full parse gives
-(tests/test_dbt_parse.py). One dbt 1.11 slip is stepped around: when a seed goes, the
-tests of other seeds that refer to it have their seed file re-parsed, even when that file
-has gone too (a KeyError, then a full parse); a file that has gone is removed with its
-nodes anyway.
+out of that hash, another folder's seed files would show up as deleted and added, and
+dbt parses again every node that refers to a deleted one (every model on the reference
+data, 1 s and more). Here a seed file of the same name in the new folder is the saved
+one moved: dbt parses it again as a changed file, its node and tests only, and yields
+the manifest a full parse gives (tests/test_dbt_parse.py). One dbt 1.11 slip is stepped
+around: when a seed goes, the tests of other seeds that refer to it have their seed file
+re-parsed, even when that file has gone too (a KeyError, then a full parse); a file that
+has gone is removed with its nodes anyway.
 
 And dbt makes every event it fires into log lines, debug events too, before its logs'
 levels drop them: here only for a log that keeps them (infra/dbt_events.py). Its Jinja
@@ -29,7 +31,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from dbt.cli.main import cli
-from dbt.contracts.files import FileHash
+from dbt.contracts.files import FileHash, ParseFileType
 from dbt.contracts.graph.manifest import ManifestStateCheck
 from dbt.parser.manifest import ManifestLoader
 from dbt.parser.partial import PartialParsing
@@ -58,6 +60,29 @@ def _state_check_without_paths(self: ManifestLoader) -> ManifestStateCheck:
     return check
 
 
+def _with_moved_seeds(self: PartialParsing, saved_manifest, new_files) -> None:
+    _move_seed_files(saved_manifest.files, new_files)
+    _dbt["__init__"](self, saved_manifest, new_files)
+
+
+def _move_seed_files(saved: dict, new: dict) -> None:
+    """Each new seed file that the saved parse has under another folder (the same project
+    and name) takes the saved file's place, its checksum cleared: dbt then parses it as a
+    changed file, not the old one as deleted."""
+    gone = {
+        (f.project_name, f.path.relative_path): file_id
+        for file_id, f in saved.items()
+        if f.parse_file_type == ParseFileType.Seed and file_id not in new
+    }
+    for file_id, f in new.items():
+        if f.parse_file_type != ParseFileType.Seed or file_id in saved:
+            continue
+        if moved_from := gone.get((f.project_name, f.path.relative_path)):
+            moved = saved.pop(moved_from)
+            moved.checksum = FileHash.empty()
+            saved[file_id] = moved
+
+
 def _update_in_saved_unless_gone(self: PartialParsing, file_id: str) -> None:
     if file_id in self.new_files:
         _dbt["update_in_saved"](self, file_id)
@@ -68,6 +93,7 @@ def main() -> NoReturn:
         _dbt,
         {
             (ManifestLoader, "build_manifest_state_check"): _state_check_without_paths,
+            (PartialParsing, "__init__"): _with_moved_seeds,
             (PartialParsing, "update_in_saved"): _update_in_saved_unless_gone,
         },
     )

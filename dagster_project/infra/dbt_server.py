@@ -208,9 +208,8 @@ def _build_parse_schemas() -> None:
     """The JSON schemas dbt validates each node it parses against (a model, a seed, a
     test, a hook, a source, a unit test, their configs and their YAML patches): built
     the first time a command parses a file of that kind, 0.5 s of a command that parses
-    again (a changed model while developing; a new warehouse with its own reference
-    folder, whose seeds move every model that refers to them). Not while a command
-    waits, as the manifest's codecs below."""
+    again (a changed model while developing; the seeds of a new warehouse with its own
+    reference folder). Not while a command waits, as the manifest's codecs below."""
     from dbt.artifacts.resources.v1.components import Contract
     from dbt.artifacts.resources.v1.config import TestConfig
     from dbt.artifacts.resources.v1.model import ModelConfig
