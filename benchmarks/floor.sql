@@ -129,6 +129,14 @@ lane_votes as (
     from lane_sums
 ),
 
+votes as (
+    select service_id, hour, known_votes, down_votes, bad_votes
+    from vote_hours
+    where probes <= 2
+    union all
+    select * from lane_votes
+),
+
 hours as (
     select service_id, hour, 60 as known_minutes, 0 as down_minutes, 0 as degraded_minutes
     from service_hours
@@ -140,16 +148,7 @@ hours as (
         bit_count(known_votes),
         bit_count(down_votes),
         bit_count(bad_votes & ~down_votes)
-    from vote_hours
-    where probes <= 2
-    union all
-    select
-        service_id,
-        hour,
-        bit_count(known_votes),
-        bit_count(down_votes),
-        bit_count(bad_votes & ~down_votes)
-    from lane_votes
+    from votes
 ),
 
 -- R1: an hour's Copenhagen month, once per hour rather than once per service-hour.
