@@ -7,8 +7,11 @@ A file is validated again only when its content hash changes; the rows of a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import duckdb
+
+from dagster_project.infra.rows import insert_rows
 
 
 @dataclass
@@ -64,11 +67,15 @@ def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RESULTS_DDL)
 
 
-def save_outcome(con: duckdb.DuckDBPyConnection, outcome: ValidationOutcome) -> None:
-    """Replace the rows of (source, file) by this outcome, in one transaction."""
+def save_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[ValidationOutcome]) -> None:
+    """Replace the rows of each outcome's (source, file) by that outcome, all in one
+    transaction (one statement each: infra/rows.py)."""
+    if not outcomes:
+        return
     ensure_results_table(con)
+    validated_at = datetime.now(UTC)
     rows = [
-        [
+        (
             outcome.source,
             outcome.file,
             outcome.sha256,
@@ -79,20 +86,19 @@ def save_outcome(con: duckdb.DuckDBPyConnection, outcome: ValidationOutcome) -> 
             e.unexpected_count,
             e.element_count,
             e.examples,
-        ]
+            validated_at,
+        )
+        for outcome in outcomes
         for e in outcome.expectations
     ]
     con.execute("begin transaction")
     try:
         con.execute(
-            "delete from audit.validation_results where source = ? and file = ?",
-            [outcome.source, outcome.file],
+            "delete from audit.validation_results "
+            "where (source, file) in (select unnest($sources), unnest($files))",
+            {"sources": [o.source for o in outcomes], "files": [o.file for o in outcomes]},
         )
-        if rows:
-            con.executemany(
-                "insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-                rows,
-            )
+        insert_rows(con, "audit.validation_results", rows)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

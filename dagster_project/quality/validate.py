@@ -34,7 +34,7 @@ from dagster_project.landing import store
 from dagster_project.landing.checks import sql_string
 from dagster_project.landing.sources import SOURCES_BY_NAME
 from dagster_project.quality import gx_worker
-from dagster_project.quality.results import ExpectationOutcome, ValidationOutcome, save_outcome
+from dagster_project.quality.results import ExpectationOutcome, ValidationOutcome, save_outcomes
 from dagster_project.quality.suites import suite_document, suite_parameters
 from dagster_project.settings import DEFAULT_REFERENCE_DIR
 
@@ -146,13 +146,13 @@ def _validate_batch(
             for outcome, _ in batch:
                 outcome.expectations = _passed_for(together, outcome.rows)
                 outcome.seconds += share
-                save_outcome(con, outcome)
+            save_outcomes(con, [outcome for outcome, _ in batch])
             return [outcome for outcome, _ in batch]
     for outcome, path in batch:
         started = time.perf_counter()
         outcome.expectations = gx_worker.run_suite(outcome.source, [path], parameters, CHUNK_ROWS)
         outcome.seconds += time.perf_counter() - started
-        save_outcome(con, outcome)
+    save_outcomes(con, [outcome for outcome, _ in batch])
     return [outcome for outcome, _ in batch]
 
 
