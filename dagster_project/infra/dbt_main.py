@@ -43,7 +43,6 @@ from dbt.contracts.graph.manifest import ManifestStateCheck
 from dbt.parser.manifest import ManifestLoader
 from dbt.parser.partial import PartialParsing
 from dbt_common import behavior_flags
-from dbt_common.behavior_flags import BehaviorFlagRendered
 
 from dagster_project.infra import code_cache, critical_path, dbt_events, jinja_code
 from dagster_project.infra.dbt_patch import replace_methods
@@ -116,7 +115,7 @@ def install() -> None:
             (ManifestLoader, "build_manifest_state_check"): _state_check_without_paths,
             (PartialParsing, "__init__"): _with_moved_seeds,
             (PartialParsing, "update_in_saved"): _update_in_saved_unless_gone,
-            (BehaviorFlagRendered, "_default_source"): staticmethod(calling_module),
+            (behavior_flags.BehaviorFlagRendered, "_default_source"): staticmethod(calling_module),
         },
     )
 
