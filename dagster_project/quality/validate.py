@@ -137,23 +137,33 @@ def _validate_batch(
     batch: list[tuple[ValidationOutcome, str]],
     parameters: dict[str, Any],
 ) -> list[ValidationOutcome]:
-    if len(batch) > 1:
-        started = time.perf_counter()
-        samples = [path for _, path in batch]
-        together = gx_worker.run_suite(batch[0][0].source, samples, parameters, CHUNK_ROWS)
-        if all(e.success for e in together):
-            share = (time.perf_counter() - started) / len(batch)
-            for outcome, _ in batch:
-                outcome.expectations = _passed_for(together, outcome.rows)
-                outcome.seconds += share
-            save_outcomes(con, [outcome for outcome, _ in batch])
-            return [outcome for outcome, _ in batch]
-    for outcome, path in batch:
-        started = time.perf_counter()
-        outcome.expectations = gx_worker.run_suite(outcome.source, [path], parameters, CHUNK_ROWS)
-        outcome.seconds += time.perf_counter() - started
-    save_outcomes(con, [outcome for outcome, _ in batch])
-    return [outcome for outcome, _ in batch]
+    if len(batch) < 2 or not _passed_together(batch, parameters):
+        for outcome, path in batch:
+            started = time.perf_counter()
+            outcome.expectations = gx_worker.run_suite(
+                outcome.source, [path], parameters, CHUNK_ROWS
+            )
+            outcome.seconds += time.perf_counter() - started
+    outcomes = [outcome for outcome, _ in batch]
+    save_outcomes(con, outcomes)
+    return outcomes
+
+
+def _passed_together(
+    batch: list[tuple[ValidationOutcome, str]], parameters: dict[str, Any]
+) -> bool:
+    """Whether the batch's samples, validated at once, pass; if so, each outcome is filled
+    in with its share."""
+    started = time.perf_counter()
+    samples = [path for _, path in batch]
+    together = gx_worker.run_suite(batch[0][0].source, samples, parameters, CHUNK_ROWS)
+    if not all(e.success for e in together):
+        return False
+    share = (time.perf_counter() - started) / len(batch)
+    for outcome, _ in batch:
+        outcome.expectations = _passed_for(together, outcome.rows)
+        outcome.seconds += share
+    return True
 
 
 def _passed_for(together: list[ExpectationOutcome], rows: int) -> list[ExpectationOutcome]:
