@@ -392,3 +392,41 @@ def test_failing_gx_check_blocks_the_assets_downstream(landing, tmp_path):
     assert not result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert dg.AssetKey("downstream") not in materialized
+
+
+def test_gx_a_run_validates_every_file_it_loaded_and_its_checks_report_them(sample_run, tmp_path):
+    """`driftsstatus run` begins a source's validation as its load ends, in the background
+    (quality/early.py); the source's check reports what that validation found: every
+    loaded file validated, none twice, none left to the next run."""
+    warehouse, _env, _output = sample_run
+    copy = shutil.copyfile(warehouse, tmp_path / "w.duckdb")  # files_to_validate writes
+    with duckdb.connect(str(copy)) as con:
+        loaded = dict(
+            con.execute("select source, count(*) from audit.loaded_files group by all").fetchall()
+        )
+        validated = dict(
+            con.execute(
+                "select source, count(distinct file) from audit.validation_results "
+                "join audit.loaded_files using (source, file, sha256) group by all"
+            ).fetchall()
+        )
+        left = {s.name: files_to_validate(con, s.name) for s in SOURCES}
+    assert validated == loaded
+    assert loaded["probe_checks"] > 1
+    assert left == {s.name: [] for s in SOURCES}
+    with dg.DagsterInstance.from_config(str(warehouse.parent / "dagster")) as instance:
+        [load] = [
+            r.dagster_run
+            for r in instance.get_run_records()
+            if r.dagster_run.job_name == "load_landing"
+        ]
+        records = instance.get_records_for_run(
+            load.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records
+    evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in records]
+    reported = {
+        e.asset_key.path[-1]: e.metadata["files_validated"].value
+        for e in evaluations
+        if e.check_name == "gx_suite" and e.passed
+    }
+    assert reported == {s.name: loaded.get(s.name, 0) for s in SOURCES}

@@ -12,6 +12,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.partitions import daily
+from dagster_project.defs.quality import begin_validation
 from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import (
     ACCOUNTED,
@@ -61,7 +62,7 @@ def _raw_tables(name: str, sources: list[Source], **partitioning) -> dg.AssetsDe
             selected = [SOURCES_BY_NAME[key.path[-1]] for key in keys]
             check_landing(con, Path(landing.path), selected, allow_empty)
             for key in keys:
-                yield from _load(context, con, landing, key, window)
+                yield from _load(context, con, duckdb, landing, key, window)
 
     return load
 
@@ -71,16 +72,16 @@ def _window(context: dg.AssetExecutionContext) -> Window:
     return span.start.astimezone(UTC), span.end.astimezone(UTC)
 
 
-def _load(context, con, landing: LandingFolder, key: dg.AssetKey, window: Window):
+def _load(
+    context, con, warehouse: DuckDBResource, landing: LandingFolder, key: dg.AssetKey, window
+):
     source = SOURCES_BY_NAME[key.path[-1]]
+    reference = Path(landing.reference_dir)
     summary = load_source(
-        con,
-        Path(landing.path),
-        source,
-        window,
-        frozenset(landing.allow_empty),
-        reference_dir=Path(landing.reference_dir),
+        con, Path(landing.path), source, window, frozenset(landing.allow_empty), reference
     )
+    # Validated while Dagster records the load (quality/early.py).
+    begin_validation(con, warehouse, source.name, reference)
     for name, reason in summary.rejected_files:
         context.log.warning(f"rejected file {name}: {reason}")
     for name, rows in summary.removed_files:

@@ -16,8 +16,9 @@ from dagster_duckdb import DuckDBResource
 from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import ensure_raw_schema
 from dagster_project.landing.sources import SOURCES
-from dagster_project.quality.results import current_failures, files_to_validate, forget_unloaded
-from dagster_project.quality.validate import validate_files
+from dagster_project.quality import early
+from dagster_project.quality.results import current_failures, ensure_results_table
+from dagster_project.quality.validate import validate_pending
 
 MAX_TABLE_ROWS = 20
 
@@ -54,10 +55,10 @@ def _validated(
     """The source's new or changed files against its suite, and every failure of the
     files now in its raw table."""
     source_name = asset_key.path[-1]
-    forget_unloaded(con, source_name)
-    pending = files_to_validate(con, source_name)
+    begun = early.collect(source_name)
+    pending, outcomes = validate_pending(con, source_name, reference) if begun is None else begun
     rows = 0
-    for outcome in validate_files(con, source_name, pending, reference):
+    for outcome in outcomes:
         rows += outcome.rows
         context.log.info(
             f"{outcome.file}: {outcome.rows:,} of {outcome.rows_in_file:,} rows, "
@@ -76,6 +77,22 @@ def _validated(
             "failures": dg.MetadataValue.md(_failure_table(failures)),
         },
     )
+
+
+def begin_validation(
+    con: duckdb.DuckDBPyConnection, warehouse: DuckDBResource, source_name: str, reference: Path
+) -> None:
+    """Begin validating the source's newly loaded files in the background, on a connection
+    of its own, for its check to collect (quality/early.py)."""
+    # The results table made here: the background transactions then change no catalog
+    # entry beside the load's.
+    ensure_results_table(con)
+
+    def validate() -> tuple[list[str], list]:
+        with warehouse.get_connection() as own:
+            return validate_pending(own, source_name, reference)
+
+    early.begin(source_name, validate)
 
 
 def _failure_table(failures: list[tuple]) -> str:

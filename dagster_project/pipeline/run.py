@@ -22,7 +22,7 @@ from dagster_project.infra.webhook import failure_payload, summarise_failure
 from dagster_project.landing.changes import landed_span
 from dagster_project.landing.loader import LandingUnavailable
 from dagster_project.landing.sources import SOURCES
-from dagster_project.quality import gx_worker
+from dagster_project.quality import early, gx_worker
 from dagster_project.settings import Settings
 from dagster_project.timeline import local_today
 
@@ -101,7 +101,10 @@ def run_pipeline(settings: Settings, log_file: Path, months: tuple[str, str]) ->
             # with the run, its import took the cores Dagster's and GX's imports wanted.
             until_built.enter_context(dbt_server.started())
             prune_run_history(instance, settings.run_retention_days)
-            loaded = _execute(definitions, "load_landing", days_of_months(first, last), instance)
+            with early.allowed():  # the checks' GX validation begun as each load ends
+                loaded = _execute(
+                    definitions, "load_landing", days_of_months(first, last), instance
+                )
         _collect(loaded, outcome, instance)
         if loaded.success:
             built = _execute(definitions, "build_all", (first, last), instance)

@@ -16,6 +16,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 import traceback
 import types
 from collections.abc import Iterator
@@ -78,12 +79,16 @@ class _Worker:
             # GX's own notices: its findings come back as outcomes, its failures as text.
             stderr=subprocess.DEVNULL,
         )
+        # One request at a time: a validation begun early (quality/early.py) asks from its
+        # own thread.
+        self._asking = threading.Lock()
 
     def run(self, *request: Any) -> list[ExpectationOutcome]:
         try:
-            pickle.dump(request, self._process.stdin, protocol=5)
-            self._process.stdin.flush()
-            done, answer = pickle.load(self._process.stdout)
+            with self._asking:
+                pickle.dump(request, self._process.stdin, protocol=5)
+                self._process.stdin.flush()
+                done, answer = pickle.load(self._process.stdout)
         except (BrokenPipeError, EOFError):
             code = self._process.wait()
             raise RuntimeError(f"the GX worker process ended (exit code {code})") from None

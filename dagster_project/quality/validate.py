@@ -34,7 +34,13 @@ from dagster_project.landing import store
 from dagster_project.landing.checks import sql_string
 from dagster_project.landing.sources import SOURCES_BY_NAME
 from dagster_project.quality import gx_worker
-from dagster_project.quality.results import ExpectationOutcome, ValidationOutcome, save_outcomes
+from dagster_project.quality.results import (
+    ExpectationOutcome,
+    ValidationOutcome,
+    files_to_validate,
+    forget_unloaded,
+    save_outcomes,
+)
 from dagster_project.quality.suites import suite_document, suite_parameters
 from dagster_project.settings import DEFAULT_REFERENCE_DIR
 
@@ -43,6 +49,16 @@ RUN_SAMPLE = 500_000
 MIN_SAMPLE = 10_000
 SAMPLE_STRETCHES = 4
 CHUNK_ROWS = 500_000  # rows GX validates at a time
+
+
+def validate_pending(
+    con: duckdb.DuckDBPyConnection, source_name: str, reference_dir: Path
+) -> tuple[list[str], list[ValidationOutcome]]:
+    """The source's files loaded or changed since their last validation, each validated,
+    once the results of files no longer loaded are dropped: the files and their outcomes."""
+    forget_unloaded(con, source_name)
+    pending = files_to_validate(con, source_name)
+    return pending, validate_files(con, source_name, pending, reference_dir)
 
 
 def validate_file(con: duckdb.DuckDBPyConnection, source_name: str, file: str) -> ValidationOutcome:
