@@ -84,7 +84,7 @@ def begin_validation(
 ) -> None:
     """Begin validating the source's newly loaded files in the background, on a connection
     of its own, for its check to collect (quality/early.py)."""
-    # The results table made here: the background transactions then change no catalog
+    # The results table made here: the background transaction then changes no catalog
     # entry beside the load's.
     ensure_results_table(con)
 

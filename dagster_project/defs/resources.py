@@ -83,13 +83,17 @@ class Mailer(dg.ConfigurableResource):
         return Mail(**{**fields, "recipients": tuple(self.recipients)})
 
 
+def warehouse_for(settings: Settings) -> Warehouse:
+    return Warehouse(
+        database=str(settings.warehouse),
+        lock_timeout=settings.lock_timeout,
+        connection_config={"memory_limit": settings.memory_limit},
+    )
+
+
 def resources_for(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
-        "duckdb": Warehouse(
-            database=str(settings.warehouse),
-            lock_timeout=settings.lock_timeout,
-            connection_config={"memory_limit": settings.memory_limit},
-        ),
+        "duckdb": warehouse_for(settings),
         "landing": LandingFolder(
             path=str(settings.landing_dir),
             allow_empty=sorted(settings.allow_empty),

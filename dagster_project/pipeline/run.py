@@ -16,6 +16,7 @@ from dagster_project.defs.partitions import (
     monthly,
     range_tags,
 )
+from dagster_project.defs.resources import warehouse_for
 from dagster_project.infra import collector, dbt_server
 from dagster_project.infra.instance import persistent_instance, prune_run_history
 from dagster_project.infra.webhook import failure_payload, summarise_failure
@@ -101,7 +102,11 @@ def run_pipeline(settings: Settings, log_file: Path, months: tuple[str, str]) ->
             # with the run, its import took the cores Dagster's and GX's imports wanted.
             until_built.enter_context(dbt_server.started())
             prune_run_history(instance, settings.run_retention_days)
-            with early.allowed():  # the checks' GX validation begun as each load ends
+            # The checks' GX validation begun as each load ends (quality/early.py), on a
+            # connection of its own. The warehouse is held open for the load run: else
+            # that connection may open it while a step's connection, the last, closes
+            # it, which DuckDB refuses ("Unique file handle conflict").
+            with warehouse_for(settings).get_connection(), early.allowed():
                 loaded = _execute(
                     definitions, "load_landing", days_of_months(first, last), instance
                 )
