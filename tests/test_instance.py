@@ -281,3 +281,23 @@ def test_ops_a_watcher_of_a_run_sees_each_event_as_it_is_stored(tmp_path):
                 assert seen[-1:] == [message], f"the watcher saw {seen} after {message!r}"
         finally:
             storage.end_watch(run_id, watcher)
+
+
+def test_ops_the_step_times_the_cli_prints_are_those_the_instance_records(sample_run):
+    """`driftsstatus run` prints each step's wall-clock time from its start and end events
+    alone; Dagster's step stats (which read every event of the run) give the same."""
+    warehouse, _env, output = sample_run
+    line = next(x for x in output.splitlines() if x.startswith("Step times: "))
+    printed = {
+        name: float(seconds)
+        for name, seconds in re.findall(r"(\w+) ([\d.]+) s", line.removeprefix("Step times: "))
+    }
+    with dg.DagsterInstance.from_config(str(warehouse.parent / "dagster")) as instance:
+        recorded = {
+            stats.step_key: stats.end_time - stats.start_time
+            for record in instance.get_run_records()
+            for stats in instance.get_run_step_stats(record.dagster_run.run_id)
+        }
+    assert set(printed) == set(recorded)
+    assert {"daily_raw_tables", "gx_suites", "report_facts", "serving_copy"} <= set(printed)
+    assert all(abs(printed[step] - round(recorded[step], 1)) < 0.051 for step in printed)
