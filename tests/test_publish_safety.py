@@ -17,10 +17,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.infra.dbt_command import run_dbt
 from dagster_project.infra.lock import warehouse_lock
+from dagster_project.publish.reports import dbt_events, failed_tests
 from dagster_project.publish.scratch import LOCK_NAME, PREFIX
 from dagster_project.quality.validate import validate_file
-from dagster_project.settings import serving_copy_of
+from dagster_project.settings import load_settings, serving_copy_of
 from tests.helpers import (
     REPO_ROOT,
     SMALL_AS_OF,
@@ -118,6 +120,25 @@ def test_r14_publish_refuses_figures_a_blocking_dbt_test_rejected(small, tmp_pat
     )
     assert _published_count(site.warehouse) == 0
     assert _sha(serving_copy_of(site.warehouse)) == serving
+
+
+def test_r14_a_blocking_test_that_cannot_run_is_named_with_dbts_own_message(small, tmp_path):
+    """A publication reads its tests' results from dbt's JSON log (no JSON artifacts): a
+    test that errors is named with dbt's message, as one that fails with its rows."""
+    copy = copy_warehouse(small.warehouse, tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(copy)) as con:
+        con.execute("drop table marts.fct_monthly_penalties")
+    test = "row_rules_fct_monthly_penalties"
+    env = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(copy)}).dbt_env()
+    args = ["test", "--log-format", "json", "--no-write-json", "--select", test]
+    result = run_dbt(args, env, tmp_path / "target", None)
+    assert result.returncode == 1
+    [failed] = failed_tests(dbt_events(result.stdout))
+    assert failed.startswith(
+        f"{test} (error: Runtime Error in test {test} (models/marts/_marts__models.yml) "
+        "Catalog Error: Table with name fct_monthly_penalties does not exist!"
+    )
+    assert not (tmp_path / "target" / "run_results.json").exists()
 
 
 def test_r14_a_publication_is_served_with_the_marts_of_the_last_good_run(small, tmp_path):
