@@ -182,6 +182,71 @@ def test_ops_a_range_runs_materializations_are_stored_in_batches_one_per_day(tmp
 
 
 @dg.asset(
+    partitions_def=_days,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    code_version="1",  # its materializations carry a data version tag, which is indexed
+    check_specs=[dg.AssetCheckSpec("counted", asset="_versioned_days")],
+)
+def _versioned_days():
+    yield dg.MaterializeResult(metadata={"rows": 2})
+    yield dg.AssetCheckResult(check_name="counted", passed=True)
+
+
+def _range_read_back(instance: dg.DagsterInstance, run_id: str) -> tuple:
+    """What a user of the instance reads back of a range run: its events in order with
+    their partitions, the asset's materialized days, its latest materialization, the
+    tags indexed for it and its row of the asset index."""
+    key = _versioned_days.key
+    events = [
+        (r.event_log_entry.dagster_event_type, r.event_log_entry.dagster_event.partition)
+        for r in instance.get_records_for_run(run_id, limit=1000).records
+        if r.event_log_entry.is_dagster_event
+    ]
+    latest = instance.get_latest_materialization_event(key)
+    [record] = instance.get_asset_records([key])
+    newest = instance.fetch_materializations(key, limit=1).records[0]
+    march = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key, asset_partitions=["2024-03-15"]), limit=5
+    ).records
+    return (
+        events,
+        instance.get_materialized_partitions(key),
+        (latest.run_id == run_id, latest.asset_materialization.partition),
+        latest.asset_materialization.metadata,
+        sorted(tuple(sorted(tags.items())) for tags in instance.get_event_tags_for_asset(key)),
+        record.asset_entry.last_run_id == run_id,
+        record.asset_entry.last_materialization_record.storage_id == newest.storage_id,
+        [r.asset_materialization.partition for r in march],
+    )
+
+
+def test_ops_a_range_run_reads_back_as_from_dagsters_own_storage(tmp_path):
+    """The 91 day materializations of a range run are written as multi-row inserts
+    (infra/event_log.py): what the instance reads back (events and their days, the
+    materialized days, the latest, the data version tags, the asset index) is exactly
+    what Dagster's stock SQLite storage gives for the same run."""
+    read_back = _batched_and_stock(
+        tmp_path,
+        _versioned_days,
+        _range_read_back,
+        tags={
+            "dagster/asset_partition_range_start": "2024-01-01",
+            "dagster/asset_partition_range_end": "2024-03-31",
+        },
+    )
+    assert read_back[0] == read_back[1]
+    events, days, latest, metadata, tags, *index, march = read_back[0]
+    kinds = [kind for kind, _ in events]
+    assert kinds.count(dg.DagsterEventType.ASSET_MATERIALIZATION) == 91
+    assert len(days) == 91
+    assert latest == (True, "2024-03-31")
+    assert metadata["rows"].value == 2
+    assert len(tags) == 91 and all(dict(t).get("dagster/data_version") for t in tags)
+    assert index == [True, True]
+    assert march == ["2024-03-15"]
+
+
+@dg.asset(
     check_specs=[
         dg.AssetCheckSpec("positive", asset="_checked"),
         dg.AssetCheckSpec("small", asset="_checked"),
@@ -219,19 +284,7 @@ def test_ops_a_runs_planned_events_batch_stores_what_dagsters_own_storage_stores
     infra/event_log.py writes in one transaction per file: what the instance reads back
     (events, check executions and their status, the latest materialization) is exactly
     what Dagster's stock SQLite storage gives for the same run."""
-    job = dg.Definitions(
-        assets=[_checked], jobs=[dg.define_asset_job("checked", [_checked])]
-    ).resolve_job_def("checked")
-    settings = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "warehouse.duckdb")})
-    read_back = []
-    with (
-        persistent_instance(settings) as batched,
-        dg.DagsterInstance.local_temp(_made(tmp_path / "stock")) as stock,
-    ):
-        assert type(stock.event_log_storage).__name__ == "SqliteEventLogStorage"
-        for instance in (batched, stock):
-            result = job.execute_in_process(instance=instance, raise_on_error=False)
-            read_back.append(_stored(instance, result.run_id))
+    read_back = _batched_and_stock(tmp_path, _checked, _stored)
     assert read_back[0] == read_back[1]
     events, executions, _, metadata = read_back[0]
     assert dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED in {kind for kind, _ in events}
@@ -250,6 +303,27 @@ def test_ops_the_event_log_asks_again_for_a_table_it_did_not_find(tmp_path):
         with storage.index_connection() as connection:
             connection.execute(sqlalchemy.text("create table added_later (x integer)"))
         assert storage.has_table("added_later")
+
+
+def _batched_and_stock(tmp_path: Path, asset, read_back, **run) -> list:
+    """`read_back(instance, run_id)` of a run of the asset's job on the project's instance
+    (infra/event_log.py's storage) and on one with Dagster's stock SQLite storage."""
+    job = dg.Definitions(
+        assets=[asset], jobs=[dg.define_asset_job("compared", [asset])]
+    ).resolve_job_def("compared")
+    settings = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "warehouse.duckdb")})
+    read = []
+    with (
+        persistent_instance(settings) as batched,
+        dg.DagsterInstance.local_temp(_made(tmp_path / "stock")) as stock,
+    ):
+        assert type(batched.event_log_storage).__name__ == "BatchedSqliteEventLogStorage"
+        assert type(stock.event_log_storage).__name__ == "SqliteEventLogStorage"
+        for instance in (batched, stock):
+            result = job.execute_in_process(instance=instance, **run)
+            assert result.success
+            read.append(read_back(instance, result.run_id))
+    return read
 
 
 def _made(folder: Path) -> str:

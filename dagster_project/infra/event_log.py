@@ -6,11 +6,15 @@ Two kinds of events come in batches: the planned materializations and checks of 
 asset at the start of a run (a build plans one per dbt model and test), and, with
 DAGSTER_EVENT_BATCH_SIZE set (infra/instance.py), the materializations of one output
 over a partition range (a load of a year of days is 732). This storage stores a batch
-with Dagster's own `store_event`, event by event, but inside one transaction per file:
-the same rows, a few commits instead of hundreds. An asset's row of the asset index (its
-last materialization, its last run) is written once per batch with the batch's last
-event of each kind, not once per event, and the index's columns are not reflected again
-for every event: a year's 732 day materializations 1.5-2.2 s to 0.7-1.1 s.
+inside one transaction per file: the same rows, a few commits instead of hundreds. The
+rows Dagster's `store_event` would insert one statement at a time (an event in the run's
+file; an asset event in the index too, with its indexed tags) go in as one multi-row
+insert per table, each event serialised once; checks and run status changes go through
+`store_event` itself. An asset's row of the asset index (its last materialization, its
+last run) is written once per batch with the batch's last event of each kind, not once
+per event, and the index's columns are not reflected again for every event: a year's
+732 day materializations 1.5-2.2 s to 0.7-1.1 s, then to 0.13-0.15 s of this process's
+CPU by the multi-row inserts (0.28-0.32 s before).
 
 Every event, batched or single, goes through one engine per database file, kept, where
 Dagster creates and disposes of an engine per event (about as costly as the write), and
@@ -31,8 +35,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from itertools import groupby
 
+from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
 from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
@@ -155,10 +162,51 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             self._batch.connections = connections
             self._batch.asset_events = {}
             stack.callback(self._batch.__dict__.clear)
-            for event in events:
-                self.store_event(event)
+            for simple, group in groupby(events, key=_is_row_only):
+                if simple:
+                    self._insert_rows(connections, list(group))
+                else:  # checks and run status: Dagster's own store_event, one by one
+                    for event in group:
+                        self.store_event(event)
             for event, event_id in self._batch.asset_events.values():
                 super()._store_asset_event(connections[INDEX_SHARD_NAME], event, event_id)
+
+    def _insert_rows(self, connections: dict[str, Connection], entries: list[EventLogEntry]):
+        """What `store_event` writes for each of `entries` (none a check or a run status),
+        as one multi-row insert per table, each entry serialised once."""
+        rows = [self._event_to_row(entry) for entry in entries]
+        connections[entries[0].run_id].execute(SqlEventLogStorageTable.insert(), rows)
+        assets = [
+            (entry, row) for entry, row in zip(entries, rows, strict=True) if _is_asset(entry)
+        ]
+        if not assets:
+            return
+        index = connections[INDEX_SHARD_NAME]
+        # The index's ids, in the order of the rows (SQLite's RETURNING, batched).
+        inserted = index.execute(
+            SqlEventLogStorageTable.insert().returning(
+                SqlEventLogStorageTable.c.id, sort_by_parameter_order=True
+            ),
+            [row for _, row in assets],
+        )
+        event_ids = [event_id for (event_id,) in inserted]
+        asset_entries = [entry for entry, _ in assets]
+        self._store_asset_event_tags(index, asset_entries, event_ids)
+        for entry, event_id in zip(asset_entries, event_ids, strict=True):
+            self._store_asset_event(index, entry, event_id)
+
+
+def _is_asset(entry: EventLogEntry) -> bool:
+    return entry.is_dagster_event and entry.dagster_event_type in ASSET_EVENTS
+
+
+def _is_row_only(entry: EventLogEntry) -> bool:
+    """An event `store_event` only inserts as rows (in the run's file and, for an asset
+    event, the index, with its tags): not a check's, not a run's status."""
+    return not entry.is_dagster_event or (
+        entry.dagster_event_type not in ASSET_CHECK_EVENTS
+        and entry.dagster_event_type not in EVENT_TYPE_TO_PIPELINE_RUN_STATUS
+    )
 
 
 def _total_changes(connection: Connection) -> int:
