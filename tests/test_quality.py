@@ -13,16 +13,22 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.landing import daily_raw_tables, raw_tables
 from dagster_project.defs.partitions import range_tags
-from dagster_project.defs.quality import gx_suites
+from dagster_project.defs.quality import gx_suites, sample_as_loaded
 from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import load_source
 from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME
 from dagster_project.landing.store import store_dir
-from dagster_project.quality import gx_worker
+from dagster_project.quality import early, gx_worker
 from dagster_project.quality import validate as validate_module
 from dagster_project.quality.results import files_to_validate
 from dagster_project.quality.suites import suite_document
-from dagster_project.quality.validate import validate_file, validate_files
+from dagster_project.quality.validate import (
+    sample_size,
+    validate_file,
+    validate_files,
+    validate_pending,
+)
+from dagster_project.settings import DEFAULT_REFERENCE_DIR
 from tests.processes import children_running
 
 SMALL_LANDING = Path(__file__).with_name("landing_small")
@@ -430,3 +436,68 @@ def test_gx_a_run_validates_every_file_it_loaded_and_its_checks_report_them(samp
         if e.check_name == "gx_suite" and e.passed
     }
     assert reported == {s.name: loaded.get(s.name, 0) for s in SOURCES}
+
+
+def _probe_file(landing: Path, name: str, day: int, services: tuple[str, ...]) -> None:
+    """A probe-check file of one day: two probes, every 30 minutes."""
+    lines = [
+        f"2024-02-{day:02d}T{hour:02d}:{minute:02d}:00Z,{service},{probe},up,{40 + hour}\n"
+        for service in services
+        for probe in ("p1", "p2")
+        for hour in range(24)
+        for minute in (0, 30)
+    ]
+    (landing / "probe_checks" / name).write_text(PROBE_HEADER + "".join(lines), encoding="utf-8")
+
+
+def test_gx_samples_written_as_files_load_are_the_ones_the_check_validates(tmp_path, landing):
+    """In `driftsstatus run` each file's GX sample is written as soon as the file's load is
+    committed (the loader tells of each file it loads, and how many it loads), while the
+    loader goes on; the validation then validates those samples without reading the raw
+    store again, and finds what validating afterwards from the raw store finds."""
+    _probe_file(landing, "second.csv", 2, ("ko_app", "ko_infra"))
+    warehouse = tmp_path / "w.duckdb"
+    told: list[tuple[str, int]] = []
+    with early.allowed():
+        resource = DuckDBResource(database=str(warehouse))
+        sample_early = sample_as_loaded(resource, "probe_checks")
+
+        def loaded(file: str, loading: int) -> None:
+            told.append((file, loading))
+            sample_early(file, loading)
+
+        with resource.get_connection() as con:  # held open, as `driftsstatus run` does
+            summary = load_source(con, landing, SOURCES_BY_NAME["probe_checks"], on_loaded=loaded)
+            again = load_source(con, landing, SOURCES_BY_NAME["probe_checks"], on_loaded=loaded)
+            samples = early.samples("probe_checks")
+            # Without the raw store only the samples can be validated.
+            kept = store_dir(con) / "probe_checks"
+            kept.rename(kept.with_name("elsewhere"))
+            try:
+                pending, early_outcomes = validate_pending(
+                    con, "probe_checks", DEFAULT_REFERENCE_DIR, samples
+                )
+            finally:
+                kept.with_name("elsewhere").rename(kept)
+            con.execute("delete from audit.validation_results")
+            _, later_outcomes = validate_pending(con, "probe_checks", DEFAULT_REFERENCE_DIR)
+    files = ["probe_checks/checks.csv", "probe_checks/second.csv"]
+    assert (summary.files_loaded, again.files_loaded, again.files_skipped) == (2, 0, 2)
+    assert told == [(file, 2) for file in files]  # the second load loaded nothing
+    assert sorted(samples) == pending == files
+    assert {s.size for s in samples.values()} == {sample_size(2)}
+
+    def found(outcomes) -> list[tuple]:
+        return [
+            (
+                o.file,
+                o.sha256,
+                o.rows,
+                o.rows_in_file,
+                [(e.expectation_type, e.column, e.success) for e in o.expectations],
+            )
+            for o in outcomes
+        ]
+
+    assert found(early_outcomes) == found(later_outcomes)
+    assert [o.rows for o in early_outcomes] == [15, 192]

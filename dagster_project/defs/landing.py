@@ -12,7 +12,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.partitions import daily
-from dagster_project.defs.quality import begin_validation
+from dagster_project.defs.quality import begin_validation, sample_as_loaded
 from dagster_project.defs.resources import LandingFolder
 from dagster_project.landing.loader import (
     ACCOUNTED,
@@ -78,7 +78,13 @@ def _load(
     source = SOURCES_BY_NAME[key.path[-1]]
     reference = Path(landing.reference_dir)
     summary = load_source(
-        con, Path(landing.path), source, window, frozenset(landing.allow_empty), reference
+        con,
+        Path(landing.path),
+        source,
+        window,
+        frozenset(landing.allow_empty),
+        reference,
+        on_loaded=sample_as_loaded(warehouse, source.name),
     )
     # Validated while Dagster records the load (quality/early.py).
     begin_validation(con, warehouse, source.name, reference)

@@ -7,6 +7,7 @@ expectation, validated in this run or before, and being blocking it stops the
 dbt models that read the table.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -18,7 +19,7 @@ from dagster_project.landing.loader import ensure_raw_schema
 from dagster_project.landing.sources import SOURCES
 from dagster_project.quality import early
 from dagster_project.quality.results import current_failures, ensure_results_table
-from dagster_project.quality.validate import validate_pending
+from dagster_project.quality.validate import Sample, sample_size, validate_pending, write_sample
 
 MAX_TABLE_ROWS = 20
 
@@ -90,9 +91,23 @@ def begin_validation(
 
     def validate() -> tuple[list[str], list]:
         with warehouse.get_connection() as own:
-            return validate_pending(own, source_name, reference)
+            return validate_pending(own, source_name, reference, early.samples(source_name))
 
     early.begin(source_name, validate)
+
+
+def sample_as_loaded(warehouse: DuckDBResource, source_name: str) -> Callable[[str, int], None]:
+    """For the loader: once a file is loaded (of `loading` files this load loads), write
+    its GX sample in the background, on a connection of its own (quality/early.py)."""
+
+    def loaded(file: str, loading: int) -> None:
+        def write(path: str) -> Sample:
+            with warehouse.get_connection() as own:
+                return write_sample(own, source_name, file, sample_size(loading), path)
+
+        early.begin_sample(source_name, file, write)
+
+    return loaded
 
 
 def _failure_table(failures: list[tuple]) -> str:

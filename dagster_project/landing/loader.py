@@ -17,7 +17,7 @@ import gzip
 import hashlib
 import os
 import stat
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -205,11 +205,13 @@ def load_source(
     window: Window = None,
     allow_empty: frozenset[str] = frozenset(),
     reference_dir: Path = DEFAULT_REFERENCE_DIR,
+    on_loaded: Callable[[str, int], None] | None = None,
 ) -> LoadSummary:
     """Bring raw.<source> in line with the files in <landing_dir>/<source>/.
 
     With a `window` (a daily partition range), only rows whose instant lies in it are
-    replaced: every other day keeps what it had.
+    replaced: every other day keeps what it had. `on_loaded(file, loading)` is told of
+    each file as its load is committed, with how many files this load loads.
     """
     check_landing(con, landing_dir, [source], allow_empty)
     if source.kept_in_store:
@@ -221,19 +223,24 @@ def load_source(
     present = set()
     changed = True  # until the load has run through: a failed one may have changed rows
     try:
+        to_load = []
         for path in landed_files(landing_dir, source):
             name = path.relative_to(landing_dir).as_posix()
             present.add(name)
             landed = _File(source, path, name, file_hash(path), bounds)
             if _nothing_to_do(con, landed, limits):
                 summary.files_skipped += 1
-                continue
+            else:
+                to_load.append(landed)
+        for landed in to_load:
             try:
                 loaded, rejected = _load_or_reject(con, landed, services, limits)
             except FileRejected as problem:
                 summary.files_rejected += 1
                 summary.rejected_files.append((landed.name, str(problem)))
                 continue
+            if on_loaded is not None:
+                on_loaded(landed.name, len(to_load))
             summary.files_loaded += 1
             summary.loaded_files.append(landed.name)
             summary.rows_loaded += loaded

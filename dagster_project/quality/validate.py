@@ -25,6 +25,8 @@ from __future__ import annotations
 import math
 import tempfile
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +53,28 @@ SAMPLE_STRETCHES = 4
 CHUNK_ROWS = 500_000  # rows GX validates at a time
 
 
+@dataclass
+class Sample:
+    """A file's rows to validate, written to a Parquet file, with its outcome to fill in
+    and the sample size per file it was drawn with (sample_size)."""
+
+    outcome: ValidationOutcome
+    path: str
+    size: int
+
+
 def validate_pending(
-    con: duckdb.DuckDBPyConnection, source_name: str, reference_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    source_name: str,
+    reference_dir: Path,
+    written: Mapping[str, Sample] | None = None,
 ) -> tuple[list[str], list[ValidationOutcome]]:
     """The source's files loaded or changed since their last validation, each validated,
-    once the results of files no longer loaded are dropped: the files and their outcomes."""
+    once the results of files no longer loaded are dropped: the files and their outcomes.
+    `written`: samples written as the files were loaded (quality/early.py)."""
     forget_unloaded(con, source_name)
     pending = files_to_validate(con, source_name)
-    return pending, validate_files(con, source_name, pending, reference_dir)
+    return pending, validate_files(con, source_name, pending, reference_dir, written)
 
 
 def validate_file(con: duckdb.DuckDBPyConnection, source_name: str, file: str) -> ValidationOutcome:
@@ -71,36 +87,50 @@ def validate_files(
     source_name: str,
     files: list[str],
     reference_dir: Path = DEFAULT_REFERENCE_DIR,
+    written: Mapping[str, Sample] | None = None,
 ) -> list[ValidationOutcome]:
     """Validate each file's rows and store each outcome.
 
     GX costs about a second per validation whatever the rows, so the samples of many
     files are validated together, up to CHUNK_ROWS rows at a time. A batch that passes
     passes for each of its files; only a batch that fails is validated again file by
-    file, so that every failure is recorded against the file it came from.
+    file, so that every failure is recorded against the file it came from. A sample in
+    `written` is used where it is of the file's content as loaded and of this size.
     """
     con.execute("set TimeZone = 'UTC'")
     parameters = suite_parameters(reference_dir)
     outcomes: list[ValidationOutcome] = []
     batch: list[tuple[ValidationOutcome, str]] = []
-    sample = sample_size(len(files))
+    size = sample_size(len(files))
     with tempfile.TemporaryDirectory(prefix="driftsstatus-gx-") as scratch:
         for number, file in enumerate(files):
-            started = time.perf_counter()
-            # The file's rows from its own parts of the raw store (store.file_rows).
-            rows = store.file_rows(con, SOURCES_BY_NAME[source_name], file)
-            outcome, lines = _new_outcome(con, source_name, file, rows)
-            path = str(Path(scratch) / f"{number}.parquet")
-            outcome.rows = _write_sample(
-                con, source_name, rows, sample_stretches(lines, sample), path
-            )
-            outcome.chunks = max(1, math.ceil(outcome.rows / CHUNK_ROWS))
-            outcome.seconds = time.perf_counter() - started
-            batch.append((outcome, path))
+            sample = (written or {}).get(file)
+            if sample is None or (sample.size, sample.outcome.sha256) != (
+                size,
+                _loaded_sha(con, source_name, file),
+            ):
+                path = str(Path(scratch) / f"{number}.parquet")
+                sample = write_sample(con, source_name, file, size, path)
+            batch.append((sample.outcome, sample.path))
             if sum(o.rows for o, _ in batch) >= CHUNK_ROWS:
                 outcomes += _validate_batch(con, batch, parameters)
                 batch = []
         return outcomes + _validate_batch(con, batch, parameters)
+
+
+def write_sample(
+    con: duckdb.DuckDBPyConnection, source_name: str, file: str, size: int, path: str
+) -> Sample:
+    """The file's sample of `size` rows at most (sample_stretches), written to `path`."""
+    started = time.perf_counter()
+    con.execute("set TimeZone = 'UTC'")
+    # The file's rows from its own parts of the raw store (store.file_rows).
+    rows = store.file_rows(con, SOURCES_BY_NAME[source_name], file)
+    outcome, lines = _new_outcome(con, source_name, file, rows)
+    outcome.rows = _write_sample(con, source_name, rows, sample_stretches(lines, size), path)
+    outcome.chunks = max(1, math.ceil(outcome.rows / CHUNK_ROWS))
+    outcome.seconds = time.perf_counter() - started
+    return Sample(outcome, path, size)
 
 
 def sample_size(files: int) -> int:
@@ -135,17 +165,22 @@ def _new_outcome(
 ) -> tuple[ValidationOutcome, tuple[int, int] | None]:
     """The file's outcome to fill in, with its `rows` (SQL) counted, and its first and
     last row's line (None: no rows)."""
-    found = con.execute(
-        "select sha256 from audit.loaded_files where source = ? and file = ?",
-        [source_name, file],
-    ).fetchall()
     outcome = ValidationOutcome(
-        source_name, file, found[0][0] if found else None, suite_document(source_name)["name"]
+        source_name, file, _loaded_sha(con, source_name, file), suite_document(source_name)["name"]
     )
     [(outcome.rows_in_file, first, last)] = con.execute(
         f"select count(*), min(_line), max(_line) from {rows}"
     ).fetchall()
     return outcome, None if first is None else (first, last)
+
+
+def _loaded_sha(con: duckdb.DuckDBPyConnection, source_name: str, file: str) -> str | None:
+    """The hash of the file's content the raw table holds (None: not loaded)."""
+    found = con.execute(
+        "select sha256 from audit.loaded_files where source = ? and file = ?",
+        [source_name, file],
+    ).fetchall()
+    return found[0][0] if found else None
 
 
 def _validate_batch(
