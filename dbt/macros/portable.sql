@@ -40,6 +40,20 @@
 {% macro spark__materialized() -%}
 {%- endmacro %}
 
+{#- A CTE planned into each of its readers, never written out: DuckDB's `as not
+    materialized` (DuckDB may otherwise materialize a CTE read twice, which for millions
+    of rows costs more than reading its table twice); Spark always plans it so. -#}
+{% macro not_materialized() -%}
+    {{ return(adapter.dispatch('not_materialized')()) }}
+{%- endmacro %}
+
+{% macro default__not_materialized() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro spark__not_materialized() -%}
+{%- endmacro %}
+
 {#- The type of a text column: DuckDB's varchar, translated as every DuckDB type name is
     for Spark (spark_type: Spark 4 wants a length with varchar). -#}
 {% macro text_type() -%}
