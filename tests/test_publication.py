@@ -6,6 +6,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,23 @@ def test_r14_a_published_month_is_immutable_without_a_reason_and_superseding_kee
         "select report_id, supersedes, reason from published.reports order by published_at",
     )
     assert rows == [("2023-12#1", None, None), ("2023-12#2", "2023-12#1", reason)]
+
+
+def test_r14_another_instant_without_a_reason_is_refused_before_anything_is_computed(
+    published, tmp_path
+):
+    """The refusal does not wait for the month to be computed again (a scratch build:
+    seconds at scale): with no dbt settings at all it is the same refusal."""
+    from dagster_project.publish.reports import publish_report
+    from dagster_project.report.published import PublishError
+
+    warehouse = copy_warehouse(published[0], tmp_path / published[0].name)
+    later = datetime(2024, 2, 20, 7, tzinfo=UTC)
+    with pytest.raises(PublishError) as refused:
+        publish_report(warehouse, "2023-12", later, "driftsleder", dbt_env={})
+    assert str(refused.value).startswith("2023-12 is already published (2023-12#1, ")
+    assert str(refused.value).endswith('publish again with --supersede --reason "..."')
+    assert query(warehouse, "select report_id from published.reports") == [("2023-12#1",)]
 
 
 def test_ops_publishing_and_recomputing_load_neither_dagster_nor_dbt():

@@ -30,6 +30,7 @@ from dagster_project.report.model import Report, build_report, parse_month, repo
 from dagster_project.report.published import (
     Publication,
     PublishError,
+    has_published_schema,
     latest_publication,
 )
 from dagster_project.settings import DBT_PROJECT_DIR, SEED_PATH_VARIABLE
@@ -193,6 +194,14 @@ def failed_tests(events: list[dict]) -> list[str]:
     return failed
 
 
+def _needs_a_reason(month: date, latest: Publication) -> PublishError:
+    return PublishError(
+        f"{month:%Y-%m} is already published ({latest.report_id}, "
+        f"{latest.published_at:%Y-%m-%d %H:%M}); publish again with "
+        '--supersede --reason "..."'
+    )
+
+
 def _more(found: list) -> str:
     return f" and {len(found) - 1} more" if len(found) > 1 else ""
 
@@ -207,10 +216,19 @@ def publish_report(
 ) -> tuple[Publication, bool]:
     """Freeze the report of `month` as of `as_of`; (publication, whether it is new).
 
-    Publishing the same figures as of the same instant again changes nothing; figures
-    that failed a blocking check are never frozen (`BlockingChecksFailed`).
+    Publishing the same figures as of the same instant again changes nothing; a month
+    published as of another instant needs a `reason` (`PublishError`, before anything
+    is computed); figures that failed a blocking check are never frozen
+    (`BlockingChecksFailed`).
     """
     month = parse_month(month)
+    if not reason:
+        # Only the same instant can give the same publication: refused before the report
+        # is computed again (a scratch build, seconds at scale).
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            latest = latest_publication(con, month) if has_published_schema(con) else None
+        if latest and latest.as_of != as_of:
+            raise _needs_a_reason(month, latest)
     report = report_as_of(warehouse, month, as_of, dbt_env)
     frozen = freeze(report)
     digest = content_hash(frozen)
@@ -220,11 +238,7 @@ def publish_report(
         if latest and latest.content_hash == digest and latest.as_of == as_of:
             return latest, False
         if latest and not reason:
-            raise PublishError(
-                f"{month:%Y-%m} is already published ({latest.report_id}, "
-                f"{latest.published_at:%Y-%m-%d %H:%M}); publish again with "
-                '--supersede --reason "..."'
-            )
+            raise _needs_a_reason(month, latest)
         number = (
             1
             + con.execute(
