@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from dagster_project.landing.changes import landed_span, months_touched
@@ -340,6 +342,55 @@ def test_contract_files_the_contract_does_not_read_are_reported_not_ignored(tmp_
         "probe_checks/danish.csv": "missing required column(s): checked_at, service_id, "
         "probe_id, status; the header is separated by semicolons, the contract wants commas",
     }
+
+
+def test_r1_a_date_alone_is_not_a_timestamp_in_text_or_parquet(tmp_path, con):
+    """'2024-01-05' ends in what looks like an offset (-05), and DuckDB reads it as
+    midnight UTC: it has neither a time nor an offset (R1), as text or as a Parquet DATE."""
+    _land(
+        tmp_path,
+        "probe_checks/dates.csv",
+        HEADER
+        + "2024-01-05,ko_app,p1,down,12\n"
+        + "2024-01-25,ko_app,p1,down,12\n"
+        + "2024-01-05+01:00,ko_app,p1,down,12\n"
+        + "2024-01-05T10:00:00-05,ko_app,p1,up,12\n"
+        + "2024-01-05 10:00:00.5+0100,ko_app,p1,up,12\n",
+    )
+    with duckdb.connect() as scratch:
+        scratch.execute(
+            "copy (select date '2024-01-06' as checked_at, 'ko_app' as service_id, "
+            "'p1' as probe_id, 'down' as status, 12 as response_ms) "
+            f"to '{tmp_path / 'probe_checks' / 'dates.parquet'}'"
+        )
+    summary = load_source(con, tmp_path, PROBES)
+    assert (summary.rows_loaded, summary.rows_rejected) == (2, 4)
+    assert _rejects(con) == [
+        ("probe_checks/dates.csv", 2, "checked_at: not a timestamp '2024-01-05'"),
+        ("probe_checks/dates.csv", 3, "checked_at: not a timestamp '2024-01-25'"),
+        ("probe_checks/dates.csv", 4, "checked_at: not a timestamp '2024-01-05+01:00'"),
+        ("probe_checks/dates.parquet", 1, "checked_at: not a timestamp '2024-01-06'"),
+    ]
+    assert con.execute(
+        "select strftime(checked_at, '%d %H:%M:%S'), status from raw.probe_checks order by 1"
+    ).fetchall() == [("05 09:00:00", "up"), ("05 15:00:00", "up")]
+    _accounted(con, PROBES)
+
+
+def test_contract_a_parquet_column_named_twice_rejects_the_file_as_in_text(tmp_path, con):
+    """DuckDB reads a Parquet column named twice as 'status' and 'status_1': which one a
+    row's status is, the file does not say."""
+    table = pa.table(
+        [["2024-01-05T10:00:00Z"], ["ko_app"], ["p1"], ["up"], [12], ["down"]],
+        names=["checked_at", "service_id", "probe_id", "status", "response_ms", "status"],
+    )
+    pq.write_table(table, _land(tmp_path, "probe_checks/twice.parquet", b""))
+    _land(tmp_path, "probe_checks/good.csv", HEADER + GOOD)
+    summary = load_source(con, tmp_path, PROBES)
+    assert (summary.files_loaded, summary.rows_loaded) == (1, 1)
+    assert summary.rejected_files == [
+        ("probe_checks/twice.parquet", "column(s) named twice in the schema: status")
+    ]
 
 
 def test_contract_a_fixed_or_removed_file_leaves_no_stale_verdict(tmp_path, con):

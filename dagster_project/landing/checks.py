@@ -21,8 +21,11 @@ from dagster_project.timeline import (
     local_today,
 )
 
-# 'Z' or +hh[:mm] up to 14 hours (the widest zone in use), minutes below 60.
-OFFSET_PATTERN = r"(Z|z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)$"
+# A time of day (after the date's 'T' or space), then 'Z' or +hh[:mm] up to 14 hours
+# (the widest zone in use), minutes below 60. The time first: a date alone ends in what
+# looks like an offset ('2024-01-05': -05), which DuckDB reads as midnight UTC.
+TIME_PATTERN = r"[Tt ][0-9]"
+OFFSET_PATTERN = r"[Tt ][0-9:.,]*[0-9] ?(Z|z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)$"
 INTEGER_PATTERN = r"^[+-]?[0-9]+$"
 NUMBER_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
@@ -171,6 +174,10 @@ def _column_checks(column: Column, known: str, native: bool, limits: TimeLimits)
         checks.append(
             Check(
                 (
+                    (
+                        f"{present} and not regexp_matches({text}, '{TIME_PATTERN}')",
+                        f"'{v}: not a timestamp ' || {_quote(v)}",
+                    ),
                     (
                         f"{present} and not regexp_matches({text}, '{OFFSET_PATTERN}')",
                         f"'{v}: no UTC offset in ' || {_quote(v)}",

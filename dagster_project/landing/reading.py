@@ -124,15 +124,36 @@ def parquet_fields(
             row[0]: row[1]
             for row in con.execute(f"describe select * from {parquet_reader(path)}").fetchall()
         }
+        schema = con.execute(
+            f"select name, num_children from parquet_schema({sql_string(str(path))})"
+        ).fetchall()
     except duckdb.Error as error:
         raise FileRejected(explain(error)) from error
-    present = _require_columns(source, list(types))
+    # The file's own names: DuckDB reads a column named twice as 'status' and 'status_1'.
+    present = _require_columns(source, _top_level_names(schema), names="schema")
     native = frozenset(c.name for c in present if types[c.name] in NATIVE_TYPES.get(c.kind, ()))
     fields = [
         c.name if c.name in native else f"cast({c.name} as varchar) as {c.name}" for c in present
     ]
     fields += [f"null::varchar as {c.name}" for c in source.columns if c not in present]
     return ", ".join(fields), native
+
+
+def _top_level_names(schema: list[tuple[str, int | None]]) -> list[str]:
+    """The top-level column names of a Parquet schema, as parquet_schema() lists its
+    elements: depth first, the root first, each with its number of children."""
+    names, at = [], 1
+
+    def after(element: int) -> int:  # the element after this one's subtree
+        following = element + 1
+        for _ in range(schema[element][1] or 0):
+            following = after(following)
+        return following
+
+    while at < len(schema):
+        names.append(schema[at][0])
+        at = after(at)
+    return names
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> None:
@@ -194,12 +215,12 @@ def read_header(path: Path) -> list[str]:
     return [name.strip() for name in next(csv.reader([text.rstrip("\r\n")]))]
 
 
-def _require_columns(source: Source, header: list[str]) -> list[Column]:
-    """The contract's columns present in the header; a missing required one, or a column
-    named twice, rejects the file."""
+def _require_columns(source: Source, header: list[str], names: str = "header") -> list[Column]:
+    """The contract's columns present in the header (a Parquet file's schema: `names`); a
+    missing required one, or a column named twice, rejects the file."""
     twice = sorted({c.name for c in source.columns if header.count(c.name) > 1})
     if twice:
-        raise FileRejected(f"column(s) named twice in the header: {', '.join(twice)}")
+        raise FileRejected(f"column(s) named twice in the {names}: {', '.join(twice)}")
     missing = [c.name for c in source.columns if c.required and c.name not in header]
     if missing:
         hint = ""
