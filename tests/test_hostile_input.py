@@ -24,6 +24,14 @@ from dagster_project.timeline import local_today
 PROBES = SOURCES_BY_NAME["probe_checks"]
 HEADER = "checked_at,service_id,probe_id,status,response_ms\n"
 GOOD = "2024-01-05T10:00:00Z,ko_app,p1,up,12\n"
+RESOLVED = {  # an incident version, less its id
+    "recorded_at": "2024-01-05T10:00:00Z",
+    "service_ids": ["ko_app"],
+    "severity": "red",
+    "started_at": "2024-01-05T09:00:00Z",
+    "ended_at": "2024-01-05T09:30:00Z",
+    "status": "resolved",
+}
 
 
 @pytest.fixture
@@ -267,14 +275,7 @@ def test_contract_quoted_line_breaks_are_one_field_and_lines_stay_right(tmp_path
 
 def test_contract_a_long_line_or_a_control_byte_is_one_row_not_the_file(tmp_path, con):
     incidents = SOURCES_BY_NAME["incidents"]
-    base = {
-        "recorded_at": "2024-01-05T10:00:00Z",
-        "service_ids": ["ko_app"],
-        "severity": "red",
-        "started_at": "2024-01-05T09:00:00Z",
-        "ended_at": "2024-01-05T09:30:00Z",
-        "status": "resolved",
-    }
+    base = RESOLVED
     long = json.dumps({**base, "incident_id": "LONG", "description": "x" * 3_000_000})
     control = json.dumps({**base, "incident_id": "CTRL"}).replace('"CTRL"', '"CT\x1fRL"')
     lines = [long, control, json.dumps({**base, "incident_id": "OK"}), "[1, 2]", "42"]
@@ -375,6 +376,36 @@ def test_r1_a_date_alone_is_not_a_timestamp_in_text_or_parquet(tmp_path, con):
         "select strftime(checked_at, '%d %H:%M:%S'), status from raw.probe_checks order by 1"
     ).fetchall() == [("05 09:00:00", "up"), ("05 15:00:00", "up")]
     _accounted(con, PROBES)
+
+
+def test_contract_an_incident_naming_a_key_twice_or_resolved_without_an_end_is_rejected(
+    tmp_path, con
+):
+    """A JSON object naming a key twice says two things (DuckDB reads the first value,
+    Python the last); `ended_at` is null while open (the contract): a resolved incident
+    without an end would count as down until T (R6)."""
+    incidents = SOURCES_BY_NAME["incidents"]
+    version = {**RESOLVED, "incident_id": "I1"}
+    twice = json.dumps(version).replace(
+        '"severity": "red"', '"severity": "red", "severity": "yellow"'
+    )
+    lines = [
+        json.dumps(version),
+        twice,
+        json.dumps({**version, "incident_id": "I3", "ended_at": None}),
+        json.dumps({**version, "incident_id": "I4", "ended_at": None, "status": "open"}),
+    ]
+    _land(tmp_path, "incidents/i.jsonl", "\n".join(lines) + "\n")
+    summary = load_source(con, tmp_path, incidents)
+    assert (summary.rows_loaded, summary.rows_rejected) == (2, 2)
+    assert _rejects(con) == [
+        ("incidents/i.jsonl", 2, "line: a key named twice"),
+        ("incidents/i.jsonl", 3, "ended_at: missing, but resolved"),
+    ]
+    assert con.execute(
+        "select incident_id, status, ended_at is null from raw.incidents order by 1"
+    ).fetchall() == [("I1", "resolved", False), ("I4", "open", True)]
+    _accounted(con, incidents)
 
 
 def test_contract_a_parquet_column_named_twice_rejects_the_file_as_in_text(tmp_path, con):

@@ -97,7 +97,19 @@ SOURCES = (
             Column("cause", "text", required=False),
             Column("resolution", "text", required=False),
         ),
-        (("ended_at is null or ended_at >= started_at", "ended_at: before started_at"),),
+        (
+            ("ended_at is null or ended_at >= started_at", "ended_at: before started_at"),
+            # Null while open (the contract): a resolved incident without an end would
+            # count as down until T (R6).
+            ("status <> 'resolved' or ended_at is not null", "ended_at: missing, but resolved"),
+            # Which of the two values holds, the line does not say (a CSV header naming a
+            # column twice rejects the file).
+            (
+                "case when json_valid(_raw) and json_type(_raw) = 'OBJECT' "
+                "then len(json_keys(_raw)) = len(list_distinct(json_keys(_raw))) end",
+                "line: a key named twice",
+            ),
+        ),
         readable=(
             "case when json_valid(_raw) then json_type(_raw) = 'OBJECT' else false end",
             "line: not a JSON object",
