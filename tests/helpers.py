@@ -52,6 +52,16 @@ def pipeline_env(landing: Path, warehouse: Path, as_of: str | None = None) -> di
     return env
 
 
+def land_conflicting_calls(landing: Path, name: str = "resent.csv") -> None:
+    """The small landing folder's hours of service calls sent again with other counts: the
+    two cannot both hold (R11 would add them up), and a blocking check of the build fails.
+    (The same rows sent again count once, with a warning.)"""
+    calls = (landing / "service_calls" / "calls.csv").read_text(encoding="utf-8")
+    conflicting = calls.replace(",100,1", ",90,1").replace(",50,0", ",40,0")
+    assert conflicting != calls
+    (landing / "service_calls" / name).write_text(conflicting, encoding="utf-8")
+
+
 def copy_warehouse(source: Path, target: Path, *, serving: bool = False) -> Path:
     """Copy a warehouse as it must be moved: the file with its raw store (and with
     `serving`, its serving copy). Returns `target`."""

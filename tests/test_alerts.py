@@ -22,6 +22,7 @@ from tests.helpers import (
     chat_webhook,
     copy_warehouse,
     driftsstatus,
+    land_conflicting_calls,
     pipeline_env,
 )
 
@@ -44,9 +45,8 @@ def _alert_runs(folder: Path, small_built: dict) -> dict:
             "DRIFTSSTATUS_ALERT_WEBHOOK": hook.url,
         }
         for name in ("good", "failing"):
-            if name == "failing":  # the same hour of calls sent twice: a blocking check fails
-                calls = landing / "service_calls"
-                shutil.copy(calls / "calls.csv", calls / "resent.csv")
+            if name == "failing":  # hours of calls sent again, other counts: a check fails
+                land_conflicting_calls(landing)
             before = len(hook.posts)
             result = driftsstatus("run", env=env, check=False)
             runs[name] = {

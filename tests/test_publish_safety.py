@@ -28,6 +28,7 @@ from tests.helpers import (
     SMALL_AS_OF,
     copy_warehouse,
     driftsstatus,
+    land_conflicting_calls,
     pipeline_env,
     query,
 )
@@ -108,8 +109,7 @@ def test_r14_publish_freezes_figures_whose_failed_checks_are_only_warnings(publi
 
 def test_r14_publish_refuses_figures_a_blocking_dbt_test_rejected(small, tmp_path):
     site = small.copy_to(tmp_path / "site")
-    calls = site.landing / "service_calls"
-    shutil.copy(calls / "calls.csv", calls / "calls-copy.csv")  # every call counted twice
+    land_conflicting_calls(site.landing)
     assert driftsstatus("run", env=site.env, check=False).returncode == 1
     serving = _sha(serving_copy_of(site.warehouse))  # the run kept the last good copy
     result = _publish(site, "2024-02")

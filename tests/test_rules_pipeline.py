@@ -170,3 +170,31 @@ def test_r4_a_check_landed_twice_is_a_warning_and_changes_no_figure(small_site, 
         ("ko_app", "p1", "2024-01-31 23:01:05", 2)
     ]
     assert mart_rows(warehouse) == mart_rows(small_run[0])
+
+
+def test_r11_an_hour_landed_twice_counts_once_and_other_counts_for_it_stop_the_build(
+    small_site, small_run
+):
+    """A resent file repeats an hourly row: it counts once (R11 sums the hours, not their
+    deliveries), with a warning. The same hour with other counts cannot both hold, and
+    adding them up would be wrong: the key test stops the build."""
+    landing, warehouse = small_site
+    env = pipeline_env(landing, warehouse, as_of=SMALL_AS_OF)
+    resent = landing / "service_calls" / "resent.csv"
+    header = "period_start,environment,service_code,calls,failed_calls\n"
+    resent.write_text(header + "2024-02-29T22:00:00Z,m1,SF1601,100,1\n", encoding="utf-8")
+    result = driftsstatus("run", env=env)
+    assert "  WARNING staging/stg_operations__service_calls:warn_service_calls_landed_twice" in (
+        result.stdout.splitlines()
+    ), result.stdout
+    assert query(warehouse, "select count(*) from raw.service_calls") == [(3,)]
+    assert mart_rows(warehouse) == mart_rows(small_run[0])
+    resent.write_text(header + "2024-02-29T22:00:00Z,m1,SF1601,90,1\n", encoding="utf-8")
+    stopped = driftsstatus("run", env=env, check=False)
+    assert stopped.returncode == 1
+    key_test = "stg_operations__service_calls:row_rules_stg_operations__service_calls"
+    assert f"  FAILED check staging/{key_test}" in stopped.stdout.splitlines(), stopped.stdout
+    assert query(
+        warehouse,
+        "select calls from marts.fct_monthly_service_calls where environment = 'm1' order by month",
+    ) == [(100,), (50,)]

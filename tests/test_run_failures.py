@@ -5,13 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.helpers import driftsstatus, pipeline_env
+from tests.helpers import driftsstatus, land_conflicting_calls, pipeline_env
 
 
 def test_a_failing_blocking_check_fails_the_run_names_it_and_publishes_nothing(tmp_path):
     landing = shutil.copytree(Path(__file__).with_name("landing_small"), tmp_path / "landing")
-    # The same hour of calls sent twice, in two files: counting both would inflate R11.
-    shutil.copy(landing / "service_calls" / "calls.csv", landing / "service_calls" / "resent.csv")
+    land_conflicting_calls(landing)
     warehouse = tmp_path / "warehouse.duckdb"
     env = pipeline_env(landing, warehouse, as_of="2024-03-20T00:00:00+01:00")
     result = driftsstatus("run", env=env, check=False)

@@ -18,6 +18,7 @@ from tests.dagster_ui import graphql
 from tests.helpers import (
     REPO_ROOT,
     chat_webhook,
+    land_conflicting_calls,
     only_these_settings,
     pipeline_env,
     query,
@@ -107,13 +108,12 @@ def test_ops_serve_loads_builds_and_serves_dropped_files_and_alerts_on_a_failed_
                 "Der har i perioden været gennemført 1 ændring/rettelse på Produktionsmiljøet."
             )
 
-            # 2. Files dropped in later: a changes file with one broken row, and the same
-            # hour of calls sent twice. The load takes both and counts the broken row; a
-            # blocking check of the build fails, the alert goes out, and the app keeps the
-            # last good data.
+            # 2. Files dropped in later: a changes file with one broken row, and hours of
+            # calls sent again with other counts. The load takes both and counts the broken
+            # row; a blocking check of the build fails, the alert goes out, and the app
+            # keeps the last good data.
             (landing / "changes" / "late.csv").write_text(LATE_CHANGES, encoding="utf-8")
-            calls = landing / "service_calls"
-            shutil.copy(calls / "calls.csv", calls / "resent.csv")
+            land_conflicting_calls(landing)
             assert _wait_for_runs(ui, serve, 4)[2:] == [
                 ("load_landing", "SUCCESS"),
                 ("build_all", "FAILURE"),
