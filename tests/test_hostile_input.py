@@ -424,6 +424,39 @@ def test_contract_a_parquet_column_named_twice_rejects_the_file_as_in_text(tmp_p
     ]
 
 
+def test_contract_file_and_folder_names_with_glob_characters_are_read_as_themselves(tmp_path):
+    """DuckDB's readers take a path as a glob: unescaped, 'x[1].csv' read x1.csv and
+    '*.csv' every CSV file beside it; a warehouse in '[prod]/' lost its raw store."""
+    names = {"x1.csv": "10", "x[1].csv": "11", "*.csv": "12", "?.csv": "13"}
+    for name, minute in names.items():
+        _land(
+            tmp_path / "landing",
+            f"probe_checks/{name}",
+            HEADER + GOOD.replace(":00:", f":{minute}:"),
+        )
+    with duckdb.connect() as scratch:
+        scratch.execute(
+            "copy (select timestamptz '2024-01-05 10:14:00+00' as checked_at, 'ko_app' as "
+            "service_id, 'p1' as probe_id, 'up' as status, 12 as response_ms) "
+            f"to '{tmp_path / 'landing' / 'probe_checks' / 'y[2].parquet'}'"
+        )
+    warehouse = tmp_path / "[prod]" / "w.duckdb"
+    warehouse.parent.mkdir()
+    with duckdb.connect(str(warehouse)) as con:
+        summary = load_source(con, tmp_path / "landing", PROBES)
+        assert (summary.files_loaded, summary.rows_loaded, summary.rejected_files) == (5, 5, [])
+        assert con.execute(
+            "select _file, minute(checked_at) from raw.probe_checks order by 2"
+        ).fetchall() == [
+            ("probe_checks/x1.csv", 10),
+            ("probe_checks/x[1].csv", 11),
+            ("probe_checks/*.csv", 12),
+            ("probe_checks/?.csv", 13),
+            ("probe_checks/y[2].parquet", 14),
+        ]
+        _accounted(con, PROBES)
+
+
 def test_contract_a_fixed_or_removed_file_leaves_no_stale_verdict(tmp_path, con):
     bad = _land(tmp_path, "probe_checks/bad.csv", b"")
     gone = _land(tmp_path, "probe_checks/gone.txt", "x")

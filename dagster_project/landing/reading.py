@@ -11,6 +11,7 @@ contract's columns) raises `FileRejected`, with the real cause and its line.
 from __future__ import annotations
 
 import csv
+import glob
 import gzip
 import zlib
 from pathlib import Path
@@ -81,7 +82,7 @@ def _csv_reader(path: Path, fields: list[str], dialect: str, rejects: str) -> st
     columns = ", ".join(f"'{f}': 'varchar'" for f in fields)
     compression = "gzip" if path.name.lower().endswith(".gz") else "none"
     return (
-        f"read_csv({sql_string(str(path))}, columns = {{{columns}}}, auto_detect = false, "
+        f"read_csv({reader_path(path)}, columns = {{{columns}}}, auto_detect = false, "
         f"{dialect}, compression = '{compression}', max_line_size = {MAX_LINE_BYTES}, "
         f"{rejects})"
     )
@@ -111,7 +112,14 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -
 
 
 def parquet_reader(path: Path) -> str:
-    return f"read_parquet({sql_string(str(path))}, file_row_number = true)"
+    return f"read_parquet({reader_path(path)}, file_row_number = true)"
+
+
+def reader_path(path: Path) -> str:
+    """SQL: the path as DuckDB's file readers take it, its glob characters ('*', '?',
+    '[') escaped: a landing file named 'x[1].csv' is that file, not x1.csv, and one
+    named '*.csv' is not every CSV file beside it."""
+    return sql_string(glob.escape(str(path)))
 
 
 def parquet_fields(
@@ -125,7 +133,7 @@ def parquet_fields(
             for row in con.execute(f"describe select * from {parquet_reader(path)}").fetchall()
         }
         schema = con.execute(
-            f"select name, num_children from parquet_schema({sql_string(str(path))})"
+            f"select name, num_children from parquet_schema({reader_path(path)})"
         ).fetchall()
     except duckdb.Error as error:
         raise FileRejected(explain(error)) from error

@@ -12,6 +12,7 @@ not enforce them).
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 import duckdb
@@ -29,7 +30,7 @@ def import_built_marts(warehouse: Path, built: Path) -> list[str]:
         con.execute(f"create schema if not exists {SCHEMA}")
         for folder in sorted(built.glob(f"{SCHEMA}.*")):
             table = folder.name
-            rows = f"read_parquet({sql_string(str(folder / '*.parquet'))})"
+            rows = f"read_parquet({sql_string(glob.escape(str(folder)) + '/*.parquet')})"
             con.execute(f"create table if not exists {table} as select * from {rows} limit 0")
             con.execute(f"delete from {table}")
             con.execute(f"insert into {table} by name select * from {rows}")
