@@ -137,7 +137,12 @@ def dbt_seed_path(reference_dir: Path) -> str:
 
 def parse_instant(text: str) -> datetime:
     """An ISO 8601 instant with an explicit offset (R1); a naive one is refused."""
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as problem:  # Python's words name neither the setting nor the value
+        raise ValueError(
+            f"as-of instant is not an ISO 8601 instant ({problem}): {text!r}"
+        ) from None
     if value.tzinfo is None:
         raise ValueError(f"as-of instant needs a UTC offset or Z: {text!r}")
     return value

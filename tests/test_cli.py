@@ -15,10 +15,18 @@ def test_report_without_a_run_says_what_to_do(tmp_path):
     )
 
 
-def test_as_of_without_offset_is_refused(tmp_path):
+def test_r1_an_as_of_without_offset_or_not_an_instant_is_refused_naming_it(tmp_path):
     result = driftsstatus("run", "--as-of", "2024-01-05 10:00", check=False)
     assert result.returncode != 0
     assert "as-of instant needs a UTC offset or Z: '2024-01-05 10:00'" in result.stderr
+    result = driftsstatus(
+        "publish", "--month", "2024-01", "--as-of", "2024-02-30T00:00Z", check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.endswith(
+        "error: as-of instant is not an ISO 8601 instant (day is out of range for month): "
+        "'2024-02-30T00:00Z'\n"
+    )
 
 
 def test_app_command_serves_the_streamlit_app_on_localhost(sample_run):
