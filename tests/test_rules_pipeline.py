@@ -172,29 +172,51 @@ def test_r4_a_check_landed_twice_is_a_warning_and_changes_no_figure(small_site, 
     assert mart_rows(warehouse) == mart_rows(small_run[0])
 
 
-def test_r11_an_hour_landed_twice_counts_once_and_other_counts_for_it_stop_the_build(
-    small_site, small_run
+RESENT = {  # a row landed again, as it was and then with other figures
+    "service_calls": (
+        "period_start,environment,service_code,calls,failed_calls\n",
+        "2024-02-29T22:00:00Z,m1,SF1601,100,1\n",
+        "2024-02-29T22:00:00Z,m1,SF1601,90,1\n",
+    ),
+    "service_windows": (
+        "window_id,service_id,starts_at,ends_at,announced_at,description\n",
+        "W-PLANNED,bf_infra,2024-02-10T22:00:00+01:00,2024-02-11T00:00:00+01:00,"
+        "2024-02-01T12:00:00+01:00,Planned\n",
+        "W-PLANNED,bf_infra,2024-02-10T21:00:00+01:00,2024-02-11T00:00:00+01:00,"
+        "2024-02-01T12:00:00+01:00,Planned\n",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("source", "warning"),
+    [
+        ("service_calls", "warn_service_calls_landed_twice"),  # R11 sums hours, not deliveries
+        ("service_windows", "warn_service_window_landed_twice"),  # R3 excludes a window once
+    ],
+)
+def test_r3_r11_a_row_landed_twice_counts_once_and_other_figures_for_it_stop_the_build(
+    small_site, small_run, source, warning
 ):
-    """A resent file repeats an hourly row: it counts once (R11 sums the hours, not their
-    deliveries), with a warning. The same hour with other counts cannot both hold, and
-    adding them up would be wrong: the key test stops the build."""
+    """A resent file repeats a row: it counts once, with a warning, and no figure changes.
+    The same key with other figures (an hour's calls, a window's times) cannot both hold:
+    the key test stops the build, and the marts keep their figures."""
     landing, warehouse = small_site
     env = pipeline_env(landing, warehouse, as_of=SMALL_AS_OF)
-    resent = landing / "service_calls" / "resent.csv"
-    header = "period_start,environment,service_code,calls,failed_calls\n"
-    resent.write_text(header + "2024-02-29T22:00:00Z,m1,SF1601,100,1\n", encoding="utf-8")
+    header, same, other = RESENT[source]
+    resent = landing / source / "resent.csv"
+    resent.write_text(header + same, encoding="utf-8")
     result = driftsstatus("run", env=env)
-    assert "  WARNING staging/stg_operations__service_calls:warn_service_calls_landed_twice" in (
-        result.stdout.splitlines()
-    ), result.stdout
-    assert query(warehouse, "select count(*) from raw.service_calls") == [(3,)]
+    assert f"  WARNING staging/stg_operations__{source}:{warning}" in result.stdout.splitlines(), (
+        result.stdout
+    )
+    assert query(
+        warehouse, f"select count(*) from raw.{source} where _file like '%resent.csv'"
+    ) == [(1,)]
     assert mart_rows(warehouse) == mart_rows(small_run[0])
-    resent.write_text(header + "2024-02-29T22:00:00Z,m1,SF1601,90,1\n", encoding="utf-8")
+    resent.write_text(header + other, encoding="utf-8")
     stopped = driftsstatus("run", env=env, check=False)
     assert stopped.returncode == 1
-    key_test = "stg_operations__service_calls:row_rules_stg_operations__service_calls"
+    key_test = f"stg_operations__{source}:row_rules_stg_operations__{source}"
     assert f"  FAILED check staging/{key_test}" in stopped.stdout.splitlines(), stopped.stdout
-    assert query(
-        warehouse,
-        "select calls from marts.fct_monthly_service_calls where environment = 'm1' order by month",
-    ) == [(100,), (50,)]
+    assert mart_rows(warehouse) == mart_rows(small_run[0])

@@ -1,7 +1,7 @@
--- Hourly service calls counted before T (R6). An hourly row landed twice (a feed
--- that sends a file again under another name) is one row: R11 sums the hours, not
--- their deliveries (tests/warn_service_calls_landed_twice.sql says so). Two other
--- counts for one hour stay two rows, which the key test stops.
+-- Hourly service calls counted before T (R6). An hourly row landed twice (a file sent
+-- again under another name) is one row: R11 sums the hours, not their deliveries (the
+-- landed_twice test warns of it). Two other counts for one hour stay two rows, which
+-- the key test stops.
 select distinct
     period_start,
     environment,
