@@ -56,7 +56,8 @@ GX_EXPECTATION_TYPES = {
     "expect_column_values_to_be_between",
     "expect_column_pair_values_a_to_be_greater_than_b",
 }
-DBT_TESTS = {"row_rules", "relationships", "known_service_id"}
+# landed_twice: a warning of a row delivered again, not a fact of the contract.
+DBT_TESTS = {"row_rules", "relationships", "known_service_id", "landed_twice"}
 # The value rules are the contract's facts; a model's keys (`unique`) are its own.
 ROW_RULE_KINDS = {"not_null", "accepted_values", "between", "expressions", "unique"}
 
@@ -93,17 +94,37 @@ def row_rules(source: Source) -> set[str]:
     return {condition for condition, _ in source.row_rules} | lists
 
 
+PAIR_RULE = re.compile(r"(?:\w+ is null or )?(\w+) (>=|<=) (\w+)")
+REQUIRED_WHEN = re.compile(r"(\w+) <> '(\w+)' or (\w+) is not null")
+
+
 def pair_rules(source: Source) -> set[tuple[str, str]]:
     """The row rules that order two columns, as (greater or equal, smaller)."""
     pairs = set()
     for condition, _ in source.row_rules:
-        comparison = re.sub(r"^\w+ is null or ", "", condition)
-        a, op, b = re.fullmatch(r"(\w+) (>=|<=) (\w+)", comparison).groups()
-        pairs.add((a, b) if op == ">=" else (b, a))
+        if rule := PAIR_RULE.fullmatch(condition):
+            a, op, b = rule.groups()
+            pairs.add((a, b) if op == ">=" else (b, a))
     return pairs
 
 
+def required_when(source: Source) -> set[tuple[str, str, str]]:
+    """The row rules that require a column where another holds a value: (column, the
+    other, its value)."""
+    return {
+        (column, other, value)
+        for condition, _ in source.row_rules
+        if (rule := REQUIRED_WHEN.fullmatch(condition))
+        for other, value, column in [rule.groups()]
+    }
+
+
 # --- the facts as the GX suites state them -----------------------------------------------
+
+
+def _equals(column: str, value: str) -> dict[str, Any]:
+    """GX's row condition `column == value`, as a suite's JSON states it."""
+    return {"type": "comparison", "column": {"name": column}, "operator": "==", "parameter": value}
 
 
 def gx_suite(name: str) -> list[dict[str, Any]]:
@@ -113,7 +134,12 @@ def gx_suite(name: str) -> list[dict[str, Any]]:
 
 
 def gx_columns(name: str, expectation_type: str) -> list[str]:
-    return [e["kwargs"]["column"] for e in gx_suite(name) if e["type"] == expectation_type]
+    """The columns of the suite's expectations of this type on every row."""
+    return [
+        e["kwargs"]["column"]
+        for e in gx_suite(name)
+        if e["type"] == expectation_type and "row_condition" not in e["kwargs"]
+    ]
 
 
 def gx_value_sets(name: str) -> dict[str, Any]:
@@ -310,8 +336,19 @@ def test_contract_row_rules_are_the_loaders_in_gx_and_dbt(name):
         and e["kwargs"]["or_equal"]
     ]
     assert len(gx) == len(set(gx)) and set(gx) == pair_rules(source)
+    conditional = [
+        (e["kwargs"]["column"], json.dumps(e["kwargs"]["row_condition"], sort_keys=True))
+        for e in gx_suite(name)
+        if e["type"] == "expect_column_values_to_not_be_null" and "row_condition" in e["kwargs"]
+    ]
+    assert len(conditional) == len(set(conditional)) and set(conditional) == {
+        (column, json.dumps(_equals(other, value), sort_keys=True))
+        for column, other, value in required_when(source)
+    }
     dbt = [rule["expression"] for rule in dbt_row_rules(name).get("expressions", [])]
     assert len(dbt) == len(set(dbt)) and set(dbt) == row_rules(source)
+    # Every row rule has one of the shapes compared here.
+    assert len(pair_rules(source)) + len(required_when(source)) == len(source.row_rules)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -110,8 +110,11 @@ def checked_rows_sql(
     reason = f"nullif(concat_ws('; ', {', '.join(c.sql for c in checks)}), '')"
     fails = " or ".join(f"({c.fails})" for c in checks) or "false"
     if source.readable:
-        condition, message = source.readable
-        reason = f"case when not coalesce({condition}, false) then '{message}' else {reason} end"
+        unreadable = " ".join(
+            f"when not coalesce({condition}, false) then '{message}'"
+            for condition, message in source.readable
+        )
+        reason = f"case {unreadable} else {reason} end"
         fails = "true"  # a JSON line's checks read the document: no cheaper test
     # A record DuckDB could not split into fields carries its reason from the reader.
     return f"select *, coalesce(_error, case when {fails} then {reason} end) as _reason from {rows}"

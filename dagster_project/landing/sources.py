@@ -32,8 +32,9 @@ class Source:
     file_types: tuple[str, ...]
     columns: tuple[Column, ...]
     row_rules: tuple[tuple[str, str], ...] = field(default=())  # (sql condition, reason)
-    # A row failing this is rejected with this reason alone (its fields are unreadable).
-    readable: tuple[str, str] | None = None
+    # (condition, reason): a row failing one is rejected with the first such reason alone
+    # (its fields are unreadable), each condition read only where those before it hold.
+    readable: tuple[tuple[str, str], ...] = ()
     # The columns whose earliest and latest instant bound the months a row bears on;
     # `open_ended`: the row also bears on every later month (incidents, R6).
     time_columns: tuple[str, ...] = ()
@@ -102,17 +103,18 @@ SOURCES = (
             # Null while open (the contract): a resolved incident without an end would
             # count as down until T (R6).
             ("status <> 'resolved' or ended_at is not null", "ended_at: missing, but resolved"),
+        ),
+        readable=(
+            (
+                "case when json_valid(_raw) then json_type(_raw) = 'OBJECT' else false end",
+                "line: not a JSON object",
+            ),
             # Which of the two values holds, the line does not say (a CSV header naming a
             # column twice rejects the file).
             (
-                "case when json_valid(_raw) and json_type(_raw) = 'OBJECT' "
-                "then len(json_keys(_raw)) = len(list_distinct(json_keys(_raw))) end",
+                "len(json_keys(_raw)) = len(list_distinct(json_keys(_raw)))",
                 "line: a key named twice",
             ),
-        ),
-        readable=(
-            "case when json_valid(_raw) then json_type(_raw) = 'OBJECT' else false end",
-            "line: not a JSON object",
         ),
         time_columns=("started_at", "ended_at"),
         open_ended=True,

@@ -50,7 +50,7 @@ def applies(source: Source, native: frozenset[str]) -> bool:
     either native or of a kind with few values."""
     return (
         not source.row_rules
-        and source.readable is None
+        and not source.readable
         and all(c.name in native or c.kind in FEW_VALUES for c in source.columns)
     )
 
