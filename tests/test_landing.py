@@ -152,8 +152,17 @@ def test_unreadable_files_are_rejected_whole_with_a_clear_reason(tmp_path, con):
         "latin1.csv",
         HEADER.encode() + "2024-01-05T10:00:00Z,ko_app,pæ,up,5\n".encode("latin-1"),
     )
+    _write_bytes(tmp_path, "utf16.csv", good.decode().encode("utf-16"))
+    # Old Mac line ends: csv's reader raised on the header, and the whole load stopped.
+    _write_bytes(tmp_path, "mac.csv", good.replace(b"\n", b"\r"))
     summary = load_source(con, tmp_path, PROBES)
     reasons = dict(summary.rejected_files)
+    assert reasons["probe_checks/utf16.csv"] == (
+        "UTF-16 encoded (it starts with its byte order mark); the contract reads UTF-8"
+    )
+    assert reasons["probe_checks/mac.csv"] == (
+        "line 1: lines end in a carriage return alone; the contract reads LF or CRLF"
+    )
     assert reasons["probe_checks/empty.csv"] == "empty file"
     assert reasons["probe_checks/image.csv"].startswith("not a CSV file (")
     assert reasons["probe_checks/cut.csv.gz"].startswith("truncated or corrupt gzip file (")
@@ -161,10 +170,10 @@ def test_unreadable_files_are_rejected_whole_with_a_clear_reason(tmp_path, con):
     assert _rows(con, "select _file, count(*) from raw.probe_checks group by all") == [
         ("probe_checks/good.csv", 1)
     ]
-    assert _rows(con, "select count(*) from audit.rejected_files") == [(4,)]
+    assert _rows(con, "select count(*) from audit.rejected_files") == [(6,)]
     again = load_source(con, tmp_path, PROBES)  # still rejected, recorded once
     assert dict(again.rejected_files) == reasons
-    assert _rows(con, "select count(*) from audit.rejected_files") == [(4,)]
+    assert _rows(con, "select count(*) from audit.rejected_files") == [(6,)]
 
 
 def test_bom_crlf_and_quoted_fields_are_accepted(tmp_path, con):

@@ -10,6 +10,7 @@ contract's columns) raises `FileRejected`, with the real cause and its line.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import glob
 import gzip
@@ -207,6 +208,10 @@ def read_header(path: Path) -> list[str]:
                 head += handle.readline(MAX_LINE_BYTES)
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise FileRejected(f"truncated or corrupt gzip file ({error})") from error
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileRejected(
+            "UTF-16 encoded (it starts with its byte order mark); the contract reads UTF-8"
+        )
     first = head.split(b"\n", 1)[0]
     if not first.strip():
         raise FileRejected("empty file" if not head else "line 1: no header")
@@ -220,7 +225,15 @@ def read_header(path: Path) -> list[str]:
             raise FileRejected(f"not UTF-8 encoded (line 1, byte {error.start})") from error
     if binary:
         raise FileRejected(f"not a CSV file (binary data at byte {head.index(0)})")
-    return [name.strip() for name in next(csv.reader([text.rstrip("\r\n")]))]
+    text = text.rstrip("\r\n")
+    if "\r" in text:
+        raise FileRejected(
+            "line 1: lines end in a carriage return alone; the contract reads LF or CRLF"
+        )
+    try:
+        return [name.strip() for name in next(csv.reader([text]))]
+    except csv.Error as error:
+        raise FileRejected(f"line 1: not a CSV header ({error})") from error
 
 
 def _require_columns(source: Source, header: list[str], names: str = "header") -> list[Column]:
