@@ -378,12 +378,13 @@ def test_r1_a_date_alone_is_not_a_timestamp_in_text_or_parquet(tmp_path, con):
     _accounted(con, PROBES)
 
 
-def test_contract_an_incident_naming_a_key_twice_or_resolved_without_an_end_is_rejected(
+def test_contract_an_incident_line_with_a_key_twice_an_object_value_or_no_end_is_rejected(
     tmp_path, con
 ):
     """A JSON object naming a key twice says two things (DuckDB reads the first value,
-    Python the last); `ended_at` is null while open (the contract): a resolved incident
-    without an end would count as down until T (R6)."""
+    Python the last); an object where the contract has one value was read as its JSON
+    text; `ended_at` is null while open (the contract): a resolved incident without an
+    end would count as down until T (R6)."""
     incidents = SOURCES_BY_NAME["incidents"]
     version = {**RESOLVED, "incident_id": "I1"}
     twice = json.dumps(version).replace(
@@ -394,13 +395,15 @@ def test_contract_an_incident_naming_a_key_twice_or_resolved_without_an_end_is_r
         twice,
         json.dumps({**version, "incident_id": "I3", "ended_at": None}),
         json.dumps({**version, "incident_id": "I4", "ended_at": None, "status": "open"}),
+        json.dumps({**version, "incident_id": {"id": "I5"}}),
     ]
     _land(tmp_path, "incidents/i.jsonl", "\n".join(lines) + "\n")
     summary = load_source(con, tmp_path, incidents)
-    assert (summary.rows_loaded, summary.rows_rejected) == (2, 2)
+    assert (summary.rows_loaded, summary.rows_rejected) == (2, 3)
     assert _rejects(con) == [
         ("incidents/i.jsonl", 2, "line: a key named twice"),
         ("incidents/i.jsonl", 3, "ended_at: missing, but resolved"),
+        ("incidents/i.jsonl", 5, "incident_id: an object or a list, not one value"),
     ]
     assert con.execute(
         "select incident_id, status, ended_at is null from raw.incidents order by 1"

@@ -64,6 +64,22 @@ class Source:
 TS = "timestamp"
 INTEGER_MAX = 2**31 - 1
 
+INCIDENT_COLUMNS = (
+    Column("incident_id", "text"),
+    Column("recorded_at", TS),
+    Column("service_ids", "id_list"),
+    Column("severity", "enum", allowed=("red", "yellow")),
+    Column("impact", "number", required=False, minimum=0, maximum=1, exclusive_minimum=True),
+    Column("started_at", TS),
+    Column("ended_at", TS, required=False),
+    Column("status", "enum", allowed=("open", "resolved", "cancelled")),
+    Column("service_code", "text", required=False),
+    Column("title", "text", required=False),
+    Column("description", "text", required=False),
+    Column("cause", "text", required=False),
+    Column("resolution", "text", required=False),
+)
+
 SOURCES = (
     Source(
         "probe_checks",
@@ -81,23 +97,7 @@ SOURCES = (
     Source(
         "incidents",
         (".jsonl", ".jsonl.gz", ".json", ".ndjson"),
-        (
-            Column("incident_id", "text"),
-            Column("recorded_at", TS),
-            Column("service_ids", "id_list"),
-            Column("severity", "enum", allowed=("red", "yellow")),
-            Column(
-                "impact", "number", required=False, minimum=0, maximum=1, exclusive_minimum=True
-            ),
-            Column("started_at", TS),
-            Column("ended_at", TS, required=False),
-            Column("status", "enum", allowed=("open", "resolved", "cancelled")),
-            Column("service_code", "text", required=False),
-            Column("title", "text", required=False),
-            Column("description", "text", required=False),
-            Column("cause", "text", required=False),
-            Column("resolution", "text", required=False),
-        ),
+        INCIDENT_COLUMNS,
         (
             ("ended_at is null or ended_at >= started_at", "ended_at: before started_at"),
             # Null while open (the contract): a resolved incident without an end would
@@ -114,6 +114,16 @@ SOURCES = (
             (
                 "len(json_keys(_raw)) = len(list_distinct(json_keys(_raw)))",
                 "line: a key named twice",
+            ),
+            # An object or a list where the contract has one value would be read as its
+            # JSON text ('{"a": 1}' an incident id).
+            *(
+                (
+                    f"coalesce(json_type(_raw, '$.{c.name}') not in ('OBJECT', 'ARRAY'), true)",
+                    f"{c.name}: an object or a list, not one value",
+                )
+                for c in INCIDENT_COLUMNS
+                if c.kind != "id_list"
             ),
         ),
         time_columns=("started_at", "ended_at"),
