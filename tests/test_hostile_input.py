@@ -56,6 +56,13 @@ def _land(landing: Path, name: str, data: str | bytes) -> Path:
     return path
 
 
+def _parquet(path: Path, select: str, options: str = "") -> None:
+    """A Parquet landing file of the rows of `select`, written by DuckDB."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect() as scratch:
+        scratch.execute(f"copy ({select}) to '{path}' {options}")
+
+
 def _rejects(con) -> list[tuple]:
     return con.execute(
         "select file, line_number, reason from audit.rejected_rows order by file, line_number"
@@ -222,13 +229,13 @@ def test_contract_integers_are_digits_never_coerced(tmp_path, con):
 def test_contract_a_damaged_parquet_file_is_rejected_whole_and_the_rest_loads(tmp_path, con):
     folder = tmp_path / "probe_checks"
     folder.mkdir()
-    with duckdb.connect() as scratch:
-        scratch.execute(
-            "copy (select timestamptz '2024-01-05 00:00:00+00' + to_minutes(range) as checked_at, "
-            "'ko_app' as service_id, 'p' || (range % 7) as probe_id, 'up' as status, "
-            "(range % 1000)::integer as response_ms from range(200000)) "
-            f"to '{folder / 'good.parquet'}' (compression snappy)"
-        )
+    _parquet(
+        folder / "good.parquet",
+        "select timestamptz '2024-01-05 00:00:00+00' + to_minutes(range) as checked_at, "
+        "'ko_app' as service_id, 'p' || (range % 7) as probe_id, 'up' as status, "
+        "(range % 1000)::integer as response_ms from range(200000)",
+        "(compression snappy)",
+    )
     data = bytearray((folder / "good.parquet").read_bytes())
     for i in range(len(data) // 3, len(data) // 3 + 2000):
         data[i] ^= 0x5A
@@ -358,12 +365,11 @@ def test_r1_a_date_alone_is_not_a_timestamp_in_text_or_parquet(tmp_path, con):
         + "2024-01-05T10:00:00-05,ko_app,p1,up,12\n"
         + "2024-01-05 10:00:00.5+0100,ko_app,p1,up,12\n",
     )
-    with duckdb.connect() as scratch:
-        scratch.execute(
-            "copy (select date '2024-01-06' as checked_at, 'ko_app' as service_id, "
-            "'p1' as probe_id, 'down' as status, 12 as response_ms) "
-            f"to '{tmp_path / 'probe_checks' / 'dates.parquet'}'"
-        )
+    _parquet(
+        tmp_path / "probe_checks" / "dates.parquet",
+        "select date '2024-01-06' as checked_at, 'ko_app' as service_id, "
+        "'p1' as probe_id, 'down' as status, 12 as response_ms",
+    )
     summary = load_source(con, tmp_path, PROBES)
     assert (summary.rows_loaded, summary.rows_rejected) == (2, 4)
     assert _rejects(con) == [
@@ -437,12 +443,11 @@ def test_contract_file_and_folder_names_with_glob_characters_are_read_as_themsel
             f"probe_checks/{name}",
             HEADER + GOOD.replace(":00:", f":{minute}:"),
         )
-    with duckdb.connect() as scratch:
-        scratch.execute(
-            "copy (select timestamptz '2024-01-05 10:14:00+00' as checked_at, 'ko_app' as "
-            "service_id, 'p1' as probe_id, 'up' as status, 12 as response_ms) "
-            f"to '{tmp_path / 'landing' / 'probe_checks' / 'y[2].parquet'}'"
-        )
+    _parquet(
+        tmp_path / "landing" / "probe_checks" / "y[2].parquet",
+        "select timestamptz '2024-01-05 10:14:00+00' as checked_at, 'ko_app' as "
+        "service_id, 'p1' as probe_id, 'up' as status, 12 as response_ms",
+    )
     warehouse = tmp_path / "[prod]" / "w.duckdb"
     warehouse.parent.mkdir()
     with duckdb.connect(str(warehouse)) as con:

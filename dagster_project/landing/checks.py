@@ -178,12 +178,11 @@ def _column_checks(column: Column, known: str, native: bool, limits: TimeLimits)
             Check(
                 (
                     (
-                        f"{present} and not regexp_matches({text}, '{TIME_PATTERN}')",
-                        f"'{v}: not a timestamp ' || {_quote(v)}",
-                    ),
-                    (
+                        # One pattern per row; the time of day only where it fails.
                         f"{present} and not regexp_matches({text}, '{OFFSET_PATTERN}')",
-                        f"'{v}: no UTC offset in ' || {_quote(v)}",
+                        f"case when regexp_matches({text}, '{TIME_PATTERN}') "
+                        f"then '{v}: no UTC offset in ' else '{v}: not a timestamp ' end "
+                        f"|| {_quote(v)}",
                     ),
                     (
                         f"{present} and {value} is null",
