@@ -55,6 +55,7 @@ GX_EXPECTATION_TYPES = {
     "expect_column_values_to_be_in_set",
     "expect_column_values_to_be_between",
     "expect_column_pair_values_a_to_be_greater_than_b",
+    "expect_column_values_to_match_regex",
 }
 # landed_twice: a warning of a row delivered again, not a fact of the contract.
 DBT_TESTS = {"row_rules", "relationships", "known_service_id", "landed_twice"}
@@ -96,6 +97,9 @@ def row_rules(source: Source) -> set[str]:
 
 PAIR_RULE = re.compile(r"(?:\w+ is null or )?(\w+) (>=|<=) (\w+)")
 REQUIRED_WHEN = re.compile(r"(\w+) <> '(\w+)' or (\w+) is not null")
+WHOLE_HOUR = re.compile(r"date_trunc\('hour', (\w+)\) = \1")
+# A UTC instant on a whole hour, as GX reads it from the pandas frame (str of a Timestamp).
+GX_WHOLE_HOUR = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:00:00(\.0+)?\+00:00$"
 
 
 def pair_rules(source: Source) -> set[tuple[str, str]]:
@@ -116,6 +120,13 @@ def required_when(source: Source) -> set[tuple[str, str, str]]:
         for condition, _ in source.row_rules
         if (rule := REQUIRED_WHEN.fullmatch(condition))
         for other, value, column in [rule.groups()]
+    }
+
+
+def whole_hours(source: Source) -> set[str]:
+    """The columns a row rule holds to the start of an hour."""
+    return {
+        rule[1] for condition, _ in source.row_rules if (rule := WHOLE_HOUR.fullmatch(condition))
     }
 
 
@@ -345,10 +356,18 @@ def test_contract_row_rules_are_the_loaders_in_gx_and_dbt(name):
         (column, json.dumps(_equals(other, value), sort_keys=True))
         for column, other, value in required_when(source)
     }
+    patterns = [
+        (e["kwargs"]["column"], e["kwargs"]["regex"])
+        for e in gx_suite(name)
+        if e["type"] == "expect_column_values_to_match_regex"
+    ]
+    assert len(patterns) == len(set(patterns))
+    assert set(patterns) == {(column, GX_WHOLE_HOUR) for column in whole_hours(source)}
     dbt = [rule["expression"] for rule in dbt_row_rules(name).get("expressions", [])]
     assert len(dbt) == len(set(dbt)) and set(dbt) == row_rules(source)
     # Every row rule has one of the shapes compared here.
-    assert len(pair_rules(source)) + len(required_when(source)) == len(source.row_rules)
+    shapes = len(pair_rules(source)) + len(required_when(source)) + len(whole_hours(source))
+    assert shapes == len(source.row_rules)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -205,16 +205,18 @@ def test_contract_a_value_no_raw_column_holds_is_one_rejected_row(tmp_path, con)
     ]
 
 
+def _load_calls(landing: Path, con, rows: list[str]):
+    """Load a service_calls file of these CSV rows (after its header)."""
+    header = "period_start,environment,service_code,calls,failed_calls\n"
+    _land(landing, "service_calls/c.csv", header + "".join(f"{row}\n" for row in rows))
+    return load_source(con, landing, SOURCES_BY_NAME["service_calls"])
+
+
 def test_contract_integers_are_digits_never_coerced(tmp_path, con):
-    calls = SOURCES_BY_NAME["service_calls"]
     rows = ["1.5", "1.000", "0x10", "1e3", " 7 ", "99999999999999999999"]
-    _land(
-        tmp_path,
-        "service_calls/c.csv",
-        "period_start,environment,service_code,calls,failed_calls\n"
-        + "".join(f"2024-01-05T{h:02d}:00:00Z,m1,SF1601,{v},0\n" for h, v in enumerate(rows)),
+    summary = _load_calls(
+        tmp_path, con, [f"2024-01-05T{h:02d}:00:00Z,m1,SF1601,{v},0" for h, v in enumerate(rows)]
     )
-    summary = load_source(con, tmp_path, calls)
     assert (summary.rows_loaded, summary.rows_rejected) == (1, 5)
     assert con.execute("select calls from raw.service_calls").fetchall() == [(7,)]
     assert [reason for *_, reason in _rejects(con)] == [
@@ -223,6 +225,33 @@ def test_contract_integers_are_digits_never_coerced(tmp_path, con):
         "calls: not an integer '0x10'",
         "calls: not an integer '1e3'",
         "calls: out of range '99999999999999999999'",
+    ]
+
+
+def test_contract_service_calls_count_whole_hours_in_any_offset(tmp_path, con):
+    """period_start is the start of an hour: a count of another instant is rejected,
+    whatever offset writes it; an hour written in Copenhagen's offset loads as its UTC
+    hour."""
+    starts = [
+        "2024-01-05T10:00:00Z",
+        "2024-01-05T12:00:00+01:00",
+        "2024-01-05T10:30:00Z",
+        "2024-01-05T10:00:00.5Z",
+        "2024-01-05T10:00:01+00:00",
+        "2024-01-05T15:00:00+05:30",
+    ]
+    summary = _load_calls(
+        tmp_path, con, [f"{start},m1,SF160{n},5,0" for n, start in enumerate(starts)]
+    )
+    assert (summary.rows_loaded, summary.rows_rejected) == (2, 4)
+    loaded = con.execute(
+        "select service_code, strftime(period_start at time zone 'UTC', '%H:%M') "
+        "from raw.service_calls order by 1"
+    ).fetchall()
+    assert loaded == [("SF1600", "10:00"), ("SF1601", "11:00")]
+    assert _rejects(con) == [
+        ("service_calls/c.csv", line, "period_start: not the start of an hour")
+        for line in (4, 5, 6, 7)
     ]
 
 

@@ -162,6 +162,21 @@ def test_failed_calls_above_calls_fails_the_pair_expectation(landing, con):
     }
 
 
+def test_service_calls_of_an_instant_within_an_hour_fail_the_whole_hour_expectation(landing, con):
+    _load(con, landing, "service_calls")
+    con.execute(
+        "insert into raw.service_calls values "
+        "('2024-02-29T21:30:00Z', 'm1', 'SF1601', 3, 0, 'service_calls/calls.csv', 98), "
+        "('2024-02-29T21:00:00.25Z', 'm1', 'SF1601', 3, 0, 'service_calls/calls.csv', 99)"
+    )
+    outcome = validate_file(con, "service_calls", "service_calls/calls.csv")
+    assert _failed(outcome) == {("expect_column_values_to_match_regex", "period_start"): 2}
+    assert outcome.failed[0].examples == [
+        "line 98: 2024-02-29T21:30:00+00:00",
+        "line 99: 2024-02-29T21:00:00.250000+00:00",
+    ]
+
+
 def test_incident_ending_before_it_starts_fails_while_open_incidents_are_ignored(landing, con):
     _load(con, landing, "incidents")
     file = "incidents/incidents.jsonl"

@@ -166,7 +166,16 @@ SOURCES = (
             Column("calls", "int", minimum=0),
             Column("failed_calls", "int", minimum=0),
         ),
-        (("failed_calls <= calls", "failed_calls: greater than calls"),),
+        (
+            ("failed_calls <= calls", "failed_calls: greater than calls"),
+            # A count of an hour (the contract): another instant would put its calls in
+            # the hour it falls in and leave a gap or a second count there. In UTC, as
+            # every connection reads instants; Copenhagen's hours are UTC's.
+            (
+                "date_trunc('hour', period_start) = period_start",
+                "period_start: not the start of an hour",
+            ),
+        ),
         time_columns=("period_start",),
         daily=True,
     ),
