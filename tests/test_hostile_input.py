@@ -392,7 +392,9 @@ def test_r1_a_date_alone_is_not_a_timestamp_in_text_or_parquet(tmp_path, con):
         + "2024-01-25,ko_app,p1,down,12\n"
         + "2024-01-05+01:00,ko_app,p1,down,12\n"
         + "2024-01-05T10:00:00-05,ko_app,p1,up,12\n"
-        + "2024-01-05 10:00:00.5+0100,ko_app,p1,up,12\n",
+        + "2024-01-05 10:00:00.5+0100,ko_app,p1,up,12\n"
+        # RFC 3339's lower-case 't' and 'z'.
+        + "2024-01-05t11:00:00z,ko_app,p1,up,12\n",
     )
     _parquet(
         tmp_path / "probe_checks" / "dates.parquet",
@@ -400,7 +402,7 @@ def test_r1_a_date_alone_is_not_a_timestamp_in_text_or_parquet(tmp_path, con):
         "'p1' as probe_id, 'down' as status, 12 as response_ms",
     )
     summary = load_source(con, tmp_path, PROBES)
-    assert (summary.rows_loaded, summary.rows_rejected) == (2, 4)
+    assert (summary.rows_loaded, summary.rows_rejected) == (3, 4)
     assert _rejects(con) == [
         ("probe_checks/dates.csv", 2, "checked_at: not a timestamp '2024-01-05'"),
         ("probe_checks/dates.csv", 3, "checked_at: not a timestamp '2024-01-25'"),
@@ -409,7 +411,7 @@ def test_r1_a_date_alone_is_not_a_timestamp_in_text_or_parquet(tmp_path, con):
     ]
     assert con.execute(
         "select strftime(checked_at, '%d %H:%M:%S'), status from raw.probe_checks order by 1"
-    ).fetchall() == [("05 09:00:00", "up"), ("05 15:00:00", "up")]
+    ).fetchall() == [("05 09:00:00", "up"), ("05 11:00:00", "up"), ("05 15:00:00", "up")]
     _accounted(con, PROBES)
 
 
@@ -418,8 +420,8 @@ def test_contract_an_incident_line_with_a_key_twice_an_object_value_or_no_end_is
 ):
     """A JSON object naming a key twice says two things (DuckDB reads the first value,
     Python the last); an object where the contract has one value was read as its JSON
-    text; `ended_at` is null while open (the contract): a resolved incident without an
-    end would count as down until T (R6)."""
+    text, a quoted number as the number; `ended_at` is null while open (the contract):
+    a resolved incident without an end would count as down until T (R6)."""
     incidents = SOURCES_BY_NAME["incidents"]
     version = {**RESOLVED, "incident_id": "I1"}
     twice = json.dumps(version).replace(
@@ -431,14 +433,16 @@ def test_contract_an_incident_line_with_a_key_twice_an_object_value_or_no_end_is
         json.dumps({**version, "incident_id": "I3", "ended_at": None}),
         json.dumps({**version, "incident_id": "I4", "ended_at": None, "status": "open"}),
         json.dumps({**version, "incident_id": {"id": "I5"}}),
+        json.dumps({**version, "incident_id": "I6", "impact": "0.5"}),
     ]
     _land(tmp_path, "incidents/i.jsonl", "\n".join(lines) + "\n")
     summary = load_source(con, tmp_path, incidents)
-    assert (summary.rows_loaded, summary.rows_rejected) == (2, 3)
+    assert (summary.rows_loaded, summary.rows_rejected) == (2, 4)
     assert _rejects(con) == [
         ("incidents/i.jsonl", 2, "line: a key named twice"),
         ("incidents/i.jsonl", 3, "ended_at: missing, but resolved"),
         ("incidents/i.jsonl", 5, "incident_id: an object or a list, not one value"),
+        ("incidents/i.jsonl", 6, "impact: a JSON string, not a number"),
     ]
     assert con.execute(
         "select incident_id, status, ended_at is null from raw.incidents order by 1"

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from dagster_project.landing.checks import TimeLimits, sql_string
+from dagster_project.landing.checks import TimeLimits, instant_of, sql_string
 from dagster_project.landing.loader import file_hash, is_loadable, landed_files
 from dagster_project.landing.reading import FileRejected, stage_instants
 from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME, Source
@@ -106,7 +106,7 @@ def _span_sql(
 
 
 def _as_instant(column: str) -> str:
-    return f"try_cast(nullif(trim({column}::varchar), '') as timestamptz)"
+    return instant_of(f"nullif(trim({column}::varchar), '')")
 
 
 def _new_bounds(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> list[datetime]:

@@ -148,11 +148,17 @@ def typed(column: Column, native: bool = False, text: str | None = None) -> str:
         return column.name
     v = text or f"nullif(trim({column.name}), '')"
     return {
-        "timestamp": f"try_cast({v} as timestamptz)",
+        "timestamp": instant_of(v),
         "int": f"try_cast({v} as bigint)",
         "number": f"try_cast({v} as double)",
         "id_list": f"try_cast({column.name} as varchar[])",
     }.get(column.kind, v)
+
+
+def instant_of(text: str) -> str:
+    """SQL: the instant the trimmed text `text` writes, NULL where it is not one. RFC 3339
+    allows a lower-case 't' and 'z', which DuckDB does not read."""
+    return f"try_cast(upper({text}) as timestamptz)"
 
 
 def sql_string(value: str) -> str:

@@ -125,6 +125,16 @@ SOURCES = (
                 for c in INCIDENT_COLUMNS
                 if c.kind != "id_list"
             ),
+            # A number the sender quoted ("0.5") is a JSON string: read strictly, as a
+            # CSV integer is digits.
+            *(
+                (
+                    f"coalesce(json_type(_raw, '$.{c.name}') <> 'VARCHAR', true)",
+                    f"{c.name}: a JSON string, not a number",
+                )
+                for c in INCIDENT_COLUMNS
+                if c.kind in ("int", "number")
+            ),
         ),
         time_columns=("started_at", "ended_at"),
         open_ended=True,
