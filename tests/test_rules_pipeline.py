@@ -172,6 +172,35 @@ def test_r4_a_check_landed_twice_is_a_warning_and_changes_no_figure(small_site, 
     assert mart_rows(warehouse) == mart_rows(small_run[0])
 
 
+def test_r6_two_versions_recorded_at_one_instant_in_two_files_are_a_warning(small_site, small_run):
+    """R6 takes an incident's latest version; two recorded at the same instant in two
+    files have no order from the register. The one in the file whose name sorts last is
+    used, with a warning naming the incident; the same version resent is no warning."""
+    landing, warehouse = small_site
+    env = pipeline_env(landing, warehouse, as_of=SMALL_AS_OF)
+    first = (landing / "incidents" / "incidents.jsonl").read_text(encoding="utf-8")
+    version = first.splitlines()[0]  # I-OPEN as recorded on 10 March, open
+    assert '"recorded_at": "2024-03-10T01:00:00+01:00"' in version
+    resent = landing / "incidents" / "resent.jsonl"
+    resent.write_text(version + "\n", encoding="utf-8")
+    warning = (
+        "  WARNING staging/stg_incidents__incident_versions:"
+        "warn_incident_versions_recorded_at_one_instant"
+    )
+    same = driftsstatus("run", env=env)
+    assert warning not in same.stdout.splitlines(), same.stdout
+    assert _cell(warehouse, "bf_app", MAR)["downtime_seconds"] == 10 * 86400
+    other = version.replace(
+        '"ended_at": null, "status": "open"',
+        '"ended_at": "2024-03-11T00:00:00+01:00", "status": "resolved"',
+    )
+    assert other != version
+    resent.write_text(other + "\n", encoding="utf-8")
+    warned = driftsstatus("run", env=env)
+    assert warning in warned.stdout.splitlines(), warned.stdout
+    assert _cell(warehouse, "bf_app", MAR)["downtime_seconds"] == 86400  # resent.jsonl's
+
+
 RESENT = {  # a row landed again, as it was and then with other figures
     "service_calls": (
         "period_start,environment,service_code,calls,failed_calls\n",
