@@ -6,6 +6,7 @@ of 2024-03-20 00:00 Copenhagen time, so March 2024 is month to date.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -199,6 +200,39 @@ def test_r6_two_versions_recorded_at_one_instant_in_two_files_are_a_warning(smal
     warned = driftsstatus("run", env=env)
     assert warning in warned.stdout.splitlines(), warned.stdout
     assert _cell(warehouse, "bf_app", MAR)["downtime_seconds"] == 86400  # resent.jsonl's
+
+
+def test_r6_a_rejected_version_that_would_be_in_force_is_a_warning(small_site, small_run):
+    """The register resolves I-OPEN on 12 March with an end before its start, and sends a
+    new incident whose one version has an unknown severity: the loader rejects both, the
+    open version stays in force (down until T) and the new incident counts nothing. Each
+    is named by a warning; a rejected version recorded after T is not (R6)."""
+    landing, warehouse = small_site
+    resolved = {
+        "incident_id": "I-OPEN",
+        "recorded_at": "2024-03-12T09:00:00+01:00",
+        "service_ids": ["bf_app"],
+        "severity": "red",
+        "started_at": "2024-03-10T00:00:00+01:00",
+        "ended_at": "2024-03-09T00:00:00+01:00",
+        "status": "resolved",
+    }
+    lines = [
+        resolved,
+        {**resolved, "incident_id": "I-NEW", "severity": "purple", "ended_at": None},
+        {**resolved, "incident_id": "I-CROSS", "recorded_at": "2024-03-25T09:00:00+01:00"},
+    ]
+    (landing / "incidents" / "late.jsonl").write_text(
+        "".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8"
+    )
+    result = driftsstatus("run", env=pipeline_env(landing, warehouse, as_of=SMALL_AS_OF))
+    warning = "  WARNING staging/stg_incidents__incident_versions:warn_incident_version_rejected"
+    assert warning in result.stdout.splitlines(), result.stdout
+    assert _cell(warehouse, "bf_app", MAR)["downtime_seconds"] == 10 * 86400
+    # dbt's summary of the warning: I-OPEN's and I-NEW's lines, not I-CROSS's (after T).
+    log = (warehouse.parent / "logs" / "last-run.log").read_text(encoding="utf-8")
+    summary = log.split("Warning in test warn_incident_version_rejected")[1]
+    assert summary.splitlines()[1] == "Got 2 results, configured to warn if != 0", log[-3000:]
 
 
 RESENT = {  # a row landed again, as it was and then with other figures
