@@ -450,6 +450,32 @@ def test_contract_an_incident_line_with_a_key_twice_an_object_value_or_no_end_is
     _accounted(con, incidents)
 
 
+def test_contract_an_incident_line_of_lenient_json_is_rejected_its_strings_are_not(tmp_path, con):
+    """DuckDB's JSON reader takes a trailing comma, NaN and Infinity; RFC 8259 does not, and
+    a sender's other tools would read such a line differently or not at all. The same
+    characters inside a JSON string are text."""
+    incidents = SOURCES_BY_NAME["incidents"]
+    version = {**RESOLVED, "incident_id": "I1", "description": 'down, "NaN" ms,}'}
+    good = json.dumps(version)
+    lines = [
+        good,
+        good.replace('"I1"', '"I2"')[:-1] + ",}",
+        good.replace('"I1"', '"I3"').replace('"ko_app"]', '"ko_app",]'),
+        good.replace('"I1"', '"I4"')[:-1] + ', "impact": NaN}',
+        good.replace('"I1"', '"I5"')[:-1] + ', "impact": -infinity}',
+        good.replace('"I1"', '"I6"')[:-1] + ', "impact": 0.5 }',
+    ]
+    _land(tmp_path, "incidents/i.jsonl", "\n".join(lines) + "\n")
+    summary = load_source(con, tmp_path, incidents)
+    assert (summary.rows_loaded, summary.rows_rejected) == (2, 4)
+    reason = "line: not strict JSON (a trailing comma, NaN or Infinity)"
+    assert _rejects(con) == [("incidents/i.jsonl", line, reason) for line in (2, 3, 4, 5)]
+    assert con.execute(
+        "select incident_id, description, impact from raw.incidents order by 1"
+    ).fetchall() == [("I1", 'down, "NaN" ms,}', None), ("I6", 'down, "NaN" ms,}', 0.5)]
+    _accounted(con, incidents)
+
+
 def test_contract_a_parquet_column_named_twice_rejects_the_file_as_in_text(tmp_path, con):
     """DuckDB reads a Parquet column named twice as 'status' and 'status_1': which one a
     row's status is, the file does not say."""

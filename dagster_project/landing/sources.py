@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+JSON_STRING = r'"([^"\\]|\\.)*"'  # a JSON string literal, its escapes included
+
 
 @dataclass(frozen=True)
 class Column:
@@ -108,6 +110,13 @@ SOURCES = (
             (
                 "case when json_valid(_raw) then json_type(_raw) = 'OBJECT' else false end",
                 "line: not a JSON object",
+            ),
+            # DuckDB's JSON is lenient where RFC 8259 is not: a trailing comma, NaN or
+            # Infinity pass json_valid. Outside its strings a strict line has none of them.
+            (
+                f"not regexp_matches(regexp_replace(_raw, '{JSON_STRING}', '\"\"', 'g'), "
+                r"'(?i)nan|inf|,\s*[\]}]')",
+                "line: not strict JSON (a trailing comma, NaN or Infinity)",
             ),
             # Which of the two values holds, the line does not say (a CSV header naming a
             # column twice rejects the file).
