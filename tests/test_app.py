@@ -253,6 +253,23 @@ def test_quality_page_shows_rows_loaded_rejects_and_coverage(served, monkeypatch
     assert "Ingen filer fjernet." in [m.value for m in at.markdown]
 
 
+def test_quality_page_lists_the_dbt_warnings_of_the_last_build(served, monkeypatch):
+    """The sample's three warnings (a change landed twice, a late service window, incidents
+    open over 30 days) reach management as the run's summary names them: in Danish, with
+    the model and the number of rows found; passing tests are not listed."""
+    at = _app(served, monkeypatch).run()
+    at.switch_page("app_pages/quality.py").run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Datatest ikke bestået"] == "3"
+    warnings = at.dataframe[2].value
+    assert warnings[["Test", "Model", "Status", "Rækker"]].values.tolist() == [
+        ["Ændring modtaget to gange (tæller én gang)", "stg_operations__changes", "advarsel", 12],
+        ["Hændelse åben i over 30 dage", "fct_incidents", "advarsel", 3],
+        ["Servicevindue varslet for sent", "int_service_windows", "advarsel", 1],
+    ]
+    assert warnings["Besked"].isna().all()
+
+
 PAGES = ("app_pages/report.py", "app_pages/trends.py", "app_pages/incidents.py",
          "app_pages/quality.py", "app_pages/published.py", "app_pages/penalties.py")  # fmt: skip
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.helpers import driftsstatus, land_conflicting_calls, pipeline_env
+from tests.helpers import driftsstatus, land_conflicting_calls, pipeline_env, query
 
 
 def test_a_failing_blocking_check_fails_the_run_names_it_and_publishes_nothing(tmp_path):
@@ -19,3 +19,13 @@ def test_a_failing_blocking_check_fails_the_run_names_it_and_publishes_nothing(t
     assert failed and all("stg_operations__service_calls" in line for line in failed), result.stdout
     assert result.stdout.rstrip().splitlines()[-2] == "Run FAILED."
     assert not warehouse.with_name("warehouse.serving.duckdb").exists()
+    # The verdict is kept for whoever looks into the warehouse (and served by the next
+    # run that succeeds): the failing test, its model and the rows it found.
+    failing = query(
+        warehouse,
+        "select test_name, tested_models, status, failures from audit.data_test_results "
+        "where status <> 'pass' and severity = 'error'",
+    )
+    assert failing == [
+        ("row_rules_stg_operations__service_calls", "stg_operations__service_calls", "fail", 2)
+    ]

@@ -19,9 +19,26 @@ COLUMNS = {
     "rows_pending": "Venter (dage ikke indlæst)", "rows_removed": "Rækker fjernet",
     "removed_at": "Fjernet (UTC)", "loaded_at_field": "Tidsfelt",
     "max_loaded_at": "Nyeste række (UTC)", "age_hours": "Alder (timer)",
-    "warn_after": "Forældet efter", "status": "Status",
+    "warn_after": "Forældet efter", "status": "Status", "test_name": "Test",
+    "tested_models": "Model", "failures": "Rækker", "message": "Besked",
+    "tested_at": "Testet (UTC)",
 }  # fmt: skip
 FRESHNESS_STATUS = {"pass": "aktuel", "warn": "forældet", "error": "forældet"}
+TEST_STATUS = {"warn": "advarsel", "fail": "fejl", "error": "fejl"}
+# What each warning of the dbt project (dbt/tests, the models' warn tests) means.
+TEST_LABELS = {
+    "warn_probe_check_landed_twice": "Probemåling modtaget to gange (tæller én gang)",
+    "warn_change_landed_twice": "Ændring modtaget to gange (tæller én gang)",
+    "warn_service_calls_landed_twice": "Time med servicekald modtaget to gange (tæller én gang)",
+    "warn_service_window_landed_twice": "Servicevindue modtaget to gange (tæller én gang)",
+    "warn_service_calls_missing_for_an_hour": "Timer uden tal for servicekald",
+    "warn_probe_coverage_below_99_pct": "Probernes dækning under 99%",
+    "warn_late_service_window": "Servicevindue varslet for sent",
+    "warn_incident_open_more_than_30_days": "Hændelse åben i over 30 dage",
+    "warn_incident_versions_recorded_at_one_instant":
+        "To forskellige versioner af en hændelse registreret samtidig",
+    "warn_incident_version_rejected": "Afvist hændelsesversion ville være den gældende",
+}  # fmt: skip
 
 
 def coverage_table(coverage: pd.DataFrame) -> pd.io.formats.style.Styler:
@@ -49,7 +66,8 @@ def main() -> None:
     files, checks = tables["files"], tables["checks"]
     removed = tables["removed_files"]
     stale = tables["freshness"].query("status != 'pass'")
-    figures = st.columns(7)
+    tests = tables["data_tests"]
+    figures = st.columns(8)
     figures[0].metric("Filer indlæst", danish.integer(len(files)))
     figures[1].metric("Rækker indlæst", danish.integer(int(files["rows_loaded"].sum())))
     figures[2].metric("Rækker afvist", danish.integer(len(tables["rejected_rows"])))
@@ -57,6 +75,7 @@ def main() -> None:
     figures[4].metric("Filer fjernet", danish.integer(len(removed)))
     figures[5].metric("Fejlede forventninger", danish.integer(int(checks["failed"].sum())))
     figures[6].metric("Forældede datakilder", danish.integer(len(stale)))
+    figures[7].metric("Datatest ikke bestået", danish.integer(len(tests)))
     if len(stale):
         st.warning("Forældede datakilder: " + ", ".join(stale["source"]))
 
@@ -67,6 +86,16 @@ def main() -> None:
     st.subheader("Datakildernes aktualitet")
     st.caption("Nyeste række pr. kilde mod grænsen i dbt-kilderne; målt ved kørslen.")
     show(tables["freshness"].assign(status=tables["freshness"]["status"].map(FRESHNESS_STATUS)))
+
+    st.subheader("Datatest (dbt) ikke bestået")
+    st.caption("En advarsel stopper ikke kørslen, en fejl gør. Rækker: antal fundne tilfælde.")
+    show(
+        tests.assign(
+            test_name=tests["test_name"].map(lambda name: TEST_LABELS.get(name, name)),
+            status=tests["status"].map(lambda status: TEST_STATUS.get(status, status)),
+        ),
+        "Alle datatest bestået.",
+    )
 
     st.subheader("Forventninger (Great Expectations)")
     show(checks, "Ingen valideringer endnu.")

@@ -155,14 +155,32 @@ _NO_FRESHNESS = """(select null::varchar as source, null::varchar as loaded_at_f
     null::varchar as warn_after, null::varchar as status where false)"""
 
 
+# The data tests that did not pass at their last run (dbt/macros/data_test_results.sql),
+# failures first, with dbt's message where there is no count of failing rows (an
+# error); a copy from before the table existed shows none.
+_DATA_TESTS_SQL = """
+    select test_name, tested_models, status, failures,
+           case when failures is null then message end as message, tested_at
+    from {table} where status <> 'pass' order by status = 'warn', test_name
+"""
+_NO_DATA_TESTS = """(select null::varchar as test_name, null::varchar as tested_models,
+    null::varchar as status, null::bigint as failures, null::varchar as message,
+    null::timestamptz as tested_at where false)"""
+
+
 def quality(source: Source) -> dict[str, pd.DataFrame]:
-    """Files loaded, files and rows rejected, expectation results, probe coverage and the
-    freshness of each source."""
+    """Files loaded, files and rows rejected, expectation results, probe coverage, the
+    freshness of each source and the data tests that did not pass."""
     with read_connection(source) as con:
         tables = {name: con.execute(sql).df() for name, sql in _QUALITY_SQL.items()}
-        present = has_table(con, "audit", "source_freshness")
-        table = "audit.source_freshness" if present else _NO_FRESHNESS
-        tables["freshness"] = con.execute(_FRESHNESS_SQL.format(table=table)).df()
+        for name, sql, table, missing in (
+            ("freshness", _FRESHNESS_SQL, "source_freshness", _NO_FRESHNESS),
+            ("data_tests", _DATA_TESTS_SQL, "data_test_results", _NO_DATA_TESTS),
+        ):
+            present = has_table(con, "audit", table)
+            tables[name] = con.execute(
+                sql.format(table=f"audit.{table}" if present else missing)
+            ).df()
         return tables
 
 
