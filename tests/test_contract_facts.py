@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from dagster_project.landing.sources import SOURCES, Column, Source
+from dagster_project.landing.sources import INVISIBLE, SOURCES, Column, Source
 from tests.helpers import REPO_ROOT
 
 EXPECTATIONS = REPO_ROOT / "expectations"
@@ -40,6 +40,7 @@ STAGING_EXTRAS = {
 GX_TYPES = {
     "timestamp": {"Timestamp"},
     "text": {"str"},
+    "id": {"str"},
     "enum": {"str"},
     "service_id": {"str"},
     "int": {"int32", "int64", "Int32Dtype", "Int64Dtype"},
@@ -56,6 +57,7 @@ GX_EXPECTATION_TYPES = {
     "expect_column_values_to_be_between",
     "expect_column_pair_values_a_to_be_greater_than_b",
     "expect_column_values_to_match_regex",
+    "expect_column_values_to_not_match_regex",
 }
 # landed_twice: a warning of a row delivered again, not a fact of the contract.
 DBT_TESTS = {"row_rules", "relationships", "known_service_id", "landed_twice"}
@@ -368,6 +370,21 @@ def test_contract_row_rules_are_the_loaders_in_gx_and_dbt(name):
     # Every row rule has one of the shapes compared here.
     shapes = len(pair_rules(source)) + len(required_when(source)) + len(whole_hours(source))
     assert shapes == len(source.row_rules)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_contract_ids_hold_no_invisible_character_in_the_loader_and_gx(name):
+    """dbt does not restate it: the staging models read what the loader let through, and
+    the probe ids' test would read 3.5 million hours in every build's chain (the
+    loader's reject and GX's second opinion on each file suffice)."""
+    source = next(s for s in SOURCES if s.name == name)
+    gx = [
+        (e["kwargs"]["column"], e["kwargs"]["regex"])
+        for e in gx_suite(name)
+        if e["type"] == "expect_column_values_to_not_match_regex"
+    ]
+    assert len(gx) == len(set(gx))
+    assert set(gx) == {(c.name, INVISIBLE) for c in source.columns if c.kind == "id"}
 
 
 @pytest.mark.parametrize("name", NAMES)

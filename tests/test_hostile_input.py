@@ -205,6 +205,39 @@ def test_contract_a_value_no_raw_column_holds_is_one_rejected_row(tmp_path, con)
     ]
 
 
+def test_r4_an_id_with_an_invisible_character_is_rejected_not_a_probe_of_its_own(tmp_path, con):
+    """'p1' with a zero-width space, a no-break space inside or a tab would be another
+    probe, voting apart from p1 in R4's majority; in text and Parquet alike (a clean
+    Parquet file is proved clean by its distinct values), and in an incident id written
+    as a JSON escape. Blanks around an id are trimmed (a no-break space too, as DuckDB
+    trims); a space inside an id is a character like any other."""
+    ids = ["p1", "p1\u00a0", "p\u200b1", "\tp1", "p\u00a01", "p 1"]
+    rows = "".join(f"2024-01-05T10:0{i}:00Z,ko_app,{p},up,5\n" for i, p in enumerate(ids))
+    _land(tmp_path, "probe_checks/a.csv", HEADER + rows)
+    _parquet(
+        tmp_path / "probe_checks" / "b.parquet",
+        "select '2024-01-05T11:00:00Z'::timestamptz as checked_at, 'ko_app' as service_id, "
+        "unnest(['p2', 'p2' || chr(8203)]) as probe_id, 'up' as status, 5 as response_ms",
+    )
+    summary = load_source(con, tmp_path, PROBES)
+    assert (summary.rows_loaded, summary.rows_rejected) == (4, 4)
+    incident = json.dumps({**RESOLVED, "incident_id": "I1\u2060"})
+    _land(tmp_path, "incidents/i.jsonl", incident + "\n")
+    load_source(con, tmp_path, SOURCES_BY_NAME["incidents"])
+    reason = "an invisible or control character"
+    assert _rejects(con) == [
+        ("incidents/i.jsonl", 1, f"incident_id: {reason} (U+2060) in 'I1\u2060'"),
+        ("probe_checks/a.csv", 4, f"probe_id: {reason} (U+200B) in 'p\u200b1'"),
+        ("probe_checks/a.csv", 5, f"probe_id: {reason} (U+0009) in '\tp1'"),
+        ("probe_checks/a.csv", 6, f"probe_id: {reason} (U+00A0) in 'p\u00a01'"),
+        ("probe_checks/b.parquet", 2, f"probe_id: {reason} (U+200B) in 'p2\u200b'"),
+    ]
+    assert con.execute(
+        "select probe_id, count(*) from raw.probe_checks group by 1 order by 1"
+    ).fetchall() == [("p 1", 1), ("p1", 2), ("p2", 1)]
+    _accounted(con, PROBES)
+
+
 def _load_calls(landing: Path, con, rows: list[str]):
     """Load a service_calls file of these CSV rows (after its header)."""
     header = "period_start,environment,service_code,calls,failed_calls\n"

@@ -38,6 +38,8 @@ DAMAGES = {
     "unknown_service": ("service_id", lambda row: {**row, "service_id": "nope_app"}),
     "no_service": ("service_id", lambda row: {**row, "service_id": ""}),
     "nul_byte": ("probe_id", lambda row: {**row, "probe_id": row["probe_id"] + "\x00"}),
+    "line_break_id": ("probe_id", lambda row: {**row, "probe_id": row["probe_id"] + "\n"}),
+    "zero_width_id": ("probe_id", lambda row: {**row, "probe_id": row["probe_id"] + "\u200b"}),
     "bad_status": ("status", lambda row: {**row, "status": "sideways"}),
     "negative_ms": ("response_ms", lambda row: {**row, "response_ms": "-1"}),
     "text_ms": ("response_ms", lambda row: {**row, "response_ms": "fast, very"}),
@@ -54,8 +56,9 @@ good_rows = st.fixed_dictionaries(
             lambda m: f"2024-01-{1 + m // 1440:02d}T{m % 1440 // 60:02d}:{m % 60:02d}:07Z"
         ),
         "service_id": st.sampled_from(["ko_app", "sp_m1", "bf_infra"]),
-        # Commas, quotes and line breaks inside a quoted field are one field.
-        "probe_id": st.text('abcxyz-," æ\n', min_size=1, max_size=8).filter(str.strip),
+        # Commas and quotes inside a quoted field are one field (a line break too: an id
+        # holding one is rejected, `line_break_id`).
+        "probe_id": st.text('abcxyz-," æ', min_size=1, max_size=8).filter(str.strip),
         "status": st.sampled_from(["up", "degraded", "down"]),
         "response_ms": st.one_of(st.just(""), st.integers(0, 10_000).map(str)),
     }

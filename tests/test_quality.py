@@ -177,6 +177,20 @@ def test_service_calls_of_an_instant_within_an_hour_fail_the_whole_hour_expectat
     ]
 
 
+def test_a_change_id_with_an_invisible_character_fails_the_id_expectation(landing, con):
+    """The loader rejects such a row; GX's restatement finds one it let through."""
+    _load(con, landing, "changes")
+    file = "changes/changes.csv"
+    con.execute(
+        "insert into raw.changes values ('CH-1\u00a0', 'stoettesystemer', 'production', "
+        "'change', '2024-02-01T10:00:00Z', null, ?, 98), ('CH\u200b2', 'stoettesystemer', "
+        "'production', 'fix', '2024-02-01T11:00:00Z', null, ?, 99)",
+        [file, file],
+    )
+    outcome = validate_file(con, "changes", file)
+    assert _failed(outcome) == {("expect_column_values_to_not_match_regex", "change_id"): 2}
+
+
 def test_incident_ending_before_it_starts_fails_while_open_incidents_are_ignored(landing, con):
     _load(con, landing, "incidents")
     file = "incidents/incidents.jsonl"

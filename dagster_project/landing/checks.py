@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from dagster_project.landing.sources import Column, Source
+from dagster_project.landing.sources import INVISIBLE, Column, Source
 from dagster_project.timeline import (
     FIRST_MONTH,
     PLANNED_AHEAD,
@@ -224,6 +224,16 @@ def _column_checks(column: Column, known: str, native: bool, limits: TimeLimits)
             )
         )
         checks += _bounds_checks(column, value, _quote(v))
+    elif column.kind == "id":
+        invisible = sql_string(INVISIBLE)
+        checks.append(
+            _check(
+                f"{present} and regexp_matches({text}, {invisible})",
+                f"'{v}: an invisible or control character (' || "
+                f"format('U+{{:04X}}', unicode(regexp_extract({text}, {invisible}))) || ') in ' "
+                f"|| {_quote(v)}",
+            )
+        )
     elif column.kind == "service_id":
         checks.append(
             _check(

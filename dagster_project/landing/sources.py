@@ -10,12 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 JSON_STRING = r'"([^"\\]|\\.)*"'  # a JSON string literal, its escapes included
+# What an id may not hold: control characters, and the spaces and marks a screen does not
+# show (no-break and zero-width spaces, direction marks, a byte order mark). 'p1' with a
+# no-break space from a spreadsheet would be a probe of its own, voting apart (R4).
+INVISIBLE = (
+    "[\x01-\x1f\x7f-\x9f\xa0\xad\u061c\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]"
+)
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # timestamp | text | enum | int | number | id_list | service_id
+    # timestamp | text | id (text that names something: no invisible character) | enum |
+    # int | number | id_list | service_id
+    kind: str
     required: bool = True
     allowed: tuple[str, ...] = ()
     # The values allowed, [minimum, maximum] ((minimum, maximum] if exclusive_minimum); an
@@ -67,7 +75,7 @@ TS = "timestamp"
 INTEGER_MAX = 2**31 - 1
 
 INCIDENT_COLUMNS = (
-    Column("incident_id", "text"),
+    Column("incident_id", "id"),
     Column("recorded_at", TS),
     Column("service_ids", "id_list"),
     Column("severity", "enum", allowed=("red", "yellow")),
@@ -75,7 +83,7 @@ INCIDENT_COLUMNS = (
     Column("started_at", TS),
     Column("ended_at", TS, required=False),
     Column("status", "enum", allowed=("open", "resolved", "cancelled")),
-    Column("service_code", "text", required=False),
+    Column("service_code", "id", required=False),
     Column("title", "text", required=False),
     Column("description", "text", required=False),
     Column("cause", "text", required=False),
@@ -89,7 +97,7 @@ SOURCES = (
         (
             Column("checked_at", TS),
             Column("service_id", "service_id"),
-            Column("probe_id", "text"),
+            Column("probe_id", "id"),
             Column("status", "enum", allowed=("up", "degraded", "down")),
             Column("response_ms", "int", required=False, minimum=0, maximum=INTEGER_MAX),
         ),
@@ -152,7 +160,7 @@ SOURCES = (
         "service_windows",
         (".csv", ".csv.gz"),
         (
-            Column("window_id", "text"),
+            Column("window_id", "id"),
             Column("service_id", "service_id"),
             Column("starts_at", TS, planned=True),
             Column("ends_at", TS, planned=True),
@@ -166,7 +174,7 @@ SOURCES = (
         "changes",
         (".csv", ".csv.gz"),
         (
-            Column("change_id", "text"),
+            Column("change_id", "id"),
             Column("area", "enum", allowed=("stoettesystemer", "serviceplatformen")),
             Column("environment", "text"),
             Column("kind", "enum", allowed=("change", "fix")),
@@ -181,7 +189,7 @@ SOURCES = (
         (
             Column("period_start", TS),
             Column("environment", "enum", allowed=("m1", "m2")),
-            Column("service_code", "text"),
+            Column("service_code", "id"),
             Column("calls", "int", minimum=0),
             Column("failed_calls", "int", minimum=0),
         ),

@@ -30,7 +30,7 @@ from dagster_project.landing.checks import TimeLimits, checked_rows_sql, valued_
 from dagster_project.landing.sources import Source
 
 # Kinds whose text values are few (ids, value sets): grouping by them is cheap.
-FEW_VALUES = ("text", "enum", "service_id")
+FEW_VALUES = ("text", "id", "enum", "service_id")
 
 
 @dataclass(frozen=True)
