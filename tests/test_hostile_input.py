@@ -403,6 +403,8 @@ def test_contract_files_the_contract_does_not_read_are_reported_not_ignored(tmp_
     _land(tmp_path, "probe_checks/.partial-upload.csv", HEADER)
     _land(tmp_path, "probe_checks/twice.csv", HEADER.replace("probe_id", "status") + GOOD)
     _land(tmp_path, "probe_checks/danish.csv", HEADER.replace(",", ";") + GOOD.replace(",", ";"))
+    _land(tmp_path, "probe_checks/capitals.csv", HEADER.replace("status", "Status") + GOOD)
+    _land(tmp_path, "probe_checks/hidden.csv", HEADER.replace("probe_id", "probe_id\ufeff") + GOOD)
     summary = load_source(con, tmp_path, PROBES)
     assert (summary.files_loaded, summary.rows_loaded) == (2, 2)
     assert dict(summary.rejected_files) == {
@@ -411,6 +413,10 @@ def test_contract_files_the_contract_does_not_read_are_reported_not_ignored(tmp_
         "probe_checks/twice.csv": "column(s) named twice in the header: status",
         "probe_checks/danish.csv": "missing required column(s): checked_at, service_id, "
         "probe_id, status; the header is separated by semicolons, the contract wants commas",
+        "probe_checks/capitals.csv": "missing required column(s): status; the header writes "
+        "'Status' (the contract's names are lower case, with no other character)",
+        "probe_checks/hidden.csv": "missing required column(s): probe_id; the header writes "
+        "'probe_id\\ufeff' (the contract's names are lower case, with no other character)",
     }
 
 

@@ -14,6 +14,7 @@ import codecs
 import csv
 import glob
 import gzip
+import re
 import zlib
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import duckdb
 
 from dagster_project.landing.checks import sql_string
 from dagster_project.landing.lines import has_empty_lines, open_text, record_lines
-from dagster_project.landing.sources import Column, Source
+from dagster_project.landing.sources import INVISIBLE, Column, Source
 
 MAX_LINE_BYTES = 32 << 20  # DuckDB's default is 2 MB; a long incident description is fine
 SNIFF_BYTES = 8192  # the start of a file, looked at for binary data
@@ -248,8 +249,20 @@ def _require_columns(source: Source, header: list[str], names: str = "header") -
         for separator, name in ((";", "semicolons"), ("\t", "tabs")):
             if len(header) == 1 and separator in header[0]:
                 hint = f"; the header is separated by {name}, the contract wants commas"
+        # A name in capitals, or with a character a screen does not show (shown escaped).
+        near = [repr(h) for h in header if _bare(h) in missing]
+        if near and not hint:
+            hint = (
+                f"; the {names} writes {', '.join(near)} (the contract's names are lower case, "
+                "with no other character)"
+            )
         raise FileRejected(f"missing required column(s): {', '.join(missing)}{hint}")
     return [c for c in source.columns if c.name in header]
+
+
+def _bare(name: str) -> str:
+    """A column name as the contract would write it: lower case, no invisible character."""
+    return re.sub(INVISIBLE, "", name).strip().lower()
 
 
 def _read_records(
