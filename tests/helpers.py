@@ -45,6 +45,15 @@ def driftsstatus(*args: str, env: dict[str, str] | None = None, check: bool = Tr
     return result
 
 
+def python_json(script: str, *args: str) -> dict:
+    """What the Python `script` prints as JSON, run with `args` in a fresh interpreter
+    (code a process compiles or builds once, tested across processes)."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
+
+
 def pipeline_env(landing: Path, warehouse: Path, as_of: str | None = None) -> dict[str, str]:
     env = {"DRIFTSSTATUS_LANDING_DIR": str(landing), "DRIFTSSTATUS_WAREHOUSE": str(warehouse)}
     if as_of:

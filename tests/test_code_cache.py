@@ -5,11 +5,10 @@ earlier one compiled, and it does what freshly compiled code does."""
 
 from __future__ import annotations
 
-import json
 import marshal
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.helpers import python_json
 
 # Renders each template given in dbt's text environment and says which it compiled.
 _RENDER = """
@@ -35,13 +34,7 @@ print(json.dumps({"rendered": rendered, "compiled": compiled}))
 
 
 def _render(cache: Path, *templates: str) -> dict[str, list[str]]:
-    done = subprocess.run(
-        [sys.executable, "-c", _RENDER, str(cache), *templates],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout)
+    return python_json(_RENDER, str(cache), *templates)
 
 
 def test_ops_a_dbt_process_renders_from_the_templates_an_earlier_one_compiled(tmp_path):
@@ -104,10 +97,7 @@ print(json.dumps({
 
 
 def _define(cache: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", _DEFINE, str(cache)], capture_output=True, text=True, check=True
-    )
-    return json.loads(done.stdout)
+    return python_json(_DEFINE, str(cache))
 
 
 def test_ops_a_dataclass_made_from_cached_code_is_the_one_python_makes(tmp_path):

@@ -6,7 +6,8 @@ live as long as the process. The collector's passes over them while they were ma
 them again. So `driftsstatus run` pauses the collector for its start and, once the
 definitions are loaded, moves everything made so far out of its sight (`gc.freeze`:
 still freed when nothing refers to it, never walked for cycles) and resumes it. The dbt
-server freezes what its imports made before it forks a dbt command (dbt_server.py).
+server does the same around its import of dbt, before it forks a dbt command
+(dbt_server.py).
 """
 
 import gc

@@ -44,7 +44,7 @@ from dbt.parser.manifest import ManifestLoader
 from dbt.parser.partial import PartialParsing
 from dbt_common import behavior_flags
 
-from dagster_project.infra import code_cache, critical_path, dbt_events, jinja_code
+from dagster_project.infra import code_cache, critical_path, dbt_events, jinja_code, schema_cache
 from dagster_project.infra.dbt_patch import replace_methods
 from dagster_project.infra.fast_exit import exit_now
 from dagster_project.settings import SEED_PATH_VARIABLE
@@ -124,9 +124,11 @@ def main() -> NoReturn:
     install()
     dbt_events.install()
     jinja_code.install()
+    schema_cache.install()
     critical_path.install()
     try:
         cli()  # click: always exits
     except SystemExit as done:
         code_cache.save()
+        schema_cache.save()
         exit_now(done.code)
