@@ -7,7 +7,7 @@ them again. So `driftsstatus run` pauses the collector for its start and, once t
 definitions are loaded, moves everything made so far out of its sight (`gc.freeze`:
 still freed when nothing refers to it, never walked for cycles) and resumes it. The dbt
 server does the same around its import of dbt, before it forks a dbt command
-(dbt_server.py).
+(dbt_server.py), and the GX worker around its import of GX (quality/gx_worker.py).
 """
 
 import gc
