@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 JSON_STRING = r'"([^"\\]|\\.)*"'  # a JSON string literal, its escapes included
 # What an id may not hold: control characters, and the spaces and marks a screen does not
 # show (no-break and zero-width spaces, direction marks, a byte order mark). 'p1' with a
-# no-break space from a spreadsheet would be a probe of its own, voting apart (R4).
+# zero-width space, or a no-break space inside, would be a probe of its own, voting apart
+# (R4); blanks around a value are trimmed before (a no-break space too).
 INVISIBLE = (
     "[\x01-\x1f\x7f-\x9f\xa0\xad\u061c\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]"
 )
