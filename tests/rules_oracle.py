@@ -1,0 +1,347 @@
+"""R1-R10 once more, written from the SLA rules' text alone, to check the warehouse.
+
+An independent second implementation (no SQL, no code shared with the pipeline): per
+service and month it sweeps the instants where anything starts or ends (a month, T, a
+service-hours stretch, a planned window, a probe minute, an incident) and adds up each
+stretch between two of them by what holds there. Instants are integer microseconds and
+impacts exact fractions, so its figures are exact; the pipeline's doubles are compared
+with a tolerance, its rounded display exactly.
+
+tests/rules_scenario.py makes the data it is checked on.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+SECOND = 1_000_000  # microseconds
+MINUTE = 60 * SECOND
+WORST = {"up": 0, "degraded": 1, "down": 2}
+
+
+def to_us(instant: datetime) -> int:
+    return (instant - EPOCH) // timedelta(microseconds=1)
+
+
+def local_midnight(day: date) -> int:
+    """R1: a local day's first instant."""
+    return to_us(datetime.combine(day, time(0), tzinfo=COPENHAGEN))
+
+
+def month_bounds(month: date) -> tuple[int, int]:
+    """R1: [first day 00:00 local, first day of next month 00:00 local)."""
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return local_midnight(month), local_midnight(following)
+
+
+def month_of(instant_us: int) -> date:
+    local = (EPOCH + timedelta(microseconds=instant_us)).astimezone(COPENHAGEN)
+    return date(local.year, local.month, 1)
+
+
+@dataclass
+class Scenario:
+    """What lands (rows as the contract names their fields) and the reference data."""
+
+    as_of: datetime
+    services: list[dict]
+    targets: list[dict]
+    hours: list[dict]
+    windows: list[dict]
+    incidents: list[dict]  # versions
+    checks: list[dict]
+    changes: list[dict]
+    calls: list[dict]
+
+
+def expected_cells(scenario: Scenario) -> dict[tuple[str, date], dict]:
+    """fct_monthly_availability as R1-R10 define it: (service_id, month) -> figures."""
+    as_of = to_us(scenario.as_of)
+    checks = [c for c in scenario.checks if to_us(parse(c["checked_at"])) < as_of]
+    months = _report_months(scenario, checks, as_of)
+    incidents = _incidents_as_of(scenario.incidents, as_of)
+    cells = {}
+    for service in scenario.services:
+        sid = service["service_id"]
+        degraded = Fraction(service["degraded_impact"])
+        conditions = _probe_conditions([c for c in checks if c["service_id"] == sid], degraded)
+        known = [(start, start + MINUTE) for start in _reported_minutes(checks, sid)]
+        for incident in incidents:
+            if sid in incident["service_ids"]:
+                conditions.append(_incident_condition(incident, as_of, degraded))
+        hours = [h for h in scenario.hours if h["service_id"] == sid]
+        windows = [
+            (to_us(parse(w["starts_at"])), to_us(parse(w["ends_at"])))
+            for w in scenario.windows
+            if w["service_id"] == sid and parse(w["announced_at"]) <= parse(w["starts_at"])
+        ]
+        for month in months:
+            start, end = month_bounds(month)
+            end = min(end, as_of)  # R6: the month holding T ends at T
+            served = _service_hours(hours, start, end)
+            figures = _sweep(start, end, served, windows, conditions, known)
+            target = _target(scenario.targets, sid, month)
+            cells[(sid, month)] = _verdict(figures, end - start, target)
+    return cells
+
+
+def _report_months(scenario: Scenario, checks: list[dict], as_of: int) -> list[date]:
+    """Every month from the first to the last holding landed data as of T (the data
+    contract), the month holding T at most, if it has begun before T (R6)."""
+    instants = [to_us(parse(c["checked_at"])) for c in checks]
+    instants += [
+        to_us(parse(v["started_at"]))
+        for v in scenario.incidents
+        if to_us(parse(v["recorded_at"])) <= as_of
+    ]
+    instants += [
+        to_us(parse(w["starts_at"]))
+        for w in scenario.windows
+        if to_us(parse(w["announced_at"])) <= as_of
+    ]
+    instants += [
+        to_us(parse(row[column]))
+        for rows, column in ((scenario.changes, "deployed_at"), (scenario.calls, "period_start"))
+        for row in rows
+        if to_us(parse(row[column])) < as_of
+    ]
+    months, month = [], month_of(min(instants))
+    while month <= month_of(max(instants)) and month_bounds(month)[0] < as_of:
+        months.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months
+
+
+def _incidents_as_of(versions: list[dict], as_of: int) -> list[dict]:
+    """R6: per incident the latest version recorded at or before T; cancelled: none."""
+    latest: dict[str, dict] = {}
+    for version in versions:
+        if to_us(parse(version["recorded_at"])) > as_of:
+            continue
+        held = latest.get(version["incident_id"])
+        if held is None or parse(version["recorded_at"]) > parse(held["recorded_at"]):
+            latest[version["incident_id"]] = version
+    return [v for v in latest.values() if v["status"] != "cancelled"]
+
+
+def _incident_condition(incident: dict, as_of: int, degraded: Fraction) -> tuple:
+    """R5, R6: (start, end, severity, impact); open: until T."""
+    start = to_us(parse(incident["started_at"]))
+    end = as_of if incident["ended_at"] is None else to_us(parse(incident["ended_at"]))
+    if incident["severity"] == "red":
+        impact = Fraction(1)
+    elif incident.get("impact") is not None:
+        impact = Fraction(str(incident["impact"]))
+    else:
+        impact = degraded
+    return (start, end, incident["severity"], impact)
+
+
+def _probe_conditions(checks: list[dict], degraded: Fraction) -> list[tuple]:
+    """R4, R5: each minute's majority vote as a red or yellow condition."""
+    worst: dict[tuple[int, str], int] = {}
+    for check in checks:
+        minute = to_us(parse(check["checked_at"])) // MINUTE * MINUTE
+        key = (minute, check["probe_id"])
+        worst[key] = max(worst.get(key, 0), WORST[check["status"]])
+    by_minute: dict[int, list[int]] = {}
+    for (minute, _), status in worst.items():
+        by_minute.setdefault(minute, []).append(status)
+    conditions = []
+    for minute, statuses in by_minute.items():
+        n = len(statuses)
+        down = sum(s == 2 for s in statuses)
+        bad = sum(s >= 1 for s in statuses)
+        if 2 * down > n:
+            conditions.append((minute, minute + MINUTE, "red", Fraction(1)))
+        elif 2 * bad > n:
+            conditions.append((minute, minute + MINUTE, "yellow", degraded))
+    return conditions
+
+
+def _reported_minutes(checks: list[dict], service_id: str) -> set[int]:
+    return {
+        to_us(parse(c["checked_at"])) // MINUTE * MINUTE
+        for c in checks
+        if c["service_id"] == service_id
+    }
+
+
+def _service_hours(hours: list[dict], start: int, end: int) -> list[tuple[int, int]]:
+    """R2: the month's agreed hours, local wall-clock stretches per ISO weekday; none: 24x7."""
+    if not hours:
+        return [(start, end)]
+    stretches = []
+    day = month_of(start) - timedelta(days=1)
+    while local_midnight(day) < end:
+        for row in hours:
+            if int(row["iso_weekday"]) == day.isoweekday():
+                opens = datetime.combine(day, time.fromisoformat(row["start_local"]))
+                closes = datetime.combine(day, time.fromisoformat(row["end_local"]))
+                a = to_us(opens.replace(tzinfo=COPENHAGEN))
+                b = to_us(closes.replace(tzinfo=COPENHAGEN))
+                if min(b, end) > max(a, start):
+                    stretches.append((max(a, start), min(b, end)))
+        day += timedelta(days=1)
+    return stretches
+
+
+def _sweep(start, end, served, windows, conditions, known) -> dict:
+    """R3, R7: add up [start, end) stretch by stretch between the instants where anything
+    starts or ends."""
+    events: dict[int, list] = {}
+
+    def add(a: int, b: int, kind: str, payload=None) -> None:
+        a, b = max(a, start), min(b, end)
+        if a < b:
+            events.setdefault(a, []).append((kind, payload, 1))
+            events.setdefault(b, []).append((kind, payload, -1))
+
+    for a, b in served:
+        add(a, b, "served")
+    for a, b in windows:
+        add(a, b, "window")
+    for a, b in known:
+        add(a, b, "known")
+    for a, b, severity, impact in conditions:
+        add(a, b, "condition", (severity, impact))
+    active = {"served": 0, "window": 0, "known": 0}
+    impacts: dict[tuple, int] = {}
+    totals = dict.fromkeys(("service", "downtime", "red", "yellow", "known"), Fraction(0))
+    instants = sorted(events)
+    for here, following in itertools.pairwise(instants):
+        for kind, payload, step in events[here]:
+            if kind == "condition":
+                impacts[payload] = impacts.get(payload, 0) + step
+            else:
+                active[kind] += step
+        if not (active["served"] > 0 and active["window"] == 0):
+            continue
+        length = Fraction(following - here, SECOND)
+        live = [p for p, count in impacts.items() if count > 0]
+        totals["service"] += length
+        totals["downtime"] += length * max((impact for _, impact in live), default=0)
+        if any(severity == "red" for severity, _ in live):
+            totals["red"] += length
+        elif live:
+            totals["yellow"] += length
+        if active["known"] > 0:
+            totals["known"] += length
+    return totals
+
+
+def _target(targets: list[dict], service_id: str, month: date) -> Decimal | None:
+    """R9: the target in force on the month's first local day."""
+    for row in targets:
+        valid_to = date.fromisoformat(row["valid_to"]) if row["valid_to"] else None
+        if (
+            row["service_id"] == service_id
+            and date.fromisoformat(row["valid_from"]) <= month
+            and (valid_to is None or month <= valid_to)
+        ):
+            return Decimal(row["target_pct"])
+    return None
+
+
+def _verdict(totals: dict, month_us: int, target: Decimal) -> dict:
+    """R8-R10: availability, its error budget, its display, the verdict and the colour
+    (every service of the scenarios has a target)."""
+    service, downtime = totals["service"], totals["downtime"]
+    cell = {
+        "service_seconds": service,
+        "excluded_seconds": Fraction(month_us, SECOND) - service,
+        "downtime_seconds": downtime,
+        "red_seconds": totals["red"],
+        "yellow_seconds": totals["yellow"],
+        "probe_coverage": totals["known"] / service if service else None,
+        "error_budget_seconds": (1 - Fraction(target) / 100) * service - downtime,
+        "sla_target_pct": target,
+    }
+    if not service:
+        return {
+            **cell,
+            "availability_pct": None,
+            "availability_display": "n/a",
+            "sla_met": None,
+            "status_colour": None,
+        }
+    exact = 100 * (1 - downtime / service)
+    shown = _half_up(exact)
+    met = shown >= target
+    red = totals["red"]
+    colour = "green" if met else ("red" if red >= downtime - red else "yellow")
+    return {
+        **cell,
+        "availability_pct": exact,
+        "availability_display": f"{shown:.2f}".replace(".", ",") + "%",
+        "sla_met": met,
+        "status_colour": colour,
+    }
+
+
+def _half_up(value: Fraction) -> Decimal:
+    """R9: rounded half-up to two decimals, exactly."""
+    hundredths = value * 100
+    whole = hundredths.numerator // hundredths.denominator
+    if hundredths - whole >= Fraction(1, 2):
+        whole += 1
+    return Decimal(whole) / 100
+
+
+def parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def expected_operations(scenario: Scenario) -> dict[tuple[str, date], dict]:
+    """R12 (fct_monthly_operations): (area, month) -> changes, planned and late windows."""
+    as_of = to_us(scenario.as_of)
+    checks = [c for c in scenario.checks if to_us(parse(c["checked_at"])) < as_of]
+    months = _report_months(scenario, checks, as_of)
+    areas = {s["service_id"]: s["area"] for s in scenario.services}
+    cells = {
+        (area, month): {"changes": set(), "service_windows": set(), "late_service_windows": set()}
+        for area in set(areas.values())
+        for month in months
+    }
+    for change in scenario.changes:
+        deployed = to_us(parse(change["deployed_at"]))
+        key = (change["area"], month_of(deployed))
+        if deployed < as_of and change["environment"] == "production" and key in cells:
+            cells[key]["changes"].add(change["change_id"])
+    for window in scenario.windows:
+        key = (areas[window["service_id"]], month_of(to_us(parse(window["starts_at"]))))
+        if to_us(parse(window["announced_at"])) <= as_of and key in cells:
+            planned = parse(window["announced_at"]) <= parse(window["starts_at"])
+            cells[key]["service_windows" if planned else "late_service_windows"].add(
+                window["window_id"]
+            )
+    return {key: {name: len(ids) for name, ids in cell.items()} for key, cell in cells.items()}
+
+
+def expected_service_calls(scenario: Scenario) -> dict[tuple[str, str, date], dict]:
+    """R11 (fct_monthly_service_calls): (area, environment, month) -> calls, failed calls
+    of the hours starting in the month, before T."""
+    as_of = to_us(scenario.as_of)
+    checks = [c for c in scenario.checks if to_us(parse(c["checked_at"])) < as_of]
+    months = _report_months(scenario, checks, as_of)
+    environments = {(s["area"], s["environment"]) for s in scenario.services if s["environment"]}
+    cells = {
+        (area, environment, month): {"calls": 0, "failed_calls": 0}
+        for area, environment in environments
+        for month in months
+    }
+    for row in scenario.calls:
+        start = to_us(parse(row["period_start"]))
+        for area, environment in environments:
+            key = (area, environment, month_of(start))
+            if environment == row["environment"] and start < as_of and key in cells:
+                cells[key]["calls"] += int(row["calls"])
+                cells[key]["failed_calls"] += int(row["failed_calls"])
+    return cells

@@ -1,0 +1,341 @@
+"""Random landing and reference data, the same for a seed, for the rules' oracle
+(tests/rules_oracle.py).
+
+Ten services (the report's ids) with random degraded impacts, targets that change at a
+month, service hours on some (one across both DST changes of 2024), planned, late and
+shared windows, incident versions (cancelled, open at T, recorded after T, red with an
+impact given, yellow with and without one), and one to six probes per service that
+disagree, with checks landed twice in a minute, written with random UTC offsets, from
+the first local minute of February 2024 to after T (November 2024), in CSV, CSV.gz and
+Parquet. Every row keeps the contract: nothing is rejected.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import random
+import shutil
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+
+from tests.rules_oracle import COPENHAGEN, EPOCH, MINUTE, SECOND, Scenario, to_us
+
+DBT_SEEDS = Path(__file__).resolve().parent.parent / "dbt" / "seeds"
+AS_OF = datetime(2024, 11, 13, 14, 27, 31, 250000, tzinfo=COPENHAGEN)
+START = to_us(datetime(2024, 2, 1, tzinfo=COPENHAGEN))  # the first check lands here
+END = to_us(datetime(2024, 12, 6, tzinfo=COPENHAGEN))  # checks after T, into December
+# Where the rules turn: both DST changes, a month's start, T.
+TURNS = [
+    to_us(datetime(2024, 3, 31, 0, 40, tzinfo=UTC)),
+    to_us(datetime(2024, 10, 27, 0, 20, tzinfo=UTC)),
+    to_us(datetime(2024, 5, 31, 21, 30, tzinfo=UTC)),
+    to_us(AS_OF) - 25 * MINUTE,
+]
+OFFSETS = [
+    timedelta(0),
+    timedelta(hours=1),
+    timedelta(hours=2),
+    timedelta(hours=-3),
+    timedelta(hours=5, minutes=30),
+]
+SERVICE_HOURS = {
+    "bf_infra": [(day, "07:00", "17:30") for day in range(1, 6)],
+    # Sunday's stretches hold a DST change's night hour on both sides.
+    "adgang_app": [
+        (day, start, end)
+        for day in range(1, 8)
+        for start, end in (("00:30", "01:45"), ("03:00", "23:00"))
+    ],
+    "sdy_app": [(day, "06:00", "22:00") for day in (6, 7)],
+}
+TARGETS = ["99.00", "99.50", "99.80", "99.90", "99.95", "100.00"]
+
+
+def random_scenario(seed: int) -> Scenario:
+    rng = random.Random(seed)
+    services = _services(rng)
+    ids = [s["service_id"] for s in services]
+    return Scenario(
+        as_of=AS_OF,
+        services=services,
+        targets=[row for sid in ids for row in _targets(rng, sid)],
+        hours=[
+            {
+                "service_id": sid,
+                "iso_weekday": str(day),
+                "start_local": a,
+                "end_local": b,
+                "closed_on": "",
+            }
+            for sid, rows in SERVICE_HOURS.items()
+            for day, a, b in rows
+        ],
+        windows=_windows(rng, ids),
+        incidents=_incidents(rng, ids),
+        checks=_checks(rng, ids),
+        changes=_changes(rng),
+        calls=_calls(rng),
+    )
+
+
+def write_scenario(scenario: Scenario, folder: Path, seed: int) -> tuple[Path, Path]:
+    """The scenario as a landing folder and a reference folder under `folder`."""
+    rng = random.Random(seed)
+    landing, reference = folder / "landing", folder / "reference"
+    for source in ("probe_checks", "incidents", "service_windows", "changes", "service_calls"):
+        (landing / source).mkdir(parents=True)
+    shutil.copytree(DBT_SEEDS, reference, ignore=shutil.ignore_patterns("*.yml"))
+    _write_csv(reference / "services.csv", scenario.services)
+    _write_csv(reference / "sla_targets.csv", scenario.targets)
+    _write_csv(reference / "service_hours.csv", scenario.hours)
+    _write_csv(landing / "service_windows" / "windows.csv", scenario.windows)
+    with (landing / "incidents" / "register.jsonl").open("w", encoding="utf-8") as out:
+        for version in scenario.incidents:
+            out.write(json.dumps(version, ensure_ascii=False) + "\n")
+    _write_csv(landing / "changes" / "changes.csv", scenario.changes)
+    # A change sent again in another file is the same change (R12 counts it once).
+    _write_csv(landing / "changes" / "resent.csv", scenario.changes[:3])
+    _write_csv(landing / "service_calls" / "calls.csv", scenario.calls)
+    checks = list(scenario.checks)
+    rng.shuffle(checks)
+    third = len(checks) // 3
+    _write_csv(landing / "probe_checks" / "a.csv", checks[:third])
+    with gzip.open(landing / "probe_checks" / "b.csv.gz", "wt", encoding="utf-8", newline="") as f:
+        _write_rows(f, checks[third : 2 * third])
+    _write_parquet(landing / "probe_checks" / "c.parquet", checks[2 * third :])
+    return landing, reference
+
+
+def written(instant_us: int, rng: random.Random, offsets: list[timedelta] = OFFSETS) -> str:
+    """An instant as ISO 8601 in one of `offsets` (R1), microseconds when it has any."""
+    moment = (EPOCH + timedelta(microseconds=instant_us)).astimezone(timezone(rng.choice(offsets)))
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _services(rng: random.Random) -> list[dict]:
+    with (DBT_SEEDS / "services.csv").open(encoding="utf-8") as f:
+        services = list(csv.DictReader(f))
+    for service in services:
+        service["degraded_impact"] = rng.choice(["1.0", "0.5", "0.25", "0.8"])
+    return services
+
+
+def _targets(rng: random.Random, service_id: str) -> list[dict]:
+    """One target from 2020, or two: the second from a month's first day."""
+    first = rng.choice(TARGETS)
+    if rng.random() < 0.5:
+        return [
+            {
+                "service_id": service_id,
+                "target_pct": first,
+                "valid_from": "2020-01-01",
+                "valid_to": "",
+            }
+        ]
+    change = date(2024, rng.randint(3, 11), 1)
+    return [
+        {
+            "service_id": service_id,
+            "target_pct": first,
+            "valid_from": "2020-01-01",
+            "valid_to": (change - timedelta(days=1)).isoformat(),
+        },
+        {
+            "service_id": service_id,
+            "target_pct": rng.choice(TARGETS),
+            "valid_from": change.isoformat(),
+            "valid_to": "",
+        },
+    ]
+
+
+def _windows(rng: random.Random, ids: list[str]) -> list[dict]:
+    # A planned window over a whole month: no agreed service time left (R8: n/a).
+    june, july = (to_us(datetime(2024, m, 1, tzinfo=COPENHAGEN)) for m in (6, 7))
+    rows = [
+        {
+            "window_id": "W0",
+            "service_id": rng.choice(ids),
+            "starts_at": written(june - MINUTE, rng),
+            "ends_at": written(july, rng),
+            "announced_at": written(june - 86400 * SECOND, rng),
+            "description": "Closed for June",
+        }
+    ]
+    for number in range(1, 31):
+        start = rng.randrange(START, to_us(AS_OF) + 3 * 86400 * SECOND, SECOND)
+        if rng.random() < 0.3:
+            start = rng.choice(TURNS) + rng.randrange(-40, 40) * MINUTE
+        end = start + rng.randrange(10, 360) * MINUTE + rng.randrange(60) * SECOND
+        late = rng.random() < 0.35
+        announced = (
+            start + rng.randrange(1, 120) * MINUTE
+            if late
+            else start - rng.choice([0, rng.randrange(1, 14 * 86400) * SECOND])
+        )
+        for service_id in rng.sample(ids, rng.choice([1, 1, 1, 2])):
+            rows.append(
+                {
+                    "window_id": f"W{number}",
+                    "service_id": service_id,
+                    "starts_at": written(start, rng),
+                    "ends_at": written(end, rng),
+                    "announced_at": written(announced, rng),
+                    "description": f"Window {number}",
+                }
+            )
+    return rows
+
+
+def _incidents(rng: random.Random, ids: list[str]) -> list[dict]:
+    versions = []
+    for number in range(1, 41):
+        start = rng.randrange(START - 86400 * SECOND, to_us(AS_OF) + 86400 * SECOND, SECOND)
+        if rng.random() < 0.2:
+            start = rng.choice(TURNS) + rng.randrange(-30, 30) * MINUTE
+        services = rng.sample(ids, rng.choice([1, 1, 2, 3]))
+        recorded = start + rng.randrange(0, 3600) * SECOND + rng.randrange(1000) * 1000
+        if number == 1:
+            recorded = to_us(AS_OF) - 2 * 3600 * SECOND  # its second version exactly at T
+        for step in range(rng.choice([1, 2, 2, 3])):
+            severity = rng.choice(["red", "yellow"])
+            length = rng.choice([rng.randrange(60, 7200), rng.randrange(3600, 4 * 86400)])
+            ended = start + length * SECOND + rng.randrange(1_000_000)
+            status = rng.choice(["open", "resolved", "resolved", "cancelled" if step else "open"])
+            version = {
+                "incident_id": f"INC-{number}",
+                "recorded_at": written(recorded, rng),
+                "service_ids": services,
+                "severity": severity,
+                "started_at": written(start, rng),
+                "ended_at": None if status == "open" else written(ended, rng),
+                "status": status,
+                "service_code": f"SF{1500 + number}",
+                "title": f"Incident {number}",
+                "description": "Random",
+                "cause": None,
+                "resolution": None,
+            }
+            if rng.random() < 0.5:
+                version["impact"] = rng.choice([0.1, 0.25, 0.5, 0.75, 1])
+            versions.append(version)
+            recorded += 2 * 3600 * SECOND if number == 1 else rng.randrange(1, 10 * 86400) * SECOND
+    return versions
+
+
+def _changes(rng: random.Random) -> list[dict]:
+    rows = []
+    for number in range(1, 61):
+        deployed = rng.randrange(START, to_us(AS_OF) + 5 * 86400 * SECOND, SECOND)
+        if rng.random() < 0.2:
+            deployed = rng.choice(TURNS) + rng.randrange(-90, 90) * MINUTE
+        rows.append(
+            {
+                "change_id": f"CHG-{number}",
+                "area": rng.choice(["stoettesystemer", "serviceplatformen"]),
+                "environment": rng.choice(["production", "production", "test", "preproduction"]),
+                "kind": rng.choice(["change", "fix"]),
+                "deployed_at": written(deployed, rng),
+                "summary": f"Change {number}",
+            }
+        )
+    return rows
+
+
+def _calls(rng: random.Random) -> list[dict]:
+    """Hourly calls per environment and service code, some hours by the month's turn."""
+    hour = 3600 * SECOND
+    hours = {rng.randrange(START, END, hour) for _ in range(300)}
+    hours |= {turn // hour * hour + step * hour for turn in TURNS for step in range(-2, 3)}
+    rows = []
+    for start in sorted(hours):
+        for environment, code in rng.sample([("m1", "SP1"), ("m1", "SP2"), ("m2", "SP1")], 2):
+            calls = rng.randrange(0, 100_000)
+            rows.append(
+                {
+                    # Whole-hour offsets: the start of an hour in every one of them.
+                    "period_start": written(start, rng, OFFSETS[:4]),
+                    "environment": environment,
+                    "service_code": code,
+                    "calls": str(calls),
+                    "failed_calls": str(rng.randrange(0, calls + 1)),
+                }
+            )
+    return rows
+
+
+def _checks(rng: random.Random, ids: list[str]) -> list[dict]:
+    checks = []
+    for service_id in ids:
+        probes = [f"p{n}" for n in range(1, rng.randint(1, 6) + 1)]
+        starts = [rng.randrange(START, END - 2 * 3600 * SECOND, MINUTE) for _ in range(10)]
+        starts += TURNS
+        if service_id == ids[0]:
+            starts.append(START)  # the first month's first minute
+            # A check at T exactly is after T (R6: checked_at >= T is left out).
+            checks.append(
+                {
+                    "checked_at": written(to_us(AS_OF), rng),
+                    "service_id": service_id,
+                    "probe_id": probes[0],
+                    "status": "down",
+                    "response_ms": "",
+                }
+            )
+        for start in starts:
+            checks += _episode(rng, service_id, probes, start)
+    return checks
+
+
+def _episode(rng: random.Random, service_id: str, probes: list[str], start: int) -> list[dict]:
+    """A stretch of minutes the probes report on (most minutes, each probe, some twice),
+    all up, mostly down, mostly degraded, or split."""
+    weights = rng.choice([(0, 0.02), (0.7, 0.1), (0.1, 0.6), (0.45, 0.3)])
+    checks = []
+    for minute in range(start, start + rng.randrange(20, 90) * MINUTE, MINUTE):
+        for probe in probes:
+            for _ in range(2 if rng.random() < 0.08 else 1):
+                if rng.random() > 0.9:
+                    continue
+                [status] = rng.choices(["down", "degraded", "up"], [*weights, 1 - sum(weights)])
+                at = minute + rng.choice(
+                    [rng.randrange(60) * SECOND, rng.randrange(MINUTE), MINUTE - 1]
+                )
+                checks.append(
+                    {
+                        "checked_at": written(at, rng),
+                        "service_id": service_id,
+                        "probe_id": probe,
+                        "status": status,
+                        "response_ms": rng.choice(["", str(rng.randrange(5000))]),
+                    }
+                )
+    return checks
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        _write_rows(f, rows)
+
+
+def _write_rows(f, rows: list[dict]) -> None:
+    writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def _write_parquet(path: Path, rows: list[dict]) -> None:
+    """Probe checks as Parquet, typed as a monitoring system would write them."""
+    text = path.with_suffix(".csv")
+    _write_csv(text, rows)
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select cast(checked_at as timestamptz) as checked_at, service_id, probe_id, "
+            f"status, cast(nullif(response_ms, '') as integer) as response_ms "
+            f"from read_csv('{text}', all_varchar = true)) to '{path}' (format parquet)"
+        )
+    text.unlink()
