@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dagster_project.report import Report, build_report, render, report_months
+from dagster_project.report import Report, build_report, danish, render, report_months
 from dagster_project.report.details import (
     Explanation,
     availability_history,
@@ -22,7 +22,8 @@ from dagster_project.report.details import (
     quality,
     worst_response_hours,
 )
-from dagster_project.settings import Settings
+from dagster_project.report.run_status import RunStatus, run_status
+from dagster_project.settings import Settings, failed_run_record_of
 
 NO_DATA = "Ingen data endnu: kør `driftsstatus run`."
 
@@ -80,3 +81,32 @@ def incident_register(path: Path, version: int) -> pd.DataFrame:
 @st.cache_data(ttl=600, show_spinner=False)
 def quality_tables(path: Path, version: int) -> dict[str, pd.DataFrame]:
     return quality(path)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _status(path: Path, record: Path, versions: tuple[int, int]) -> RunStatus:
+    return run_status(path, record)
+
+
+def show_run_status() -> None:
+    """Above every page: when its figures were computed, from data until when, and a run
+    that failed since (the page then shows the figures of the last good run)."""
+    path, record = settings().serving_copy, failed_run_record_of(settings().warehouse)
+    if not path.exists():
+        return
+    versions = (path.stat().st_mtime_ns, record.stat().st_mtime_ns if record.exists() else 0)
+    status = _status(path, record, versions)
+    if status.failed_since:
+        shown = (
+            f"fra kørslen {danish.moment(status.made_at)}"
+            if status.made_at
+            else "fra en tidligere kørsel"
+        )
+        st.warning(
+            f"Seneste kørsel fejlede {danish.moment(status.failed_at)}: {status.failure}. "
+            f"Siden viser tallene {shown}.",
+            icon=":material/error:",
+        )
+    if status.made_at:
+        until = f"; data til og med {danish.moment(status.data_until)}" if status.data_until else ""
+        st.caption(f"Tallene er beregnet {danish.moment(status.made_at)}{until}.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import shared
 from dagster_project.settings import load_settings
 
 # The tab icon, inline: without one Streamlit makes the page's :material/...: icon the
@@ -37,4 +38,5 @@ page = st.navigation(
     ],
     position="top",  # the report's 14 columns need the full width
 )
+shared.show_run_status()
 page.run()

@@ -17,13 +17,20 @@ import shlex
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
 from dagster_project.landing.sources import SOURCES_BY_NAME
 from dagster_project.report.render import FORMATS
-from dagster_project.settings import REPO_ROOT, Settings, load_settings, parse_instant
+from dagster_project.settings import (
+    REPO_ROOT,
+    Settings,
+    failed_run_record_of,
+    load_settings,
+    parse_instant,
+)
 from dagster_project.timeline import FIRST_MONTH, month_in_progress
 
 
@@ -273,18 +280,22 @@ def _run(args: argparse.Namespace, _extra: list[str], settings: Settings) -> int
     except OSError as problem:
         reason = problem.strerror or str(problem)
         return _fail_run(
-            settings, f"driftsstatus run: cannot write the warehouse {settings.warehouse}: {reason}"
+            settings,
+            f"driftsstatus run: cannot write the warehouse {settings.warehouse}: {reason}",
+            notify=_pipeline_failed,
         )
     try:
         with warehouse_lock(settings.warehouse, settings.lock_timeout, _command_line()):
             return _run_locked(settings, args.months)
     except WarehouseLocked as problem:
+        # Alerted, not recorded for the app: the run holding the lock reports its own.
         print(problem, file=sys.stderr)
         _alert(settings, failure_payload(str(problem), settings.warehouse))
         return 2
     except Exception as crash:  # the pipeline's own steps report theirs in the outcome
         summary = f"driftsstatus run crashed: {_describe(crash)}"
-        return _fail_run(settings, summary, _log_crash(_log_file(settings), crash), code=1)
+        detail = _log_crash(_log_file(settings), crash)
+        return _fail_run(settings, summary, detail, code=1, notify=_pipeline_failed)
 
 
 def _check_writable(warehouse: Path) -> None:
@@ -319,14 +330,16 @@ def _fail_run(
     detail: str = "",
     code: int = 2,
     run: str = "driftsstatus run",
+    notify: Callable[[Settings, dict], None] | None = None,
 ) -> int:
-    """Say why the run failed (one line, then where to look), alert, and exit `code`."""
+    """Say why the run failed (one line, then where to look), alert (`notify`: the alert's
+    payload elsewhere too), and exit `code`."""
     from dagster_project.infra.webhook import failure_payload
 
     print(summary, file=sys.stderr)
     if detail:
         print(detail, file=sys.stderr)
-    _alert(settings, failure_payload(summary, settings.warehouse, run=run))
+    (notify or _alert)(settings, failure_payload(summary, settings.warehouse, run=run))
     return code
 
 
@@ -352,7 +365,7 @@ def _run_locked(settings: Settings, months: tuple[str, str] | None) -> int:
     print("\n".join(outcome.lines()))
     print(f"dbt log: {log_file}")
     if not outcome.success:
-        _alert(settings, outcome.alert(settings.warehouse))
+        _pipeline_failed(settings, outcome.alert(settings.warehouse))
     return 0 if outcome.success else 1
 
 
@@ -375,6 +388,16 @@ class _StderrIntoLog:
 def _command_line() -> str:
     """This command as typed: what a process waiting for the warehouse lock reports."""
     return shlex.join(["driftsstatus", *sys.argv[1:]])
+
+
+def _pipeline_failed(settings: Settings, payload: dict) -> None:
+    """A failed pipeline run: recorded for the app (its figures are from an earlier run:
+    report/run_status.py), then alerted."""
+    from dagster_project.report.run_status import record_failed_run
+
+    with contextlib.suppress(OSError):  # a warehouse folder that takes no file: alerted
+        record_failed_run(failed_run_record_of(settings.warehouse), payload)
+    _alert(settings, payload)
 
 
 def _alert(settings: Settings, payload: dict) -> None:

@@ -107,6 +107,12 @@ def serving_copy_of(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.stem + ".serving.duckdb")
 
 
+def failed_run_record_of(warehouse: Path) -> Path:
+    """The alert of the last failed pipeline run, next to the warehouse, for the app
+    (report/run_status.py)."""
+    return warehouse.with_name(warehouse.stem + ".failed-run.json")
+
+
 def raw_store_of(warehouse: Path) -> Path:
     """The folder beside the warehouse file holding its probe checks (landing/store.py):
     part of the warehouse, to be moved and backed up with the file."""

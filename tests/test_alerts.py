@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -15,6 +16,8 @@ import pytest
 from dagster_project.defs.resources import Alerting
 from dagster_project.defs.sensors import sensors_for
 from dagster_project.infra.lock import warehouse_lock
+from dagster_project.report.run_status import run_status
+from dagster_project.settings import failed_run_record_of, serving_copy_of
 from tests.helpers import (
     LANDING_SMALL,
     SMALL_AS_OF,
@@ -49,10 +52,16 @@ def _alert_runs(folder: Path, small_built: dict) -> dict:
                 land_conflicting_calls(landing)
             before = len(hook.posts)
             result = driftsstatus("run", env=env, check=False)
+            status = run_status(serving_copy_of(warehouse), failed_run_record_of(warehouse))
             runs[name] = {
                 "returncode": result.returncode,
                 "stdout": result.stdout,
                 "posts": hook.posts[before:],
+                "status": {
+                    "made_at": status.made_at.isoformat(),
+                    "failed_since": status.failed_since,
+                    "failure": status.failure,
+                },
             }
     return runs
 
@@ -98,6 +107,19 @@ def test_ops_a_failed_run_posts_one_alert_naming_the_failed_check(runs):
     assert datetime.fromisoformat(alert["at"]).utcoffset() == timedelta(0)
 
 
+def test_ops_the_app_learns_of_a_failed_run_and_keeps_the_last_good_figures(runs):
+    """A failed run leaves the serving copy as the good run made it, and records its alert
+    beside the warehouse: the app says the figures are older than the last run."""
+    good, failing = runs["good"]["status"], runs["failing"]["status"]
+    assert not good["failed_since"]
+    assert failing["made_at"] == good["made_at"]
+    assert failing["failed_since"]
+    (alert,) = runs["failing"]["posts"]
+    assert failing["failure"] == alert["text"]
+    record = failed_run_record_of(Path(runs["warehouse"]))
+    assert json.loads(record.read_text(encoding="utf-8")) == alert
+
+
 def test_ops_a_run_that_cannot_take_the_warehouse_lock_posts_an_alert_naming_the_holder(
     locked_env, webhook
 ):
@@ -110,6 +132,8 @@ def test_ops_a_run_that_cannot_take_the_warehouse_lock_posts_an_alert_naming_the
     assert alert["text"] == result.stderr.strip()
     assert f"locked by PID {os.getpid()} (driftsstatus publish --month 2024-01, " in alert["text"]
     assert alert["failed_checks"] == alert["failed_steps"] == []
+    # Not a failed run for the app: the run holding the lock reports its own.
+    assert not failed_run_record_of(warehouse).exists()
 
 
 def test_ops_an_undeliverable_alert_keeps_the_exit_code_and_warns(locked_env):
@@ -129,8 +153,9 @@ def test_ops_an_undeliverable_alert_keeps_the_exit_code_and_warns(locked_env):
     assert "/hooks/secret" not in result.stderr
 
 
-def test_ops_the_dagster_sensor_posts_failed_runs_of_the_ui(webhook):
-    """Runs launched from the Dagster UI or a schedule are reported by the failure sensor."""
+def test_ops_the_dagster_sensor_posts_and_records_failed_runs_of_the_ui(webhook, tmp_path):
+    """Runs launched from the Dagster UI or a schedule are reported by the failure sensor,
+    and recorded for the app beside the warehouse."""
 
     @dg.asset
     def marts() -> None: ...
@@ -142,7 +167,8 @@ def test_ops_the_dagster_sensor_posts_failed_runs_of_the_ui(webhook):
     job = dg.define_asset_job("build_all", selection=[marts])
     defs = dg.Definitions(assets=[marts], asset_checks=[marts_are_consistent], jobs=[job])
     (sensor,) = [s for s in sensors_for(60) if s.name == "alert_on_run_failure"]
-    alerting = Alerting(webhook=webhook.url, warehouse="/srv/driftsstatus/warehouse.duckdb")
+    warehouse = tmp_path / "warehouse.duckdb"
+    alerting = Alerting(webhook=webhook.url, warehouse=str(warehouse))
     before = len(webhook.posts)
     with dg.DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("build_all").execute_in_process(
@@ -161,3 +187,4 @@ def test_ops_the_dagster_sensor_posts_failed_runs_of_the_ui(webhook):
     assert alert["failed_checks"] == ["marts:marts_are_consistent"]
     assert alert["failed_steps"] == ["marts_marts_are_consistent"]
     assert "marts:marts_are_consistent" in alert["text"]
+    assert json.loads(failed_run_record_of(warehouse).read_text(encoding="utf-8")) == alert

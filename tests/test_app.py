@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dagster_project.report import build_report, render
+from dagster_project.report import build_report, danish, render
 from dagster_project.report.model import NO_INCIDENTS, VERDICT_MET, VERDICT_MISSED
-from dagster_project.settings import REPO_ROOT, serving_copy_of
+from dagster_project.report.run_status import MADE_TABLE, record_failed_run, run_status
+from dagster_project.settings import REPO_ROOT, failed_run_record_of, serving_copy_of
 from tests.helpers import GOLDEN, query
 from tests.report_html import sla_cells
 
@@ -143,6 +146,37 @@ def test_app_reads_only_the_serving_copy_and_lets_go_of_it(page, served):
     # A writer can open the serving copy now: the page holds no connection.
     with duckdb.connect(str(serving_copy_of(served))) as con:
         assert con.execute("select count(*) from marts.dim_services").fetchone() == (10,)
+
+
+def test_ops_every_page_says_when_its_figures_were_computed_and_from_data_until_when(page, served):
+    made_at = run_status(serving_copy_of(served), failed_run_record_of(served)).made_at
+    assert made_at is not None
+    assert page.caption[0].value == (
+        f"Tallene er beregnet {danish.moment(made_at)}; "
+        "data til og med 31. januar 2024 kl. 23.59."  # the sample's last probe check
+    )
+    assert not page.warning
+
+
+def test_ops_a_run_that_failed_since_is_said_above_the_last_good_figures(
+    served, tmp_path, monkeypatch
+):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(serving_copy_of(served), serving_copy_of(warehouse))
+    made_at = run_status(serving_copy_of(warehouse), failed_run_record_of(warehouse)).made_at
+    record = failed_run_record_of(warehouse)
+    reason = "driftsstatus run failed: blocking checks failed: raw/probe_checks:gx_suite"
+    # A failure recorded before the copy was made is history: no warning.
+    record_failed_run(record, {"text": reason, "at": (made_at - timedelta(hours=1)).isoformat()})
+    at = _app(warehouse, monkeypatch).run()
+    assert not at.exception and not at.warning
+    failed_at = made_at + timedelta(days=1, minutes=5)
+    record_failed_run(record, {"text": reason, "at": failed_at.isoformat()})
+    at = _app(warehouse, monkeypatch).run()
+    assert [w.value for w in at.warning] == [
+        f"Seneste kørsel fejlede {danish.moment(failed_at)}: {reason}. "
+        f"Siden viser tallene fra kørslen {danish.moment(made_at)}."
+    ]
 
 
 def test_month_selector_offers_months_with_data_latest_first(page):
@@ -312,8 +346,11 @@ def test_ops_the_serving_copy_holds_what_its_readers_read_and_all_of_it(warehous
         assert {schema for schema, _ in built} == {
             "raw", "seeds", "staging", "intermediate", "marts", "audit"
         }  # fmt: skip
-        assert served == {(s, t) for s, t in built if s in {"raw", "seeds", "marts", "audit"}}
-        for schema, table in served:
+        stamp = tuple(MADE_TABLE.split("."))  # and when it was made (report/run_status.py)
+        assert served == {(s, t) for s, t in built if s in {"raw", "seeds", "marts", "audit"}} | {
+            stamp
+        }
+        for schema, table in served - {stamp}:
             name = f'"{schema}"."{table}"'
             counts = [
                 con.execute(f"select count(*) from {db}.{name}").fetchone()[0]

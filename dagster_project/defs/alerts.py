@@ -1,4 +1,5 @@
-"""Failed runs launched from the Dagster UI or a schedule, reported to the alert webhook.
+"""Failed runs launched from the Dagster UI or a schedule, recorded for the app and
+reported to the alert webhook.
 
 `driftsstatus run` records its runs in the same instance, but executes them in its own
 process, outside any code location: run status sensors match only runs of their own code
@@ -12,12 +13,13 @@ import dagster as dg
 
 from dagster_project.defs.resources import Alerting
 from dagster_project.infra.webhook import failure_payload, send_alert, summarise_failure
+from dagster_project.report.run_status import record_failed_run
+from dagster_project.settings import failed_run_record_of
 
 
 def alert_on_run_failure(context: dg.RunFailureSensorContext, alerting: Alerting) -> None:
-    """The run failure sensor's work (declared in sensors.py with the other sensors)."""
-    if not alerting.webhook:
-        return
+    """The run failure sensor's work (declared in sensors.py with the other sensors): the
+    alert recorded for the app (report/run_status.py), and sent if a webhook is set."""
     run = context.dagster_run
     failed_checks = _failed_checks(context.instance, run.run_id)
     failed_steps = [event.step_key for event in context.get_step_failure_events()]
@@ -27,10 +29,14 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext, alerting: Alerting
         failed_steps,
         reason=context.failure_event.message or "",
     )
-    send_alert(
-        alerting.webhook,
-        failure_payload(summary, Path(alerting.warehouse), run.run_id, failed_checks, failed_steps),
-    )
+    warehouse = Path(alerting.warehouse)
+    payload = failure_payload(summary, warehouse, run.run_id, failed_checks, failed_steps)
+    try:
+        record_failed_run(failed_run_record_of(warehouse), payload)
+    except OSError as problem:  # the alert still goes out
+        context.log.warning(f"The failed run could not be recorded for the app: {problem}")
+    if alerting.webhook:
+        send_alert(alerting.webhook, payload)
 
 
 def _failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:

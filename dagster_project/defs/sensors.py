@@ -44,7 +44,8 @@ def sensors_for(interval: int) -> list[dg.SensorDefinition]:
         )(build_after_load),
         dg.run_failure_sensor(
             minimum_interval_seconds=interval,
-            description="POST a failed run's checks and steps to the alert webhook, if set.",
+            description="Record a failed run for the app; POST its checks and steps to the "
+            "alert webhook, if set.",
             # Running from the start: without a webhook configured it does nothing.
             default_status=running,
         )(alert_on_run_failure),

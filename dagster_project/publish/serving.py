@@ -7,12 +7,14 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from dagster_project.landing.checks import sql_string
 from dagster_project.publish.serving_update import bring_up_to_date, mostly_live, quoted
+from dagster_project.report.run_status import stamp_made
 
 # What the app and the exports read (the marts, the load and check audit, the published
 # reports) and what `report --recompute` builds the rest from (the raw layer, whose probe
@@ -37,17 +39,26 @@ def publish_serving_copy(warehouse: Path, target: Path) -> Path:
     rebuilds one month); otherwise it is written anew from the live data alone, where a
     warehouse file keeps the blocks of every table a build replaced and never shrinks.
     """
-    if mostly_live(target):
-        return _updated(warehouse, target, SERVED_SCHEMAS)
-    return _swapped_in(target, lambda written: _copy_live_data(warehouse, written))
+    made_at = datetime.now(UTC)
+
+    def write(written: Path) -> None:
+        if mostly_live(target):
+            shutil.copyfile(target, written)
+            bring_up_to_date(warehouse, written, SERVED_SCHEMAS)
+        else:
+            _copy_live_data(warehouse, written)
+        with duckdb.connect(str(written)) as con:
+            stamp_made(con, made_at)
+
+    return _swapped_in(target, write)
 
 
 def serve_publications(warehouse: Path, target: Path) -> Path:
     """The warehouse's published reports into the serving copy `target`, swapped in as
-    `publish_serving_copy` swaps: the rest of the copy stays as the last good run left
-    it. A publication changes nothing else, and the warehouse may hold a run's marts
-    that failed their checks, which the app must not serve. Without a serving copy yet,
-    the whole warehouse is copied."""
+    `publish_serving_copy` swaps: the rest of the copy, the instant it was made included,
+    stays as the last good run left it. A publication changes nothing else, and the
+    warehouse may hold a run's marts that failed their checks, which the app must not
+    serve. Without a serving copy yet, the whole warehouse is copied."""
     if not target.exists():
         return publish_serving_copy(warehouse, target)
     return _updated(warehouse, target, (PUBLISHED,))

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from dagster_project.timeline import LOCAL_ZONE
 
 EN_DASH = "\u2013"  # the seed's dash in titles and ranges ('Støttesystemerne \u2013 januar 2024')
 MONTH_ABBREVIATIONS = (
@@ -62,6 +65,12 @@ def day_and_month(moment: date | datetime, with_year: bool = True) -> str:
     """'25. januar 2024' (or '25. januar' when the year is evident)."""
     text = f"{moment.day}. {MONTH_NAMES[moment.month - 1]}"
     return f"{text} {moment.year}" if with_year else text
+
+
+def moment(at: datetime) -> str:
+    """An instant in Copenhagen time: '7. december 2026 kl. 06.04'."""
+    local = at.astimezone(ZoneInfo(LOCAL_ZONE))
+    return f"{day_and_month(local)} kl. {local:%H.%M}"
 
 
 def number_word(value: int, neuter: bool = False) -> str:
