@@ -289,17 +289,18 @@ def test_quality_page_shows_rows_loaded_rejects_and_coverage(served, monkeypatch
 
 def test_quality_page_lists_the_dbt_warnings_of_the_last_build(served, monkeypatch):
     """The sample's three warnings (a change landed twice, a late service window, incidents
-    open over 30 days) reach management as the run's summary names them: in Danish, with
-    the model and the number of rows found; passing tests are not listed."""
+    open over 30 days) reach management as the run's summary names them: by the Danish
+    labels of the dbt project, in their order, with the model and the number of rows
+    found; passing tests are not listed."""
     at = _app(served, monkeypatch).run()
     at.switch_page("app_pages/quality.py").run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["Datatest ikke bestået"] == "3"
     warnings = at.dataframe[2].value
     assert warnings[["Test", "Model", "Status", "Rækker"]].values.tolist() == [
-        ["Ændring modtaget to gange (tæller én gang)", "stg_operations__changes", "advarsel", 12],
         ["Hændelse åben i over 30 dage", "fct_incidents", "advarsel", 3],
         ["Servicevindue varslet for sent", "int_service_windows", "advarsel", 1],
+        ["Ændring modtaget to gange (tæller én gang)", "stg_operations__changes", "advarsel", 12],
     ]
     assert warnings["Besked"].isna().all()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.infra.dbt_cli import dbt_cli
+from dagster_project.infra.dbt_cli import DBT_PROJECT, dbt_cli
 from dagster_project.infra.dbt_command import run_dbt
 from dagster_project.settings import REPO_ROOT, load_settings
 from tests.helpers import copy_warehouse, query
@@ -64,6 +64,20 @@ def test_ops_only_staging_models_read_seeds_and_sources(small_run):
         "stg_reference__services",
         "stg_reference__sla_targets",
     }
+
+
+def test_ops_every_dbt_warning_has_the_danish_label_the_app_shows():
+    """The Datakvalitet page names a data test not passed by the label its dbt config
+    gives (`meta: {label: ...}`, recorded by dbt/macros/data_test_results.sql), its name
+    without one: every warning, which the readers see after a good run, has one."""
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+    warnings = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test" and node["config"]["severity"].lower() == "warn"
+    ]
+    assert len(warnings) >= 10
+    assert [n["name"] for n in warnings if not n["config"]["meta"].get("label")] == []
 
 
 def test_r3_r12_fct_service_windows_holds_each_window_per_service(small_run):

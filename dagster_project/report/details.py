@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from dagster_project.catalog import has_table
+from dagster_project.catalog import has_column, has_table
 from dagster_project.report.model import Source, parse_month, read_connection
 from dagster_project.timeline import LOCAL_ZONE
 
@@ -156,10 +156,11 @@ _NO_FRESHNESS = """(select null::varchar as source, null::varchar as loaded_at_f
 
 
 # The data tests that did not pass at their last run (dbt/macros/data_test_results.sql),
-# failures first, with dbt's message where there is no count of failing rows (an
-# error); a copy from before the table existed shows none.
+# failures first, under their Danish label (their name without one), with dbt's message
+# where there is no count of failing rows (an error); a copy from before the table
+# existed shows none, one from before the labels their names.
 _DATA_TESTS_SQL = """
-    select test_name, tested_models, status, failures,
+    select {label} as test_name, tested_models, status, failures,
            case when failures is null then message end as message, tested_at
     from {table} where status <> 'pass' order by status = 'warn', test_name
 """
@@ -178,8 +179,12 @@ def quality(source: Source) -> dict[str, pd.DataFrame]:
             ("data_tests", _DATA_TESTS_SQL, "data_test_results", _NO_DATA_TESTS),
         ):
             present = has_table(con, "audit", table)
+            labelled = present and has_column(con, "audit", table, "label")
             tables[name] = con.execute(
-                sql.format(table=f"audit.{table}" if present else missing)
+                sql.format(
+                    table=f"audit.{table}" if present else missing,
+                    label="coalesce(label, test_name)" if labelled else "test_name",
+                )
             ).df()
         return tables
 

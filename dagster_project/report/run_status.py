@@ -21,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.catalog import has_table
+
 MADE_TABLE = "serving.copy_made"  # one row: made_at
 
 
@@ -67,15 +69,9 @@ def run_status(serving_copy: Path, record: Path) -> RunStatus:
     with duckdb.connect(str(serving_copy), read_only=True) as con:
         con.execute("set TimeZone = 'UTC'")
         # A copy made before the stamp existed has none.
-        tables = {
-            f"{schema}.{table}"
-            for schema, table in con.execute(
-                "select schema_name, table_name from duckdb_tables()"
-            ).fetchall()
-        }
         (made_at,) = (
             con.execute(f"select max(made_at) from {MADE_TABLE}").fetchone()
-            if MADE_TABLE in tables
+            if has_table(con, *MADE_TABLE.split("."))
             else (None,)
         )
         (data_until,) = (
@@ -83,7 +79,7 @@ def run_status(serving_copy: Path, record: Path) -> RunStatus:
                 "select max(max_loaded_at) from audit.source_freshness "
                 "where source = 'raw.probe_checks'"
             ).fetchone()
-            if "audit.source_freshness" in tables
+            if has_table(con, "audit", "source_freshness")
             else (None,)
         )
     try:

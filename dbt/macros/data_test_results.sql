@@ -1,9 +1,10 @@
 {#- On run end: each data test's latest verdict, in audit.data_test_results, which the
     serving copy carries to the app's data-quality page: a warning (a probe check landed
     twice, coverage under 99 %, a rejected incident version in force, ...) reaches the
-    readers of the report, not only the run's log and Dagster's asset checks. A test this
-    build did not run (or skipped) keeps its last verdict and when it was given; a test no longer in
-    the project goes. -#}
+    readers of the report, not only the run's log and Dagster's asset checks, under the
+    Danish label its config gives (`meta: {label: ...}`, every warning has one:
+    tests/test_layers.py). A test this build did not run (or skipped) keeps its last
+    verdict and when it was given; a test no longer in the project goes. -#}
 {% macro record_data_test_results(results) -%}
     {{ return(adapter.dispatch('record_data_test_results')(results)) }}
 {%- endmacro %}
@@ -26,6 +27,7 @@
             {%- do rows.append("(" ~ [
                 quoted_text(result.node.unique_id),
                 quoted_text(result.node.name),
+                quoted_text(result.node.config.meta.get('label', result.node.name)),
                 quoted_text(tested_models(result.node) | join(', ')),
                 quoted_text(result.node.config.severity | lower),
                 quoted_text(result.status),
@@ -39,6 +41,7 @@
             create table if not exists audit.data_test_results (
                 test_id varchar primary key,
                 test_name varchar not null,
+                label varchar not null,
                 tested_models varchar not null,
                 severity varchar not null,
                 status varchar not null,
@@ -46,10 +49,12 @@
                 message varchar not null,
                 tested_at timestamptz not null
             );
+            alter table audit.data_test_results add column if not exists label varchar;
             delete from audit.data_test_results where test_id not in ("
             ~ (in_project | join(', ') or "''") ~ ");"
-            ~ ("insert or replace into audit.data_test_results values "
-               ~ rows | join(', ') ~ ";" if rows else "")
+            ~ ("insert or replace into audit.data_test_results by name select * from (values "
+               ~ rows | join(', ') ~ ") as verdicts (test_id, test_name, label, tested_models, "
+               ~ "severity, status, failures, message, tested_at);" if rows else "")
         ) -%}
         {%- do adapter.commit() -%}
     {%- endif -%}

@@ -5,7 +5,10 @@
 -- (dbt/macros/rejected_versions.sql).
 {{ config(
     severity='warn',
-    meta={'dagster': {'ref': {'name': 'stg_incidents__incident_versions'}}},
+    meta={
+        'label': 'Afvist hændelsesversion ville være den gældende',
+        'dagster': {'ref': {'name': 'stg_incidents__incident_versions'}},
+    },
 ) }}
 
 {{ rejected_versions_in_force(ref('stg_incidents__incident_versions')) }}

@@ -4,7 +4,10 @@
 -- register did not give. Within one file, the later line is the later version.
 {{ config(
     severity='warn',
-    meta={'dagster': {'ref': {'name': 'stg_incidents__incident_versions'}}},
+    meta={
+        'label': 'To forskellige versioner af en hændelse registreret samtidig',
+        'dagster': {'ref': {'name': 'stg_incidents__incident_versions'}},
+    },
 ) }}
 
 select

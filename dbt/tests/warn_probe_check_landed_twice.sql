@@ -6,7 +6,13 @@
 -- checks. A check landed twice puts two checks into one minute of its probe, so
 -- only the hours of int_probe_hours (the months being built) with more checks
 -- than reported minutes can hold one; only their checks are grouped.
-{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'stg_monitoring__probe_checks'}}}) }}
+{{ config(
+    severity='warn',
+    meta={
+        'label': 'Probemåling modtaget to gange (tæller én gang)',
+        'dagster': {'ref': {'name': 'stg_monitoring__probe_checks'}},
+    },
+) }}
 
 with
 

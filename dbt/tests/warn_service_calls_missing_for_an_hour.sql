@@ -1,4 +1,10 @@
-{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'stg_operations__service_calls'}}}) }}
+{{ config(
+    severity='warn',
+    meta={
+        'label': 'Timer uden tal for servicekald',
+        'dagster': {'ref': {'name': 'stg_operations__service_calls'}},
+    },
+) }}
 -- R11 warning: an hour of the reported months without any service-call row
 -- for an environment (the count would silently be too low).
 with
