@@ -345,3 +345,54 @@ def expected_service_calls(scenario: Scenario) -> dict[tuple[str, str, date], di
                 cells[key]["calls"] += int(row["calls"])
                 cells[key]["failed_calls"] += int(row["failed_calls"])
     return cells
+
+
+def expected_report(scenario: Scenario, month: date) -> dict[str, dict]:
+    """R15's report for `month`, area by area, as far as figures go: the rows in
+    sort_order with the month's target and the 12 months' displays and colours, R13's
+    verdict, R12's counts, R11's call row and the incidents overlapping the month."""
+    cells = expected_cells(scenario)
+    operations = expected_operations(scenario)
+    calls = expected_service_calls(scenario)
+    shown = [_months_before(month, back) for back in range(11, -1, -1)]
+    as_of = to_us(scenario.as_of)
+    start, end = month_bounds(month)
+    report: dict[str, dict] = {}
+    services = sorted(scenario.services, key=lambda s: int(s["sort_order"]))
+    for service in services:
+        area = report.setdefault(
+            service["area"], {"rows": [], "satisfactory": True, "incidents": set()}
+        )
+        sid = service["service_id"]
+        row = [cells.get((sid, m), {}) for m in shown]
+        target = _target(scenario.targets, sid, month)
+        area["rows"].append(
+            (sid, f"{target:.2f}".replace(".", ",") + "%", [
+                (c.get("availability_display", "n/a"), c.get("status_colour")) for c in row
+            ])
+        )  # fmt: skip
+        # R13: an n/a cell is no miss.
+        area["satisfactory"] &= row[-1].get("sla_met") is not False
+        for incident in _incidents_as_of(scenario.incidents, as_of):
+            began, ended, *_ = _incident_condition(incident, as_of, Fraction(1))
+            if sid in incident["service_ids"] and began < end and ended > start:
+                area["incidents"].add(incident["incident_id"])
+    for name, area in report.items():
+        area.update(operations[(name, month)])
+        # R11: the row of an area with environments, n/a for months before the data.
+        area["calls"] = (
+            [
+                sum(c["calls"] for (a, _, m), c in calls.items() if a == name and m == shown_m)
+                if any(m == shown_m for _, _, m in calls)
+                else None
+                for shown_m in shown
+            ]
+            if any(a == name for a, _, _ in calls)
+            else None
+        )
+    return report
+
+
+def _months_before(month: date, back: int) -> date:
+    index = month.year * 12 + month.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)

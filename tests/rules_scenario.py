@@ -192,8 +192,10 @@ def _windows(rng: random.Random, ids: list[str]) -> list[dict]:
 
 
 def _incidents(rng: random.Random, ids: list[str]) -> list[dict]:
+    """Versions of 30 incidents: the first open or resolved, later ones resolving or
+    cancelling it (some recorded after T, where an earlier open one stays in force)."""
     versions = []
-    for number in range(1, 41):
+    for number in range(1, 31):
         start = rng.randrange(START - 86400 * SECOND, to_us(AS_OF) + 86400 * SECOND, SECOND)
         if rng.random() < 0.2:
             start = rng.choice(TURNS) + rng.randrange(-30, 30) * MINUTE
@@ -203,9 +205,10 @@ def _incidents(rng: random.Random, ids: list[str]) -> list[dict]:
             recorded = to_us(AS_OF) - 2 * 3600 * SECOND  # its second version exactly at T
         for step in range(rng.choice([1, 2, 2, 3])):
             severity = rng.choice(["red", "yellow"])
-            length = rng.choice([rng.randrange(60, 7200), rng.randrange(3600, 4 * 86400)])
+            length = rng.choice([rng.randrange(60, 7200)] * 4 + [rng.randrange(3600, 4 * 86400)])
             ended = start + length * SECOND + rng.randrange(1_000_000)
-            status = rng.choice(["open", "resolved", "resolved", "cancelled" if step else "open"])
+            later = ["resolved"] * 4 + ["cancelled"]
+            status = rng.choice(later if step else ["open", "resolved"])
             version = {
                 "incident_id": f"INC-{number}",
                 "recorded_at": written(recorded, rng),
@@ -294,7 +297,7 @@ def _checks(rng: random.Random, ids: list[str]) -> list[dict]:
 def _episode(rng: random.Random, service_id: str, probes: list[str], start: int) -> list[dict]:
     """A stretch of minutes the probes report on (most minutes, each probe, some twice),
     all up, mostly down, mostly degraded, or split."""
-    weights = rng.choice([(0, 0.02), (0.7, 0.1), (0.1, 0.6), (0.45, 0.3)])
+    weights = rng.choice([(0, 0.02)] * 3 + [(0.7, 0.1), (0.1, 0.6), (0.45, 0.3)])
     checks = []
     for minute in range(start, start + rng.randrange(20, 90) * MINUTE, MINUTE):
         for probe in probes:
