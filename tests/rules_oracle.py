@@ -354,7 +354,7 @@ def expected_report(scenario: Scenario, month: date) -> dict[str, dict]:
     cells = expected_cells(scenario)
     operations = expected_operations(scenario)
     calls = expected_service_calls(scenario)
-    shown = [_months_before(month, back) for back in range(11, -1, -1)]
+    shown = [months_before(month, back) for back in range(11, -1, -1)]
     as_of = to_us(scenario.as_of)
     start, end = month_bounds(month)
     report: dict[str, dict] = {}
@@ -393,6 +393,22 @@ def expected_report(scenario: Scenario, month: date) -> dict[str, dict]:
     return report
 
 
-def _months_before(month: date, back: int) -> date:
+def months_before(month: date, back: int) -> date:
     index = month.year * 12 + month.month - 1 - back
     return date(index // 12, index % 12 + 1, 1)
+
+
+def restatement_note(months: list[date]) -> str:
+    """R14's note, as the rules' example writes it: 'De tidligere oplyste SLA-tal for
+    november og december 2023 er blevet opdateret.'"""
+    names = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
+             "september", "oktober", "november", "december"]  # fmt: skip
+    years = sorted({m.year for m in months})
+    parts = [
+        _and([names[m.month - 1] for m in months if m.year == year]) + f" {year}" for year in years
+    ]
+    return f"De tidligere oplyste SLA-tal for {_and(parts)} er blevet opdateret."
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " og " + words[-1]

@@ -8,8 +8,10 @@ percentage, the verdict, the colour and every count exactly.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
+from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,15 +21,21 @@ from dagster_project.report import build_report, render
 from dagster_project.settings import serving_copy_of
 from tests.helpers import driftsstatus, pipeline_env, query
 from tests.rules_oracle import (
+    COPENHAGEN,
     expected_cells,
     expected_operations,
     expected_report,
     expected_service_calls,
+    months_before,
+    restatement_note,
 )
 from tests.rules_scenario import random_scenario, write_scenario
 
 SEED = 4  # among the first seeds, one whose months hold every verdict and colour
 SCENARIO = random_scenario(SEED)
+# August 2024 published as of 3 September: later incident versions restate two of its cells.
+PUBLISHED_MONTH = date(2024, 8, 1)
+PUBLISHED_AS_OF = datetime(2024, 9, 3, 8, 0, tzinfo=COPENHAGEN)
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +48,8 @@ def oracle_warehouse(built_once) -> Path:
             "DRIFTSSTATUS_REFERENCE_DIR": str(reference),
         }
         driftsstatus("run", env=env)
+        published = {**env, "DRIFTSSTATUS_AS_OF": PUBLISHED_AS_OF.isoformat()}
+        driftsstatus("publish", "--month", f"{PUBLISHED_MONTH:%Y-%m}", env=published)
         return {"warehouse": str(warehouse)}
 
     return Path(built_once("rules-oracle", build)["warehouse"])
@@ -131,6 +141,40 @@ def test_r11_r13_r15_every_months_report_agrees_with_an_independent_implementati
                 "calls": want["calls"],
                 "incidents": want["incidents"],
             }, (month, area["area"])
+
+
+def test_r14_cells_restated_since_the_publication_are_marked_and_noted(oracle_warehouse):
+    """Every later month's report marks exactly the cells whose display differs from the
+    published August report's (the rules as of its instant against the rules as of T),
+    and each area notes the months of its marked cells."""
+    earlier = expected_cells(dataclasses.replace(SCENARIO, as_of=PUBLISHED_AS_OF))
+    now = expected_cells(SCENARIO)
+    published = {months_before(PUBLISHED_MONTH, back) for back in range(12)}
+    areas = {s["service_id"]: s["area"] for s in SCENARIO.services}
+    marked_anywhere = set()
+    for month in sorted({m for _, m in now if m > PUBLISHED_MONTH}):
+        shown = {months_before(month, back) for back in range(12)}
+        report = json.loads(render(build_report(serving_copy_of(oracle_warehouse), month), "json"))
+        for area in report["areas"]:
+            marked = {
+                (row["service_id"], date.fromisoformat(cell["month"] + "-01"))
+                for row in area["rows"]
+                for cell in row["cells"]
+                if cell["restated"]
+            }
+            changed = {
+                (sid, m)
+                for (sid, m), cell in now.items()
+                if areas[sid] == area["area"]
+                and m in published & shown
+                and earlier.get((sid, m), {}).get("availability_display", "n/a")
+                != cell["availability_display"]
+            }
+            assert marked == changed, (month, area["area"])
+            note = restatement_note(sorted({m for _, m in changed})) if changed else None
+            assert area["note"] == note, (month, area["area"])
+            marked_anywhere |= marked
+    assert {sid for sid, _ in marked_anywhere} == {"adgang_app", "sp_m1"}  # both areas
 
 
 def test_r1_r12_the_random_data_reaches_every_rule(oracle_warehouse):
