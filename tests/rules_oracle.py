@@ -13,9 +13,10 @@ tests/rules_scenario.py makes the data it is checked on.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -59,6 +60,8 @@ class Scenario:
     checks: list[dict]
     changes: list[dict]
     calls: list[dict]
+    response_targets: list[dict]
+    contract_terms: list[dict]
 
 
 def expected_cells(scenario: Scenario) -> dict[tuple[str, date], dict]:
@@ -77,11 +80,7 @@ def expected_cells(scenario: Scenario) -> dict[tuple[str, date], dict]:
             if sid in incident["service_ids"]:
                 conditions.append(_incident_condition(incident, as_of, degraded))
         hours = [h for h in scenario.hours if h["service_id"] == sid]
-        windows = [
-            (to_us(parse(w["starts_at"])), to_us(parse(w["ends_at"])))
-            for w in scenario.windows
-            if w["service_id"] == sid and parse(w["announced_at"]) <= parse(w["starts_at"])
-        ]
+        windows = _planned_windows(scenario, sid)
         for month in months:
             start, end = month_bounds(month)
             end = min(end, as_of)  # R6: the month holding T ends at T
@@ -90,6 +89,15 @@ def expected_cells(scenario: Scenario) -> dict[tuple[str, date], dict]:
             target = _target(scenario.targets, sid, month)
             cells[(sid, month)] = _verdict(figures, end - start, target)
     return cells
+
+
+def _planned_windows(scenario: Scenario, service_id: str) -> list[tuple[int, int]]:
+    """R3: the service's windows announced at or before their start."""
+    return [
+        (to_us(parse(w["starts_at"])), to_us(parse(w["ends_at"])))
+        for w in scenario.windows
+        if w["service_id"] == service_id and parse(w["announced_at"]) <= parse(w["starts_at"])
+    ]
 
 
 def _report_months(scenario: Scenario, checks: list[dict], as_of: int) -> list[date]:
@@ -239,14 +247,20 @@ def _sweep(start, end, served, windows, conditions, known) -> dict:
 
 def _target(targets: list[dict], service_id: str, month: date) -> Decimal | None:
     """R9: the target in force on the month's first local day."""
-    for row in targets:
+    row = _in_force(targets, service_id, month)
+    return None if row is None else Decimal(row["target_pct"])
+
+
+def _in_force(rows: list[dict], service_id: str, month: date) -> dict | None:
+    """The service's reference row valid on the month's first local day (R9's rule)."""
+    for row in rows:
         valid_to = date.fromisoformat(row["valid_to"]) if row["valid_to"] else None
         if (
             row["service_id"] == service_id
             and date.fromisoformat(row["valid_from"]) <= month
             and (valid_to is None or month <= valid_to)
         ):
-            return Decimal(row["target_pct"])
+            return row
     return None
 
 
@@ -412,3 +426,98 @@ def restatement_note(months: list[date]) -> str:
 
 def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " og " + words[-1]
+
+
+def expected_penalties(scenario: Scenario) -> dict[tuple[str, date], dict]:
+    """fct_monthly_penalties as the README's "Penalties (bod)" defines them, per service and
+    month with contract terms in force: the shortfall of the displayed availability below
+    the target, the steps started, the share (capped) and the amount (half-up to øre)."""
+    penalties = {}
+    for (sid, month), cell in expected_cells(scenario).items():
+        terms = _in_force(scenario.contract_terms, sid, month)
+        if terms is None:
+            continue
+        fee, step, share, cap = (
+            Decimal(terms[k]) for k in ("monthly_fee", "step_pct", "share_per_step_pct", "cap_pct")
+        )
+        if cell["sla_met"] is None:
+            shortfall = steps = share_pct = amount = None
+        else:
+            shown = Decimal(cell["availability_display"].rstrip("%").replace(",", "."))
+            shortfall = max(cell["sla_target_pct"] - shown, Decimal(0))
+            steps = math.ceil(Fraction(shortfall) / Fraction(step))
+            share_pct = min(cap, steps * share)
+            amount = (fee * share_pct / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        penalties[(sid, month)] = {
+            "sla_met": cell["sla_met"],
+            "shortfall_pct": shortfall,
+            "steps": steps,
+            "penalty_pct": share_pct,
+            "penalty_amount": amount,
+        }
+    return penalties
+
+
+def expected_response_times(scenario: Scenario) -> dict[tuple[str, date], dict]:
+    """fct_monthly_response_times as the README's "Response-time targets" defines them, per
+    service and month with a target in force: the checks whose minute lies in agreed
+    service time, answered unless down, measured when answered with a response time;
+    nearest-rank fractiles; the share within the threshold shown half-up, and R9's verdict
+    on the shown share."""
+    as_of = to_us(scenario.as_of)
+    checks = [c for c in scenario.checks if to_us(parse(c["checked_at"])) < as_of]
+    months = _report_months(scenario, checks, as_of)
+    found = {}
+    for service in scenario.services:
+        sid = service["service_id"]
+        hours = [h for h in scenario.hours if h["service_id"] == sid]
+        windows = _planned_windows(scenario, sid)
+        for month in months:
+            target = _in_force(scenario.response_targets, sid, month)
+            if target is None:
+                continue
+            start, end = month_bounds(month)
+            served = _service_hours(hours, start, min(end, as_of))
+            counted = [
+                c
+                for c in checks
+                if c["service_id"] == sid
+                and _agreed(to_us(parse(c["checked_at"])) // MINUTE * MINUTE, served, windows)
+            ]
+            found[(sid, month)] = _response_figures(counted, target)
+    return found
+
+
+def _agreed(instant: int, served: list[tuple[int, int]], windows: list[tuple[int, int]]) -> bool:
+    return any(a <= instant < b for a, b in served) and not any(
+        a <= instant < b for a, b in windows
+    )
+
+
+def _response_figures(checks: list[dict], target: dict) -> dict:
+    answered = [c for c in checks if c["status"] != "down"]
+    measured = sorted(int(c["response_ms"]) for c in answered if c["response_ms"] != "")
+    threshold = int(target["threshold_ms"])
+    fractile = Decimal(target["fractile_pct"])
+
+    def nearest_rank(p: Decimal) -> int | None:
+        return measured[math.ceil(Fraction(p) * len(measured) / 100) - 1] if measured else None
+
+    within = sum(ms <= threshold for ms in measured)
+    shown = _half_up(Fraction(100 * within, len(measured))) if measured else None
+    return {
+        "checks": len(checks),
+        "answered_checks": len(answered),
+        "down_checks": len(checks) - len(answered),
+        "unmeasured_checks": len(answered) - len(measured),
+        "measured_checks": len(measured),
+        "p50_ms": nearest_rank(Decimal(50)),
+        "p90_ms": nearest_rank(Decimal(90)),
+        "p99_ms": nearest_rank(Decimal(99)),
+        "target_fractile_ms": nearest_rank(fractile),
+        "within_threshold_checks": within,
+        "within_threshold_display": "n/a"
+        if shown is None
+        else f"{shown:.2f}".replace(".", ",") + "%",
+        "target_met": None if shown is None else shown >= fractile,
+    }

@@ -1,13 +1,14 @@
 """Random landing and reference data, the same for a seed, for the rules' oracle
 (tests/rules_oracle.py).
 
-Ten services (the report's ids) with random degraded impacts, targets that change at a
-month, service hours on some (one across both DST changes of 2024), planned, late and
-shared windows, incident versions (cancelled, open at T, recorded after T, red with an
-impact given, yellow with and without one), and one to six probes per service that
-disagree, with checks landed twice in a minute, written with random UTC offsets, from
-the first local minute of February 2024 to after T (November 2024), in CSV, CSV.gz and
-Parquet. Every row keeps the contract: nothing is rejected.
+Ten services (the report's ids) with random degraded impacts and targets that change at
+a month, response-time targets and contract terms on some, service hours on three (one
+across both DST changes of 2024), planned, late and shared windows, incident versions
+(cancelled, open at T, recorded after T, red with an impact given, yellow with and
+without one), and one to six probes per service that disagree, with checks landed twice
+in a minute, written with random UTC offsets, from the first local minute of February
+2024 to after T (November 2024), in CSV, CSV.gz and Parquet. Every row keeps the
+contract: nothing is rejected.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def random_scenario(seed: int) -> Scenario:
         checks=_checks(rng, ids),
         changes=_changes(rng),
         calls=_calls(rng),
+        # From a stream of their own: the data above stays as it was without them.
+        **_declarations(random.Random(f"{seed}-declarations"), ids),
     )
 
 
@@ -92,6 +95,8 @@ def write_scenario(scenario: Scenario, folder: Path, seed: int) -> tuple[Path, P
     _write_csv(reference / "services.csv", scenario.services)
     _write_csv(reference / "sla_targets.csv", scenario.targets)
     _write_csv(reference / "service_hours.csv", scenario.hours)
+    _write_csv(reference / "response_targets.csv", scenario.response_targets)
+    _write_csv(reference / "contract_terms.csv", scenario.contract_terms)
     _write_csv(landing / "service_windows" / "windows.csv", scenario.windows)
     with (landing / "incidents" / "register.jsonl").open("w", encoding="utf-8") as out:
         for version in scenario.incidents:
@@ -151,6 +156,43 @@ def _targets(rng: random.Random, service_id: str) -> list[dict]:
             "valid_to": "",
         },
     ]
+
+
+def _declarations(rng: random.Random, ids: list[str]) -> dict[str, list[dict]]:
+    """Response-time targets and contract terms (penalties) of some services, each from
+    2020 or changed at a month."""
+    declared: dict[str, list[dict]] = {"response_targets": [], "contract_terms": []}
+    for kind, make in (("response_targets", _response_target), ("contract_terms", _terms)):
+        for service_id in rng.sample(ids, 5):
+            change = date(2024, rng.randint(3, 11), 1)
+            spans = [("2020-01-01", "")]
+            if rng.random() < 0.5:
+                spans = [
+                    ("2020-01-01", (change - timedelta(days=1)).isoformat()),
+                    (change.isoformat(), ""),
+                ]
+            for valid_from, valid_to in spans:
+                declared[kind].append(
+                    {"service_id": service_id, **make(rng), "valid_from": valid_from,
+                     "valid_to": valid_to}
+                )  # fmt: skip
+    return declared
+
+
+def _response_target(rng: random.Random) -> dict:
+    return {
+        "fractile_pct": rng.choice(["50.00", "90.00", "95.00", "99.00"]),
+        "threshold_ms": str(rng.choice([500, 1000, 2500, 4500])),
+    }
+
+
+def _terms(rng: random.Random) -> dict:
+    return {
+        "monthly_fee": rng.choice(["100000.00", "250000.50", "33333.33"]),
+        "step_pct": rng.choice(["0.10", "0.25", "0.50"]),
+        "share_per_step_pct": rng.choice(["1.00", "2.50", "5.00"]),
+        "cap_pct": rng.choice(["10.00", "20.00", "30.00"]),
+    }
 
 
 def _windows(rng: random.Random, ids: list[str]) -> list[dict]:

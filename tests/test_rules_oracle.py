@@ -24,7 +24,9 @@ from tests.rules_oracle import (
     COPENHAGEN,
     expected_cells,
     expected_operations,
+    expected_penalties,
     expected_report,
+    expected_response_times,
     expected_service_calls,
     months_before,
     restatement_note,
@@ -143,6 +145,22 @@ def test_r11_r13_r15_every_months_report_agrees_with_an_independent_implementati
             }, (month, area["area"])
 
 
+def test_declared_response_times_and_penalties_agree_with_an_independent_implementation(
+    oracle_warehouse,
+):
+    """Beyond availability, as the README defines them: per service-month with a
+    response-time target, the checks counted, the nearest-rank fractiles, the share within
+    the threshold and its verdict; per service-month with contract terms, the shortfall,
+    the steps, the share and the amount of the penalty."""
+    for table, expected in (
+        ("fct_monthly_response_times", expected_response_times(SCENARIO)),
+        ("fct_monthly_penalties", expected_penalties(SCENARIO)),
+    ):
+        columns = tuple(next(iter(expected.values())))
+        found = _by_key(oracle_warehouse, table, ("service_id", "month"), columns)
+        assert found == expected, table
+
+
 def test_r14_cells_restated_since_the_publication_are_marked_and_noted(oracle_warehouse):
     """Every later month's report marks exactly the cells whose display differs from the
     published August report's (the rules as of its instant against the rules as of T),
@@ -197,5 +215,9 @@ def test_r1_r12_the_random_data_reaches_every_rule(oracle_warehouse):
         area["satisfactory"] for m in months for area in expected_report(SCENARIO, m).values()
     )
     assert verdicts[True] and verdicts[False], verdicts  # R13
+    response = expected_response_times(SCENARIO).values()
+    assert Counter(r["target_met"] for r in response).keys() == {True, False, None}
+    penalties = expected_penalties(SCENARIO).values()
+    assert Counter(p["penalty_amount"] is None or p["penalty_amount"] > 0 for p in penalties)[True]
     [(rejected,)] = query(oracle_warehouse, "select count(*) from audit.rejected_rows")
     assert rejected == 0
