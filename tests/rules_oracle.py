@@ -1,4 +1,6 @@
-"""R1-R10 once more, written from the SLA rules' text alone, to check the warehouse.
+"""The rules once more, written from their text alone, to check the warehouse: R1-R10's
+cells, R11 and R12's counts, R13 and R15's report, R14's restatements, and the response
+times and penalties the README defines.
 
 An independent second implementation (no SQL, no code shared with the pipeline): per
 service and month it sweeps the instants where anything starts or ends (a month, T, a
@@ -38,8 +40,7 @@ def local_midnight(day: date) -> int:
 
 def month_bounds(month: date) -> tuple[int, int]:
     """R1: [first day 00:00 local, first day of next month 00:00 local)."""
-    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return local_midnight(month), local_midnight(following)
+    return local_midnight(month), local_midnight(months_before(month, -1))
 
 
 def month_of(instant_us: int) -> date:
@@ -123,7 +124,7 @@ def _report_months(scenario: Scenario, checks: list[dict], as_of: int) -> list[d
     months, month = [], month_of(min(instants))
     while month <= month_of(max(instants)) and month_bounds(month)[0] < as_of:
         months.append(month)
-        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        month = months_before(month, -1)
     return months
 
 
@@ -139,10 +140,15 @@ def _incidents_as_of(versions: list[dict], as_of: int) -> list[dict]:
     return [v for v in latest.values() if v["status"] != "cancelled"]
 
 
-def _incident_condition(incident: dict, as_of: int, degraded: Fraction) -> tuple:
-    """R5, R6: (start, end, severity, impact); open: until T."""
+def _incident_span(incident: dict, as_of: int) -> tuple[int, int]:
+    """R6: [started_at, ended_at); an open incident lasts until T."""
     start = to_us(parse(incident["started_at"]))
-    end = as_of if incident["ended_at"] is None else to_us(parse(incident["ended_at"]))
+    return start, as_of if incident["ended_at"] is None else to_us(parse(incident["ended_at"]))
+
+
+def _incident_condition(incident: dict, as_of: int, degraded: Fraction) -> tuple:
+    """R5: (start, end, severity, impact)."""
+    start, end = _incident_span(incident, as_of)
     if incident["severity"] == "red":
         impact = Fraction(1)
     elif incident.get("impact") is not None:
@@ -388,7 +394,7 @@ def expected_report(scenario: Scenario, month: date) -> dict[str, dict]:
         # R13: an n/a cell is no miss.
         area["satisfactory"] &= row[-1].get("sla_met") is not False
         for incident in _incidents_as_of(scenario.incidents, as_of):
-            began, ended, *_ = _incident_condition(incident, as_of, Fraction(1))
+            began, ended = _incident_span(incident, as_of)
             if sid in incident["service_ids"] and began < end and ended > start:
                 area["incidents"].add(incident["incident_id"])
     for name, area in report.items():

@@ -130,53 +130,33 @@ def _services(rng: random.Random) -> list[dict]:
 
 
 def _targets(rng: random.Random, service_id: str) -> list[dict]:
-    """One target from 2020, or two: the second from a month's first day."""
     first = rng.choice(TARGETS)
-    if rng.random() < 0.5:
-        return [
-            {
-                "service_id": service_id,
-                "target_pct": first,
-                "valid_from": "2020-01-01",
-                "valid_to": "",
-            }
-        ]
-    change = date(2024, rng.randint(3, 11), 1)
     return [
-        {
-            "service_id": service_id,
-            "target_pct": first,
-            "valid_from": "2020-01-01",
-            "valid_to": (change - timedelta(days=1)).isoformat(),
-        },
-        {
-            "service_id": service_id,
-            "target_pct": rng.choice(TARGETS),
-            "valid_from": change.isoformat(),
-            "valid_to": "",
-        },
-    ]
+        {"service_id": service_id, "target_pct": first if n == 0 else rng.choice(TARGETS),
+         "valid_from": valid_from, "valid_to": valid_to}
+        for n, (valid_from, valid_to) in enumerate(_validity(rng))
+    ]  # fmt: skip
+
+
+def _validity(rng: random.Random) -> list[tuple[str, str]]:
+    """One row's validity from 2020, or two rows': the second from a month's first day."""
+    if rng.random() < 0.5:
+        return [("2020-01-01", "")]
+    change = date(2024, rng.randint(3, 11), 1)
+    return [("2020-01-01", (change - timedelta(days=1)).isoformat()), (change.isoformat(), "")]
 
 
 def _declarations(rng: random.Random, ids: list[str]) -> dict[str, list[dict]]:
-    """Response-time targets and contract terms (penalties) of some services, each from
-    2020 or changed at a month."""
-    declared: dict[str, list[dict]] = {"response_targets": [], "contract_terms": []}
-    for kind, make in (("response_targets", _response_target), ("contract_terms", _terms)):
-        for service_id in rng.sample(ids, 5):
-            change = date(2024, rng.randint(3, 11), 1)
-            spans = [("2020-01-01", "")]
-            if rng.random() < 0.5:
-                spans = [
-                    ("2020-01-01", (change - timedelta(days=1)).isoformat()),
-                    (change.isoformat(), ""),
-                ]
-            for valid_from, valid_to in spans:
-                declared[kind].append(
-                    {"service_id": service_id, **make(rng), "valid_from": valid_from,
-                     "valid_to": valid_to}
-                )  # fmt: skip
-    return declared
+    """Response-time targets and contract terms (penalties) of some services."""
+    return {
+        kind: [
+            {"service_id": service_id, **make(rng), "valid_from": valid_from,
+             "valid_to": valid_to}
+            for service_id in rng.sample(ids, 5)
+            for valid_from, valid_to in _validity(rng)
+        ]
+        for kind, make in (("response_targets", _response_target), ("contract_terms", _terms))
+    }  # fmt: skip
 
 
 def _response_target(rng: random.Random) -> dict:

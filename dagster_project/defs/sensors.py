@@ -46,7 +46,8 @@ def sensors_for(interval: int) -> list[dg.SensorDefinition]:
             minimum_interval_seconds=interval,
             description="Record a failed run for the app; POST its checks and steps to the "
             "alert webhook, if set.",
-            # Running from the start: without a webhook configured it does nothing.
+            # Running from the start: it records every failed run for the app, and posts
+            # nothing without a webhook.
             default_status=running,
         )(alert_on_run_failure),
     ]
