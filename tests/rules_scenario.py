@@ -29,12 +29,11 @@ DBT_SEEDS = Path(__file__).resolve().parent.parent / "dbt" / "seeds"
 AS_OF = datetime(2024, 11, 13, 14, 27, 31, 250000, tzinfo=COPENHAGEN)
 START = to_us(datetime(2024, 2, 1, tzinfo=COPENHAGEN))  # the first check lands here
 END = to_us(datetime(2024, 12, 6, tzinfo=COPENHAGEN))  # checks after T, into December
-# Where the rules turn: both DST changes, a month's start, T.
+# Where the rules turn: both DST changes, a month's start (and T: _turns).
 TURNS = [
     to_us(datetime(2024, 3, 31, 0, 40, tzinfo=UTC)),
     to_us(datetime(2024, 10, 27, 0, 20, tzinfo=UTC)),
     to_us(datetime(2024, 5, 31, 21, 30, tzinfo=UTC)),
-    to_us(AS_OF) - 25 * MINUTE,
 ]
 OFFSETS = [
     timedelta(0),
@@ -56,12 +55,17 @@ SERVICE_HOURS = {
 TARGETS = ["99.00", "99.50", "99.80", "99.90", "99.95", "100.00"]
 
 
-def random_scenario(seed: int) -> Scenario:
+def _turns(as_of: int) -> list[int]:
+    return [*TURNS, as_of - 25 * MINUTE]
+
+
+def random_scenario(seed: int, as_of: datetime = AS_OF) -> Scenario:
     rng = random.Random(seed)
+    at = to_us(as_of)
     services = _services(rng)
     ids = [s["service_id"] for s in services]
     return Scenario(
-        as_of=AS_OF,
+        as_of=as_of,
         services=services,
         targets=[row for sid in ids for row in _targets(rng, sid)],
         hours=[
@@ -75,11 +79,11 @@ def random_scenario(seed: int) -> Scenario:
             for sid, rows in SERVICE_HOURS.items()
             for day, a, b in rows
         ],
-        windows=_windows(rng, ids),
-        incidents=_incidents(rng, ids),
-        checks=_checks(rng, ids),
-        changes=_changes(rng),
-        calls=_calls(rng),
+        windows=_windows(rng, ids, at),
+        incidents=_incidents(rng, ids, at),
+        checks=_checks(rng, ids, at),
+        changes=_changes(rng, at),
+        calls=_calls(rng, at),
         # From a stream of their own: the data above stays as it was without them.
         **_declarations(random.Random(f"{seed}-declarations"), ids),
     )
@@ -175,7 +179,7 @@ def _terms(rng: random.Random) -> dict:
     }
 
 
-def _windows(rng: random.Random, ids: list[str]) -> list[dict]:
+def _windows(rng: random.Random, ids: list[str], as_of: int) -> list[dict]:
     # A planned window over a whole month: no agreed service time left (R8: n/a).
     june, july = (to_us(datetime(2024, m, 1, tzinfo=COPENHAGEN)) for m in (6, 7))
     rows = [
@@ -189,9 +193,9 @@ def _windows(rng: random.Random, ids: list[str]) -> list[dict]:
         }
     ]
     for number in range(1, 31):
-        start = rng.randrange(START, to_us(AS_OF) + 3 * 86400 * SECOND, SECOND)
+        start = rng.randrange(START, as_of + 3 * 86400 * SECOND, SECOND)
         if rng.random() < 0.3:
-            start = rng.choice(TURNS) + rng.randrange(-40, 40) * MINUTE
+            start = rng.choice(_turns(as_of)) + rng.randrange(-40, 40) * MINUTE
         end = start + rng.randrange(10, 360) * MINUTE + rng.randrange(60) * SECOND
         late = rng.random() < 0.35
         announced = (
@@ -213,18 +217,18 @@ def _windows(rng: random.Random, ids: list[str]) -> list[dict]:
     return rows
 
 
-def _incidents(rng: random.Random, ids: list[str]) -> list[dict]:
+def _incidents(rng: random.Random, ids: list[str], as_of: int) -> list[dict]:
     """Versions of 30 incidents: the first open or resolved, later ones resolving or
     cancelling it (some recorded after T, where an earlier open one stays in force)."""
     versions = []
     for number in range(1, 31):
-        start = rng.randrange(START - 86400 * SECOND, to_us(AS_OF) + 86400 * SECOND, SECOND)
+        start = rng.randrange(START - 86400 * SECOND, as_of + 86400 * SECOND, SECOND)
         if rng.random() < 0.2:
-            start = rng.choice(TURNS) + rng.randrange(-30, 30) * MINUTE
+            start = rng.choice(_turns(as_of)) + rng.randrange(-30, 30) * MINUTE
         services = rng.sample(ids, rng.choice([1, 1, 2, 3]))
         recorded = start + rng.randrange(0, 3600) * SECOND + rng.randrange(1000) * 1000
         if number == 1:
-            recorded = to_us(AS_OF) - 2 * 3600 * SECOND  # its second version exactly at T
+            recorded = as_of - 2 * 3600 * SECOND  # its second version exactly at T
         for step in range(rng.choice([1, 2, 2, 3])):
             severity = rng.choice(["red", "yellow"])
             length = rng.choice([rng.randrange(60, 7200)] * 4 + [rng.randrange(3600, 4 * 86400)])
@@ -252,12 +256,12 @@ def _incidents(rng: random.Random, ids: list[str]) -> list[dict]:
     return versions
 
 
-def _changes(rng: random.Random) -> list[dict]:
+def _changes(rng: random.Random, as_of: int) -> list[dict]:
     rows = []
     for number in range(1, 61):
-        deployed = rng.randrange(START, to_us(AS_OF) + 5 * 86400 * SECOND, SECOND)
+        deployed = rng.randrange(START, as_of + 5 * 86400 * SECOND, SECOND)
         if rng.random() < 0.2:
-            deployed = rng.choice(TURNS) + rng.randrange(-90, 90) * MINUTE
+            deployed = rng.choice(_turns(as_of)) + rng.randrange(-90, 90) * MINUTE
         rows.append(
             {
                 "change_id": f"CHG-{number}",
@@ -271,11 +275,11 @@ def _changes(rng: random.Random) -> list[dict]:
     return rows
 
 
-def _calls(rng: random.Random) -> list[dict]:
+def _calls(rng: random.Random, as_of: int) -> list[dict]:
     """Hourly calls per environment and service code, some hours by the month's turn."""
     hour = 3600 * SECOND
     hours = {rng.randrange(START, END, hour) for _ in range(300)}
-    hours |= {turn // hour * hour + step * hour for turn in TURNS for step in range(-2, 3)}
+    hours |= {turn // hour * hour + step * hour for turn in _turns(as_of) for step in range(-2, 3)}
     rows = []
     for start in sorted(hours):
         for environment, code in rng.sample([("m1", "SP1"), ("m1", "SP2"), ("m2", "SP1")], 2):
@@ -293,18 +297,18 @@ def _calls(rng: random.Random) -> list[dict]:
     return rows
 
 
-def _checks(rng: random.Random, ids: list[str]) -> list[dict]:
+def _checks(rng: random.Random, ids: list[str], as_of: int) -> list[dict]:
     checks = []
     for service_id in ids:
         probes = [f"p{n}" for n in range(1, rng.randint(1, 6) + 1)]
         starts = [rng.randrange(START, END - 2 * 3600 * SECOND, MINUTE) for _ in range(10)]
-        starts += TURNS
+        starts += _turns(as_of)
         if service_id == ids[0]:
             starts.append(START)  # the first month's first minute
             # A check at T exactly is after T (R6: checked_at >= T is left out).
             checks.append(
                 {
-                    "checked_at": written(to_us(AS_OF), rng),
+                    "checked_at": written(as_of, rng),
                     "service_id": service_id,
                     "probe_id": probes[0],
                     "status": "down",
