@@ -67,9 +67,7 @@ class Scenario:
 
 def expected_cells(scenario: Scenario) -> dict[tuple[str, date], dict]:
     """fct_monthly_availability as R1-R10 define it: (service_id, month) -> figures."""
-    as_of = to_us(scenario.as_of)
-    checks = [c for c in scenario.checks if to_us(parse(c["checked_at"])) < as_of]
-    months = _report_months(scenario, checks, as_of)
+    as_of, checks, months = _before_t(scenario)
     incidents = _incidents_as_of(scenario.incidents, as_of)
     cells = {}
     for service in scenario.services:
@@ -90,6 +88,13 @@ def expected_cells(scenario: Scenario) -> dict[tuple[str, date], dict]:
             target = _target(scenario.targets, sid, month)
             cells[(sid, month)] = _verdict(figures, end - start, target)
     return cells
+
+
+def _before_t(scenario: Scenario) -> tuple[int, list[dict], list[date]]:
+    """T, the probe checks before it (R6) and the months reported as of it."""
+    as_of = to_us(scenario.as_of)
+    checks = [c for c in scenario.checks if to_us(parse(c["checked_at"])) < as_of]
+    return as_of, checks, _report_months(scenario, checks, as_of)
 
 
 def _planned_windows(scenario: Scenario, service_id: str) -> list[tuple[int, int]]:
@@ -321,9 +326,7 @@ def parse(text: str) -> datetime:
 
 def expected_operations(scenario: Scenario) -> dict[tuple[str, date], dict]:
     """R12 (fct_monthly_operations): (area, month) -> changes, planned and late windows."""
-    as_of = to_us(scenario.as_of)
-    checks = [c for c in scenario.checks if to_us(parse(c["checked_at"])) < as_of]
-    months = _report_months(scenario, checks, as_of)
+    as_of, _, months = _before_t(scenario)
     areas = {s["service_id"]: s["area"] for s in scenario.services}
     cells = {
         (area, month): {"changes": set(), "service_windows": set(), "late_service_windows": set()}
@@ -348,9 +351,7 @@ def expected_operations(scenario: Scenario) -> dict[tuple[str, date], dict]:
 def expected_service_calls(scenario: Scenario) -> dict[tuple[str, str, date], dict]:
     """R11 (fct_monthly_service_calls): (area, environment, month) -> calls, failed calls
     of the hours starting in the month, before T."""
-    as_of = to_us(scenario.as_of)
-    checks = [c for c in scenario.checks if to_us(parse(c["checked_at"])) < as_of]
-    months = _report_months(scenario, checks, as_of)
+    as_of, _, months = _before_t(scenario)
     environments = {(s["area"], s["environment"]) for s in scenario.services if s["environment"]}
     cells = {
         (area, environment, month): {"calls": 0, "failed_calls": 0}
@@ -367,18 +368,27 @@ def expected_service_calls(scenario: Scenario) -> dict[tuple[str, str, date], di
     return cells
 
 
-def expected_report(scenario: Scenario, month: date) -> dict[str, dict]:
-    """R15's report for `month`, area by area, as far as figures go: the rows in
+def expected_reports(scenario: Scenario) -> dict[date, dict[str, dict]]:
+    """R15's report of every month, area by area, as far as figures go: the rows in
     sort_order with the month's target and the 12 months' displays and colours, R13's
     verdict, R12's counts, R11's call row and the incidents overlapping the month."""
+    as_of, _, months = _before_t(scenario)
     cells = expected_cells(scenario)
     operations = expected_operations(scenario)
     calls = expected_service_calls(scenario)
+    incidents = _incidents_as_of(scenario.incidents, as_of)
+    services = sorted(scenario.services, key=lambda s: int(s["sort_order"]))
+    return {
+        month: _report(scenario, month, services, cells, operations, calls, incidents)
+        for month in months
+    }
+
+
+def _report(scenario, month, services, cells, operations, calls, incidents) -> dict[str, dict]:
     shown = [months_before(month, back) for back in range(11, -1, -1)]
     as_of = to_us(scenario.as_of)
     start, end = month_bounds(month)
     report: dict[str, dict] = {}
-    services = sorted(scenario.services, key=lambda s: int(s["sort_order"]))
     for service in services:
         area = report.setdefault(
             service["area"], {"rows": [], "satisfactory": True, "incidents": set()}
@@ -393,7 +403,7 @@ def expected_report(scenario: Scenario, month: date) -> dict[str, dict]:
         )  # fmt: skip
         # R13: an n/a cell is no miss.
         area["satisfactory"] &= row[-1].get("sla_met") is not False
-        for incident in _incidents_as_of(scenario.incidents, as_of):
+        for incident in incidents:
             began, ended = _incident_span(incident, as_of)
             if sid in incident["service_ids"] and began < end and ended > start:
                 area["incidents"].add(incident["incident_id"])
@@ -470,9 +480,7 @@ def expected_response_times(scenario: Scenario) -> dict[tuple[str, date], dict]:
     service time, answered unless down, measured when answered with a response time;
     nearest-rank fractiles; the share within the threshold shown half-up, and R9's verdict
     on the shown share."""
-    as_of = to_us(scenario.as_of)
-    checks = [c for c in scenario.checks if to_us(parse(c["checked_at"])) < as_of]
-    months = _report_months(scenario, checks, as_of)
+    as_of, checks, months = _before_t(scenario)
     found = {}
     for service in scenario.services:
         sid = service["service_id"]
