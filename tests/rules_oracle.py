@@ -72,7 +72,8 @@ def expected_cells(scenario: Scenario) -> dict[tuple[str, date], dict]:
     cells = {}
     for service in scenario.services:
         sid = service["service_id"]
-        degraded = Fraction(service["degraded_impact"])
+        # The contract's default when the reference data gives none.
+        degraded = Fraction(service["degraded_impact"] or 1)
         conditions = _probe_conditions([c for c in checks if c["service_id"] == sid], degraded)
         known = [(start, start + MINUTE) for start in _reported_minutes(checks, sid)]
         for incident in incidents:
@@ -194,22 +195,66 @@ def _reported_minutes(checks: list[dict], service_id: str) -> set[int]:
 
 
 def _service_hours(hours: list[dict], start: int, end: int) -> list[tuple[int, int]]:
-    """R2: the month's agreed hours, local wall-clock stretches per ISO weekday; none: 24x7."""
+    """R2: the month's agreed hours, local wall-clock stretches per ISO weekday (ending at or
+    before they start: the next day; 24:00: midnight), none on the holidays a row closes on
+    (a stretch belongs to the day it starts on); stretches may overlap. None: 24x7."""
     if not hours:
         return [(start, end)]
     stretches = []
     day = month_of(start) - timedelta(days=1)
     while local_midnight(day) < end:
         for row in hours:
-            if int(row["iso_weekday"]) == day.isoweekday():
-                opens = datetime.combine(day, time.fromisoformat(row["start_local"]))
-                closes = datetime.combine(day, time.fromisoformat(row["end_local"]))
-                a = to_us(opens.replace(tzinfo=COPENHAGEN))
-                b = to_us(closes.replace(tzinfo=COPENHAGEN))
+            if int(row["iso_weekday"]) == day.isoweekday() and not _closed(row, day):
+                opens, closes = _time_of_day(row["start_local"]), _time_of_day(row["end_local"])
+                if closes <= opens:
+                    closes += timedelta(days=1)
+                midnight = datetime.combine(day, time(0))
+                a = to_us((midnight + opens).replace(tzinfo=COPENHAGEN))
+                b = to_us((midnight + closes).replace(tzinfo=COPENHAGEN))
                 if min(b, end) > max(a, start):
                     stretches.append((max(a, start), min(b, end)))
         day += timedelta(days=1)
     return stretches
+
+
+def _time_of_day(text: str) -> timedelta:
+    """'HH:MM[:SS]' as the time since midnight ('24:00': the next midnight)."""
+    hours, minutes, *seconds = (int(part) for part in text.split(":"))
+    return timedelta(hours=hours, minutes=minutes, seconds=sum(seconds))
+
+
+# The Danish holidays of 2024, written out from the calendar (Store Bededag is gone from
+# 2024): the public ones, and the optional ones a row of service hours may close on by name.
+PUBLIC_HOLIDAYS_2024 = {
+    date(2024, 1, 1),  # Nytårsdag
+    date(2024, 3, 28),  # Skærtorsdag
+    date(2024, 3, 29),  # Langfredag
+    date(2024, 3, 31),  # Påskedag
+    date(2024, 4, 1),  # 2. påskedag
+    date(2024, 5, 9),  # Kristi himmelfartsdag
+    date(2024, 5, 19),  # Pinsedag
+    date(2024, 5, 20),  # 2. pinsedag
+    date(2024, 12, 25),  # Juledag
+    date(2024, 12, 26),  # 2. juledag
+}
+OPTIONAL_HOLIDAYS_2024 = {
+    "Arbejdernes kampdag": date(2024, 5, 1),
+    "Grundlovsdag": date(2024, 6, 5),
+    "Juleaftensdag": date(2024, 12, 24),
+    "Nytårsaften": date(2024, 12, 31),
+}
+
+
+def _closed(row: dict, day: date) -> bool:
+    """Whether the row's hours close on `day`: its `closed_on` names `public` (every public
+    holiday) and optional holidays, joined by '+'."""
+    names = {name for name in row.get("closed_on", "").split("+") if name}
+    if not names:
+        return False
+    assert day.year == 2024, "the oracle knows the holidays of 2024 only"
+    return ("public" in names and day in PUBLIC_HOLIDAYS_2024) or any(
+        OPTIONAL_HOLIDAYS_2024[name] == day for name in names - {"public"}
+    )
 
 
 def _sweep(start, end, served, windows, conditions, known) -> dict:

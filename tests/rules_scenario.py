@@ -1,9 +1,11 @@
 """Random landing and reference data, the same for a seed, for the rules' oracle
 (tests/rules_oracle.py).
 
-Ten services (the report's ids) with random degraded impacts and targets that change at
-a month, response-time targets and contract terms on some, service hours on three (one
-across both DST changes of 2024), planned, late and shared windows, incident versions
+Ten services (the report's ids) with random degraded impacts (some left empty: the
+contract's default) and targets that change on a month's first day or in its middle,
+response-time targets and contract terms on some, service hours on four (one across both
+DST changes of 2024, one through the nights with hours that overlap them and run to 24:00,
+two closed on holidays), planned, late and shared windows, incident versions
 (cancelled, open at T, recorded after T, red with an impact given, yellow with and
 without one), and one to six probes per service that disagree, with checks landed twice
 in a minute, written with random UTC offsets, from the first local minute of February
@@ -42,15 +44,23 @@ OFFSETS = [
     timedelta(hours=-3),
     timedelta(hours=5, minutes=30),
 ]
+# (ISO weekday, start_local, end_local, closed_on) per service; the others are 24x7.
 SERVICE_HOURS = {
-    "bf_infra": [(day, "07:00", "17:30") for day in range(1, 6)],
+    "bf_infra": [(day, "07:00", "17:30", "public+Grundlovsdag") for day in range(1, 6)],
     # Sunday's stretches hold a DST change's night hour on both sides.
     "adgang_app": [
-        (day, start, end)
+        (day, start, end, "")
         for day in range(1, 8)
         for start, end in (("00:30", "01:45"), ("03:00", "23:00"))
     ],
-    "sdy_app": [(day, "06:00", "22:00") for day in (6, 7)],
+    "sdy_app": [(day, "06:00", "22:00", "") for day in (6, 7)],
+    # Nights into the next morning (none on a public holiday's night), with hours that
+    # overlap them (Tuesday's early shift, Friday's evening to midnight, open on holidays).
+    "ko_infra": [
+        *((day, "20:00", "06:00", "public") for day in range(1, 6)),
+        (2, "05:00", "09:00", ""),
+        (5, "18:00", "24:00", ""),
+    ],
 }
 TARGETS = ["99.00", "99.50", "99.80", "99.90", "99.95", "100.00"]
 
@@ -74,10 +84,10 @@ def random_scenario(seed: int, as_of: datetime = AS_OF) -> Scenario:
                 "iso_weekday": str(day),
                 "start_local": a,
                 "end_local": b,
-                "closed_on": "",
+                "closed_on": closed_on,
             }
             for sid, rows in SERVICE_HOURS.items()
-            for day, a, b in rows
+            for day, a, b, closed_on in rows
         ],
         windows=_windows(rng, ids, at),
         incidents=_incidents(rng, ids, at),
@@ -128,8 +138,10 @@ def written(instant_us: int, rng: random.Random, offsets: list[timedelta] = OFFS
 def _services(rng: random.Random) -> list[dict]:
     with (DBT_SEEDS / "services.csv").open(encoding="utf-8") as f:
         services = list(csv.DictReader(f))
-    for service in services:
-        service["degraded_impact"] = rng.choice(["1.0", "0.5", "0.25", "0.8"])
+    for n, service in enumerate(services):
+        impact = rng.choice(["1.0", "0.5", "0.25", "0.8"])
+        # Every other 1.0 left out: the contract's default.
+        service["degraded_impact"] = "" if impact == "1.0" and n % 2 == 0 else impact
     return services
 
 
@@ -143,10 +155,12 @@ def _targets(rng: random.Random, service_id: str) -> list[dict]:
 
 
 def _validity(rng: random.Random) -> list[tuple[str, str]]:
-    """One row's validity from 2020, or two rows': the second from a month's first day."""
+    """One row's validity from 2020, or two rows': the second from a month's first day, or
+    its 15th in even months (in force from the next month on: R9)."""
     if rng.random() < 0.5:
         return [("2020-01-01", "")]
-    change = date(2024, rng.randint(3, 11), 1)
+    month = rng.randint(3, 11)
+    change = date(2024, month, 15 if month % 2 == 0 else 1)
     return [("2020-01-01", (change - timedelta(days=1)).isoformat()), (change.isoformat(), "")]
 
 

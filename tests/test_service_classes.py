@@ -65,8 +65,10 @@ def _classes_run(folder: Path) -> dict:
          "measured_as": "nemlog"}
         for service_id, (label, order) in CLASSES.items()
     ]  # fmt: skip
+    # Without `degraded_impact`, as the contract allows (its default: 1.0 for every row).
+    columns = [column for column in services[-1] if column != "degraded_impact"]
     with (reference / "services.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(services[-1]))
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(services)
     (reference / "service_hours.csv").write_text(HOURS, encoding="utf-8")
@@ -82,6 +84,13 @@ def _classes_run(folder: Path) -> dict:
 @pytest.fixture(scope="module")
 def classes_run(built_once) -> Path:
     return Path(built_once("classes", _classes_run)["warehouse"])
+
+
+def test_r5_services_without_degraded_impact_weigh_a_degraded_minute_as_a_down_one(
+    classes_run,
+):
+    impacts = query(classes_run, "select distinct degraded_impact from marts.dim_services")
+    assert impacts == [(1.0,)]
 
 
 def test_r2_the_feeds_may_name_the_system_a_class_is_measured_as(tmp_path):

@@ -2,8 +2,9 @@
 -- [start_at, end_at) intervals: the whole month (to T) for a 24x7 service, else
 -- the weekly service hours (Copenhagen wall-clock, converted day by day so DST
 -- is right), clipped to the month, skipping the local days of the holidays the
--- hours are closed on (an interval belongs to the day it starts on). Planned
--- windows are removed downstream.
+-- hours are closed on (an interval belongs to the day it starts on), where hours
+-- that overlap or meet (two rows of a day, a night's hours running into the next
+-- day's) are one interval. Planned windows are removed downstream.
 with
 
 months as (
@@ -115,6 +116,48 @@ scheduled as (
         start_at,
         end_at
     from hours_in_months
+    where start_at < end_at
+),
+
+-- Stretches that overlap or meet are one (R2: a second is agreed service time when
+-- any of the service's hours hold it): a stretch joins the one before it unless it
+-- starts after every earlier stretch of its service and month has ended.
+reached as (
+    select
+        service_id,
+        month,
+        start_at,
+        end_at,
+        max(end_at) over (
+            partition by service_id, month
+            order by start_at, end_at
+            rows between unbounded preceding and 1 preceding
+        ) as reached_at
+    from scheduled
+),
+
+stretches as (
+    select
+        service_id,
+        month,
+        start_at,
+        end_at,
+        sum(case when reached_at >= start_at then 0 else 1 end) over (
+            partition by service_id, month
+            order by start_at, end_at
+            rows unbounded preceding
+        ) as stretch
+    from reached
+),
+
+merged as (
+    select
+        service_id,
+        month,
+        min(start_at) as start_at,
+        max(end_at) as end_at
+    from stretches
+    group by service_id, month, stretch
 )
 
 select
@@ -123,5 +166,4 @@ select
     start_at,
     end_at,
     {{ seconds_between('start_at', 'end_at') }} as seconds
-from scheduled
-where start_at < end_at
+from merged

@@ -5,7 +5,7 @@ with
 
 -- A reference folder from before the `closed_on` column reads as closing on none.
 hours as (
-    {{ with_optional_column('service_hours', 'closed_on') }}
+    {{ with_optional_columns('service_hours', {'closed_on': text_type()}) }}
 )
 
 select

@@ -3,9 +3,12 @@
 -- classes are rows measured as the one service id the feeds use (R2).
 with
 
--- A reference folder from before `measured_as` reads as every row measured as itself.
+-- A reference folder from before `measured_as` reads as every row measured as itself;
+-- one without `degraded_impact` as its default for every row.
 services as (
-    {{ with_optional_column('services', 'measured_as') }}
+    {{ with_optional_columns(
+        'services', {'measured_as': text_type(), 'degraded_impact': 'double'}
+    ) }}
 )
 
 select
@@ -16,6 +19,7 @@ select
     label,
     sort_order,
     environment,
-    degraded_impact,
+    -- The contract's default: a degraded minute weighs as much as a down one (R5).
+    coalesce(degraded_impact, 1.0) as degraded_impact,
     coalesce(nullif(trim(measured_as), ''), service_id) as measured_service_id
 from services
