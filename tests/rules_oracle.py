@@ -27,6 +27,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SECOND = 1_000_000  # microseconds
 MINUTE = 60 * SECOND
 WORST = {"up": 0, "degraded": 1, "down": 2}
+AREAS = ("stoettesystemer", "serviceplatformen")
 
 
 def to_us(instant: datetime) -> int:
@@ -320,9 +321,9 @@ def _in_force(rows: list[dict], service_id: str, month: date) -> dict | None:
     return None
 
 
-def _verdict(totals: dict, month_us: int, target: Decimal) -> dict:
-    """R8-R10: availability, its error budget, its display, the verdict and the colour
-    (every service of the scenarios has a target)."""
+def _verdict(totals: dict, month_us: int, target: Decimal | None) -> dict:
+    """R8-R10: availability, its error budget, its display, the verdict and the colour;
+    without a target in force (R9) no budget, verdict or colour."""
     service, downtime = totals["service"], totals["downtime"]
     cell = {
         "service_seconds": service,
@@ -331,7 +332,9 @@ def _verdict(totals: dict, month_us: int, target: Decimal) -> dict:
         "red_seconds": totals["red"],
         "yellow_seconds": totals["yellow"],
         "probe_coverage": totals["known"] / service if service else None,
-        "error_budget_seconds": (1 - Fraction(target) / 100) * service - downtime,
+        "error_budget_seconds": None
+        if target is None
+        else (1 - Fraction(target) / 100) * service - downtime,
         "sla_target_pct": target,
     }
     if not service:
@@ -344,9 +347,14 @@ def _verdict(totals: dict, month_us: int, target: Decimal) -> dict:
         }
     exact = 100 * (1 - downtime / service)
     shown = _half_up(exact)
-    met = shown >= target
+    met = None if target is None else shown >= target
     red = totals["red"]
-    colour = "green" if met else ("red" if red >= downtime - red else "yellow")
+    if met is None:
+        colour = None
+    elif met:
+        colour = "green"
+    else:
+        colour = "red" if red >= downtime - red else "yellow"
     return {
         **cell,
         "availability_pct": exact,
@@ -422,7 +430,10 @@ def expected_reports(scenario: Scenario) -> dict[date, dict[str, dict]]:
     operations = expected_operations(scenario)
     calls = expected_service_calls(scenario)
     incidents = _incidents_as_of(scenario.incidents, as_of)
-    services = sorted(scenario.services, key=lambda s: int(s["sort_order"]))
+    # The report's sections in the seed report's order, each area's rows in its sort_order.
+    services = sorted(
+        scenario.services, key=lambda s: (AREAS.index(s["area"]), int(s["sort_order"]))
+    )
     return {
         month: _report(scenario, month, services, cells, operations, calls, incidents)
         for month in months
@@ -442,7 +453,7 @@ def _report(scenario, month, services, cells, operations, calls, incidents) -> d
         row = [cells.get((sid, m), {}) for m in shown]
         target = _target(scenario.targets, sid, month)
         area["rows"].append(
-            (sid, f"{target:.2f}".replace(".", ",") + "%", [
+            (sid, "n/a" if target is None else f"{target:.2f}".replace(".", ",") + "%", [
                 (c.get("availability_display", "n/a"), c.get("status_colour")) for c in row
             ])
         )  # fmt: skip

@@ -1,8 +1,8 @@
 """Random landing and reference data, the same for a seed, for the rules' oracle
 (tests/rules_oracle.py).
 
-Ten services (the report's ids) with random degraded impacts (some left empty: the
-contract's default) and targets that change on a month's first day or in its middle,
+Ten services (the report's ids, numbered per area) with random degraded impacts (some
+left empty: the contract's default) and targets that change on a month's first day or in its middle,
 response-time targets and contract terms on some, service hours on four (one across both
 DST changes of 2024, one through the nights with hours that overlap them and run to 24:00,
 two closed on holidays), planned, late and shared windows, incident versions
@@ -63,6 +63,7 @@ SERVICE_HOURS = {
     ],
 }
 TARGETS = ["99.00", "99.50", "99.80", "99.90", "99.95", "100.00"]
+UNTARGETED, TARGETED_FROM = "sdy_infra", "2024-05-01"
 
 
 def _turns(as_of: int) -> list[int]:
@@ -138,7 +139,11 @@ def written(instant_us: int, rng: random.Random, offsets: list[timedelta] = OFFS
 def _services(rng: random.Random) -> list[dict]:
     with (DBT_SEEDS / "services.csv").open(encoding="utf-8") as f:
         services = list(csv.DictReader(f))
+    numbered: dict[str, int] = {}
     for n, service in enumerate(services):
+        # Each area's rows numbered from 1, as a reference folder may number them.
+        numbered[service["area"]] = numbered.get(service["area"], 0) + 1
+        service["sort_order"] = str(numbered[service["area"]])
         impact = rng.choice(["1.0", "0.5", "0.25", "0.8"])
         # Every other 1.0 left out: the contract's default.
         service["degraded_impact"] = "" if impact == "1.0" and n % 2 == 0 else impact
@@ -147,11 +152,16 @@ def _services(rng: random.Random) -> list[dict]:
 
 def _targets(rng: random.Random, service_id: str) -> list[dict]:
     first = rng.choice(TARGETS)
-    return [
+    rows = [
         {"service_id": service_id, "target_pct": first if n == 0 else rng.choice(TARGETS),
          "valid_from": valid_from, "valid_to": valid_to}
         for n, (valid_from, valid_to) in enumerate(_validity(rng))
     ]  # fmt: skip
+    if service_id == UNTARGETED:
+        # Held to a target from May only: its cells before have figures and no verdict.
+        rows = [row for row in rows if not row["valid_to"] or row["valid_to"] >= TARGETED_FROM]
+        rows[0]["valid_from"] = max(rows[0]["valid_from"], TARGETED_FROM)
+    return rows
 
 
 def _validity(rng: random.Random) -> list[tuple[str, str]]:

@@ -403,10 +403,9 @@ def _months(con: duckdb.DuckDBPyConnection) -> tuple[date, ...]:
 
 
 _SERVICES_SQL = """
-select service_id, area, area_title, table_heading, layer, label, sla_target_pct,
-       min(sort_order) over (partition by area) as area_order
+select service_id, area, area_title, table_heading, layer, label, sla_target_pct
 from marts.dim_services
-order by area_order, area, sort_order, service_id
+order by sort_order
 """
 _AVAILABILITY_SQL = """
 select service_id, month, availability_display, availability_pct, status_colour, sla_met,
@@ -462,10 +461,9 @@ def _assemble(month: date, months: tuple[date, ...], fetched: _Fetched) -> Repor
         )
         cells = tuple(_cell(m, fetched.figures.get((sid, m))) for m in months)
         current = fetched.figures.get((sid, month)) or {}
-        # The month's target as the mart applied it, else the service's (a month without
-        # figures still shows what the service is held to).
-        target = current.get("sla_target_pct")
-        target = service["sla_target_pct"] if target is None else target
+        # The month's target as the mart applied it (none in force: none shown), else the
+        # service's (a month without figures still shows what the service is held to).
+        target = current["sla_target_pct"] if current else service["sla_target_pct"]
         target = Decimal(str(target)) if target is not None else None
         shown_target = danish.pct(target) if target is not None else NOT_AVAILABLE
         entry["rows"].append(

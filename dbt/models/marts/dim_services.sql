@@ -8,7 +8,11 @@ select
     services.system,
     services.layer,
     services.label,
-    services.sort_order,
+    -- The row's place in the report: the areas in their order, each area's services in
+    -- theirs (a reference folder may number them per area or throughout).
+    cast(row_number() over (
+        order by areas.sort_order, areas.area, services.sort_order, services.service_id
+    ) as integer) as sort_order,
     services.environment,
     services.degraded_impact,
     targets.target_pct as sla_target_pct

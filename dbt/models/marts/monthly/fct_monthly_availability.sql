@@ -70,9 +70,10 @@ select
     sla_target_pct,
     -- R9: the displayed value is what meets the target or not.
     availability_rounded >= sla_target_pct as sla_met,
-    -- R10; a month without agreed service time (n/a) has no colour.
+    -- R10; a month without agreed service time (n/a), or without a target in force,
+    -- has no verdict and so no colour.
     case
-        when availability_rounded is null then null
+        when availability_rounded is null or sla_target_pct is null then null
         when availability_rounded >= sla_target_pct then 'green'
         when red_seconds >= downtime_seconds - red_seconds then 'red'
         else 'yellow'
