@@ -250,6 +250,7 @@ def test_ops_dbt_tests_are_the_asset_checks_of_each_mart(graph):
             "row_rules_fct_monthly_availability",
             "relationships_fct_monthly_availability_service_id__service_id__ref_dim_services_",
             "warn_probe_coverage_below_99_pct",
+            "warn_service_month_without_sla_target",
         },
         "marts/fct_monthly_operations": {
             "row_rules_fct_monthly_operations",

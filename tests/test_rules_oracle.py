@@ -233,6 +233,13 @@ def test_r1_r12_the_random_data_reaches_every_rule(main):
     assert sum(1 for c in cells if c["excluded_seconds"] > 0) > 30  # R2, R3, R6
     assert sum(1 for c in cells if c["probe_coverage"] and c["probe_coverage"] < 1) > 50  # R4
     assert len({c["sla_target_pct"] for c in cells}) > 3  # R9: targets that change
+    # R9: cells without a target in force, each warned of once.
+    untargeted = sum(1 for c in cells if c["sla_target_pct"] is None)
+    warned = "select failures from audit.data_test_results where test_name = ?"
+    assert query(main.warehouse, warned, ["warn_service_month_without_sla_target"]) == [
+        (untargeted,)
+    ]
+    assert untargeted
     operations = expected_operations(main.scenario).values()
     assert sum(o["changes"] for o in operations) > 20  # R12
     assert sum(o["service_windows"] for o in operations) > 5

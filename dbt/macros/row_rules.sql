@@ -2,7 +2,8 @@
     `failing` is a FROM clause (with its WHERE) of the rows that break the rule; for a key,
     of the key values that occur more than once. -#}
 {% macro row_rules_broken_by(
-    model, not_null, accepted_values, between, expressions, unique, intervals_do_not_overlap
+    model, not_null, accepted_values, between, expressions, unique, intervals_do_not_overlap,
+    validity_does_not_overlap
 ) %}
     {%- set rules = [] -%}
     {%- for column in not_null -%}
@@ -36,12 +37,15 @@
     {%- for key in unique -%}
         {%- do rules.append(('unique: ' ~ key | join(', '), row_rules_duplicated(model, key))) -%}
     {%- endfor -%}
-    {%- if intervals_do_not_overlap -%}
-        {%- do rules.append((
-            'intervals_do_not_overlap: ' ~ intervals_do_not_overlap.partition_by | join(', '),
-            row_rules_overlapping(model, **intervals_do_not_overlap)
-        )) -%}
-    {%- endif -%}
+    {%- for rule, options in [
+        ('intervals_do_not_overlap', intervals_do_not_overlap),
+        ('validity_does_not_overlap', validity_does_not_overlap),
+    ] if options -%}
+        {%- set failing = row_rules_overlapping(model, **options)
+            if rule == 'intervals_do_not_overlap'
+            else row_rules_overlapping_validity(model, **options) -%}
+        {%- do rules.append((rule ~ ': ' ~ options.partition_by | join(', '), failing)) -%}
+    {%- endfor -%}
     {%- do return(rules) -%}
 {% endmacro %}
 
@@ -68,4 +72,20 @@
         from {{ model }}
     ) as ordered
     where interval_end <= interval_start or next_start < interval_end
+{%- endmacro %}
+
+{#- The reference rows whose validity (valid_from to valid_to, both inclusive; valid_to
+    null: open) is empty or holds the next row's valid_from in their partition, as a FROM
+    clause with its WHERE: two rows in force on one day (R9 picks one). -#}
+{% macro row_rules_overlapping_validity(model, partition_by) %}
+    (
+        select
+            valid_from,
+            valid_to,
+            lead(valid_from) over (
+                partition by {{ partition_by | join(', ') }} order by valid_from
+            ) as next_from
+        from {{ model }}
+    ) as ordered
+    where valid_to < valid_from or next_from <= coalesce(valid_to, next_from)
 {%- endmacro %}

@@ -13,6 +13,10 @@
                                                    intervals (start_at, end_at by default)
                                                    are disjoint and not empty (models that
                                                    are asof-joined downstream rely on it).
+    - validity_does_not_overlap: {partition_by: [column, ...]}
+                                                   within each partition no two rows' validity
+                                                   (valid_from to valid_to, inclusive; null:
+                                                   open) shares a day, and none is empty.
     All of a model's rules are one test, one query: every test node costs dbt about 20 ms
     of its own work whatever its SQL, and a model had up to a dozen such tests. The query
     counts each rule's rows on its own (one filter per value rule, which DuckDB answers
@@ -22,11 +26,12 @@
     key values that occur more than once); the test's failures are the sum of those. -#}
 {% test row_rules(
     model, not_null=[], accepted_values={}, between={}, expressions=[], unique=[],
-    intervals_do_not_overlap=none
+    intervals_do_not_overlap=none, validity_does_not_overlap=none
 ) %}
     {{- config(fail_calc='coalesce(sum(failing_rows), 0)') -}}
     {%- set rules = row_rules_broken_by(
-        model, not_null, accepted_values, between, expressions, unique, intervals_do_not_overlap
+        model, not_null, accepted_values, between, expressions, unique,
+        intervals_do_not_overlap, validity_does_not_overlap
     ) %}
 with
 
