@@ -198,7 +198,9 @@ def _reported_minutes(checks: list[dict], service_id: str) -> set[int]:
 def _service_hours(hours: list[dict], start: int, end: int) -> list[tuple[int, int]]:
     """R2: the month's agreed hours, local wall-clock stretches per ISO weekday (ending at or
     before they start: the next day; 24:00: midnight), none on the holidays a row closes on
-    (a stretch belongs to the day it starts on); stretches may overlap. None: 24x7."""
+    (a stretch belongs to the day it starts on); stretches may overlap. None: 24x7. A wall
+    clock shown twice is its first showing, one never shown reads as winter time (Python's
+    fold 0, as RFC 5545 reads them)."""
     if not hours:
         return [(start, end)]
     stretches = []

@@ -1,16 +1,17 @@
 """Random landing and reference data, the same for a seed, for the rules' oracle
 (tests/rules_oracle.py).
 
-Ten services (the report's ids, numbered per area) with random degraded impacts (some
-left empty: the contract's default) and targets that change on a month's first day or in its middle,
-response-time targets and contract terms on some, service hours on four (one across both
-DST changes of 2024, one through the nights with hours that overlap them and run to 24:00,
-two closed on holidays), planned, late and shared windows, incident versions
-(cancelled, open at T, recorded after T, red with an impact given, yellow with and
-without one), and one to six probes per service that disagree, with checks landed twice
-in a minute, written with random UTC offsets, from the first local minute of February
-2024 to after T (November 2024), in CSV, CSV.gz and Parquet. Every row keeps the
-contract: nothing is rejected.
+Ten services (the report's ids, numbered per area, one without a target before May) with
+random degraded impacts (some left empty: the contract's default) and targets that change
+on a month's first day or in its middle, response-time targets and contract terms on
+some, service hours on four (one across both DST changes of 2024, one bounded inside their
+night hour, one through the nights with hours that overlap them and run to 24:00, two
+closed on holidays), planned, late and shared windows, incident versions (cancelled, open
+at T, recorded after T, red with an impact given, yellow with and without one), and one
+to six probes per service that disagree, with checks landed twice in a minute, written
+with random UTC offsets, from the first local minute of February 2024 to after T
+(November 2024), in CSV, CSV.gz and Parquet. Every row keeps the contract: nothing is
+rejected.
 """
 
 from __future__ import annotations
@@ -53,7 +54,13 @@ SERVICE_HOURS = {
         for day in range(1, 8)
         for start, end in (("00:30", "01:45"), ("03:00", "23:00"))
     ],
-    "sdy_app": [(day, "06:00", "22:00", "") for day in (6, 7)],
+    # Weekends, and Sunday nights bounded inside the DST nights' hour: 02:30 that never
+    # came (winter time), and the first of the two that did.
+    "sdy_app": [
+        *((day, "06:00", "22:00", "") for day in (6, 7)),
+        (7, "02:30", "05:00", ""),
+        (7, "01:00", "02:15", ""),
+    ],
     # Nights into the next morning (none on a public holiday's night), with hours that
     # overlap them (Tuesday's early shift, Friday's evening to midnight, open on holidays).
     "ko_infra": [

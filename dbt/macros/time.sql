@@ -60,6 +60,29 @@
     to_utc_timestamp(cast({{ local_date }} as timestamp_ntz), {{ local_zone() }})
 {%- endmacro %}
 
+{#- R2: the instant a Copenhagen wall clock (a local timestamp) shows. In the hour that
+    comes twice when summer time ends, its first showing, as RFC 5545, Python (fold 0),
+    Java and the recurring windows' expansion read it (DuckDB's ICU takes the second); a
+    wall clock that summer time skips reads as winter time (02:30 is 03:30 summer time). -#}
+{% macro wall_clock_instant(wall_clock) -%}
+    {{ return(adapter.dispatch('wall_clock_instant')(wall_clock)) }}
+{%- endmacro %}
+
+{% macro default__wall_clock_instant(wall_clock) -%}
+    {%- set local = 'cast(' ~ wall_clock ~ ' as timestamp)' -%}
+    {%- set hour_on = 'timezone(' ~ local_zone() ~ ', ' ~ local ~ ' - interval 1 hour)'
+        ~ ' + interval 1 hour' -%}
+    least(
+        timezone({{ local_zone() }}, {{ local }}),
+        -- The instant an hour before, an hour on: the first showing, if it shows the same.
+        case when timezone({{ local_zone() }}, {{ hour_on }}) = {{ local }} then {{ hour_on }} end
+    )
+{%- endmacro %}
+
+{% macro spark__wall_clock_instant(wall_clock) -%}
+    {{ spark__local_midnight(wall_clock) }}
+{%- endmacro %}
+
 {#- R1: the Copenhagen local date (DATE) of an instant. -#}
 {% macro local_date(instant) -%}
     {{ return(adapter.dispatch('local_date')(instant)) }}

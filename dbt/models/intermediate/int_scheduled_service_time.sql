@@ -58,9 +58,11 @@ local_days as (
 weekly_hours as (
     select
         hours.service_id,
-        {{ local_midnight(local_wall_clock('local_days.day', 'hours.start_local')) }} as start_at,
+        {{ wall_clock_instant(
+            local_wall_clock('local_days.day', 'hours.start_local')
+        ) }} as start_at,
         -- Hours ending at or before they start run past midnight.
-        {{ local_midnight(
+        {{ wall_clock_instant(
             local_wall_clock('local_days.day', 'hours.end_local')
             ~ ' + case when hours.end_local <= hours.start_local'
             ~ ' then interval 1 day else interval 0 day end'
