@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from dagster_project.report import build_report, render
+from dagster_project.report.published import published_report
 from dagster_project.settings import serving_copy_of
 from tests.helpers import driftsstatus, pipeline_env, query
 from tests.rules_oracle import (
@@ -44,10 +45,14 @@ SCENARIOS = {
     "t_in_the_dst_hour_that_came_twice": (2, datetime(2024, 10, 27, 1, 30, 10, tzinfo=UTC)),
 }
 MAIN = "t_in_november"
-# August 2024 published as of 3 September (in MAIN): later incident versions restate two
-# of its cells.
-PUBLISHED_MONTH = date(2024, 8, 1)
-PUBLISHED_AS_OF = datetime(2024, 9, 3, 8, 0, tzinfo=COPENHAGEN)
+# In MAIN, May 2024 published as of 3 June, then August as of 3 September: an incident
+# version recorded between the two restates a May cell, which August's report marks; later
+# ones restate two August cells, which every report after it marks. A report compares each
+# cell with the latest publication before it that showed the cell.
+PUBLICATIONS = (
+    (date(2024, 5, 1), datetime(2024, 6, 3, 8, 0, tzinfo=COPENHAGEN)),
+    (date(2024, 8, 1), datetime(2024, 9, 3, 8, 0, tzinfo=COPENHAGEN)),
+)
 
 
 @dataclass(frozen=True)
@@ -69,9 +74,9 @@ def _built(built_once, name: str) -> Built:
             "DRIFTSSTATUS_REFERENCE_DIR": str(reference),
         }
         driftsstatus("run", env=env)
-        if name == MAIN:
-            published = {**env, "DRIFTSSTATUS_AS_OF": PUBLISHED_AS_OF.isoformat()}
-            driftsstatus("publish", "--month", f"{PUBLISHED_MONTH:%Y-%m}", env=published)
+        for month, published_as_of in PUBLICATIONS if name == MAIN else ():
+            published = {**env, "DRIFTSSTATUS_AS_OF": published_as_of.isoformat()}
+            driftsstatus("publish", "--month", f"{month:%Y-%m}", env=published)
         return {"warehouse": str(warehouse)}
 
     return Built(scenario, Path(built_once(f"rules-oracle-{name}", build)["warehouse"]))
@@ -189,38 +194,82 @@ def test_declared_response_times_and_penalties_agree_with_an_independent_impleme
         assert found == expected, table
 
 
-def test_r14_cells_restated_since_the_publication_are_marked_and_noted(main):
-    """Every later month's report marks exactly the cells whose display differs from the
-    published August report's (the rules as of its instant against the rules as of T),
-    and each area notes the months of its marked cells."""
-    earlier = expected_cells(dataclasses.replace(main.scenario, as_of=PUBLISHED_AS_OF))
-    now = expected_cells(main.scenario)
-    published = {months_before(PUBLISHED_MONTH, back) for back in range(12)}
-    areas = {s["service_id"]: s["area"] for s in main.scenario.services}
-    marked_anywhere = set()
-    for month in sorted({m for _, m in now if m > PUBLISHED_MONTH}):
-        shown = {months_before(month, back) for back in range(12)}
-        report = json.loads(render(build_report(serving_copy_of(main.warehouse), month), "json"))
-        for area in report["areas"]:
-            marked = {
+def _published_displays(scenario: Scenario, publications) -> dict[tuple[str, date], str]:
+    """(service, month) -> its display in the latest of `publications` that showed it (the
+    rules as of that publication's instant)."""
+    published = {}
+    for month, as_of in publications:
+        then = expected_cells(dataclasses.replace(scenario, as_of=as_of))
+        for back in range(12):
+            for service in scenario.services:
+                key = (service["service_id"], months_before(month, back))
+                published[key] = then.get(key, {}).get("availability_display", "n/a")
+    return published
+
+
+def _restated(scenario: Scenario, as_of: datetime, month: date, earlier: dict) -> dict:
+    """Per area, the cells of `month`'s report as of `as_of` whose display differs from
+    what the `earlier` publications showed."""
+    cells = expected_cells(dataclasses.replace(scenario, as_of=as_of))
+    shown = {months_before(month, back) for back in range(12)}
+    changed: dict[str, set] = {s["area"]: set() for s in scenario.services}
+    for service in scenario.services:
+        for m in shown:
+            key = (service["service_id"], m)
+            now = cells.get(key, {}).get("availability_display", "n/a")
+            if key in earlier and earlier[key] != now:
+                changed[service["area"]].add(key)
+    return changed
+
+
+def _marks(report: dict) -> dict[str, tuple[set, str | None]]:
+    """Per area of a report (as `report --format json` gives it), its marked cells and note."""
+    return {
+        area["area"]: (
+            {
                 (row["service_id"], date.fromisoformat(cell["month"] + "-01"))
                 for row in area["rows"]
                 for cell in row["cells"]
                 if cell["restated"]
-            }
-            changed = {
-                (sid, m)
-                for (sid, m), cell in now.items()
-                if areas[sid] == area["area"]
-                and m in published & shown
-                and earlier.get((sid, m), {}).get("availability_display", "n/a")
-                != cell["availability_display"]
-            }
-            assert marked == changed, (month, area["area"])
-            note = restatement_note(sorted({m for _, m in changed})) if changed else None
-            assert area["note"] == note, (month, area["area"])
-            marked_anywhere |= marked
-    assert {sid for sid, _ in marked_anywhere} == {"adgang_app", "sp_m1"}  # both areas
+            },
+            area["note"],
+        )
+        for area in report["areas"]
+    }
+
+
+def _expected_marks(changed: dict[str, set]) -> dict[str, tuple[set, str | None]]:
+    return {
+        area: (cells, restatement_note(sorted({m for _, m in cells})) if cells else None)
+        for area, cells in changed.items()
+    }
+
+
+def test_r14_each_report_marks_the_cells_restated_since_the_latest_publication(main):
+    """Every month's report from the first published one on marks exactly the cells whose
+    display differs from the latest publication that showed them (the rules as of its
+    instant against the rules as of T), and each area notes the months of its marks."""
+    earlier = _published_displays(main.scenario, PUBLICATIONS)
+    marked_anywhere = set()
+    months = sorted({m for _, m in expected_cells(main.scenario) if m >= PUBLICATIONS[0][0]})
+    for month in months:
+        report = json.loads(render(build_report(serving_copy_of(main.warehouse), month), "json"))
+        expected = _expected_marks(_restated(main.scenario, main.scenario.as_of, month, earlier))
+        assert _marks(report) == expected, month
+        marked_anywhere |= {area for area, (cells, _) in expected.items() if cells}
+    assert marked_anywhere == {s["area"] for s in main.scenario.services}  # both areas
+
+
+def test_r14_a_publication_marks_what_changed_since_the_one_before_it(main):
+    """August's report as published (frozen) marks the May cell restated between May's
+    publication and its own instant, and notes May."""
+    (first, _), (month, as_of) = PUBLICATIONS
+    _, frozen = published_report(serving_copy_of(main.warehouse), month)
+    expected = _restated(
+        main.scenario, as_of, month, _published_displays(main.scenario, [PUBLICATIONS[0]])
+    )
+    assert _marks(json.loads(render(frozen, "json"))) == _expected_marks(expected)
+    assert {m for cells in expected.values() for _, m in cells} == {first}
 
 
 def test_r1_r12_the_random_data_reaches_every_rule(main):
