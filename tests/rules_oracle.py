@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -64,6 +65,7 @@ class Scenario:
     calls: list[dict]
     response_targets: list[dict]
     contract_terms: list[dict]
+    recurring_windows: list[dict] = field(default_factory=list)  # declarations
 
 
 def expected_cells(scenario: Scenario) -> dict[tuple[str, date], dict]:
@@ -103,9 +105,67 @@ def _planned_windows(scenario: Scenario, service_id: str) -> list[tuple[int, int
     """R3: the service's windows announced at or before their start."""
     return [
         (to_us(parse(w["starts_at"])), to_us(parse(w["ends_at"])))
-        for w in scenario.windows
+        for w in _windows(scenario)
         if w["service_id"] == service_id and parse(w["announced_at"]) <= parse(w["starts_at"])
     ]
+
+
+def _windows(scenario: Scenario) -> list[dict]:
+    """The landed windows and, as the README defines recurring windows, the occurrences
+    of the declarations that exist as of T (R6), as rows of a landed window: a series
+    (window and service) follows its first declaration, and each later one from its own
+    announcement on; an occurrence is a window of its own, named by its series and local
+    start, planned if the declaration governing it was announced by its start."""
+    as_of = to_us(scenario.as_of)
+    series: dict[tuple[str, str], list[dict]] = {}
+    for row in scenario.recurring_windows:
+        if to_us(parse(row["announced_at"])) <= as_of:
+            series.setdefault((row["window_id"], row["service_id"]), []).append(row)
+    occurrences = []
+    for rows in series.values():
+        rows.sort(key=lambda row: parse(row["announced_at"]))
+        bounds = [None, *(parse(row["announced_at"]) for row in rows[1:]), None]
+        for row, since, until in zip(rows, bounds, bounds[1:], strict=False):
+            for local in _recurrences(row["rrule"], datetime.fromisoformat(row["starts_local"])):
+                start = local.replace(tzinfo=COPENHAGEN)  # fold 0: the first showing
+                if (since and start < since) or (until and start >= until):
+                    continue
+                local_start = start.astimezone(UTC).astimezone(COPENHAGEN)
+                ends = start.astimezone(UTC) + timedelta(minutes=int(row["duration_minutes"]))
+                occurrences.append({
+                    "window_id": f"{row['window_id']} {local_start:%Y-%m-%d %H:%M}",
+                    "service_id": row["service_id"],
+                    "starts_at": start.isoformat(),
+                    "ends_at": ends.isoformat(),
+                    "announced_at": row["announced_at"],
+                })  # fmt: skip
+    return scenario.windows + occurrences
+
+
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _recurrences(rule: str, start: datetime, until: date = date(2025, 1, 1)) -> list[datetime]:
+    """The local wall clocks of an RFC 5545 rule from DTSTART `start` (an occurrence
+    itself) to `until`, for the two forms the scenario declares: FREQ=WEEKLY;BYDAY=<day>
+    and FREQ=MONTHLY;BYDAY=+<n><day> (the n-th such weekday of each month)."""
+    parts = dict(part.split("=") for part in rule.split(";"))
+    nth, weekday = re.fullmatch(r"\+?(\d)?([A-Z]{2})", parts["BYDAY"]).groups()
+    assert set(parts) == {"FREQ", "BYDAY"} and start.weekday() == WEEKDAYS.index(weekday)
+    days = []
+    if parts["FREQ"] == "WEEKLY" and nth is None:
+        day = start.date()
+        while day < until:
+            days.append(day)
+            day += timedelta(days=7)
+    else:
+        assert parts["FREQ"] == "MONTHLY" and nth is not None
+        month = date(start.year, start.month, 1)
+        while month < until:
+            first = month + timedelta(days=(WEEKDAYS.index(weekday) - month.weekday()) % 7)
+            days.append(first + timedelta(days=7 * (int(nth) - 1)))
+            month = months_before(month, -1)
+    return [datetime.combine(day, start.time()) for day in days if day >= start.date()]
 
 
 def _report_months(scenario: Scenario, checks: list[dict], as_of: int) -> list[date]:
@@ -393,7 +453,7 @@ def expected_operations(scenario: Scenario) -> dict[tuple[str, date], dict]:
         key = (change["area"], month_of(deployed))
         if deployed < as_of and change["environment"] == "production" and key in cells:
             cells[key]["changes"].add(change["change_id"])
-    for window in scenario.windows:
+    for window in _windows(scenario):
         key = (areas[window["service_id"]], month_of(to_us(parse(window["starts_at"]))))
         if to_us(parse(window["announced_at"])) <= as_of and key in cells:
             planned = parse(window["announced_at"]) <= parse(window["starts_at"])

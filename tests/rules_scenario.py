@@ -6,12 +6,12 @@ random degraded impacts (some left empty: the contract's default) and targets th
 on a month's first day or in its middle, response-time targets and contract terms on
 some, service hours on four (one across both DST changes of 2024, one bounded inside their
 night hour, one through the nights with hours that overlap them and run to 24:00, two
-closed on holidays), planned, late and shared windows, incident versions (cancelled, open
-at T, recorded after T, red with an impact given, yellow with and without one), and one
-to six probes per service that disagree, with checks landed twice in a minute, written
-with random UTC offsets, from the first local minute of February 2024 to after T
-(November 2024), in CSV, CSV.gz and Parquet. Every row keeps the contract: nothing is
-rejected.
+closed on holidays), planned, late and shared windows, recurring windows declared in the
+reference data (RECURRING), incident versions (cancelled, open at T, recorded after T,
+red with an impact given, yellow with and without one), and one to six probes per
+service that disagree, with checks landed twice in a minute, written with random UTC
+offsets, from the first local minute of February 2024 to after T (November 2024), in
+CSV, CSV.gz and Parquet. Every row keeps the contract: nothing is rejected.
 """
 
 from __future__ import annotations
@@ -69,6 +69,26 @@ SERVICE_HOURS = {
         (5, "18:00", "24:00", ""),
     ],
 }
+# Recurring windows (the README's), declared in the reference data: the third Thursday
+# at 18:00 from February, announced after the first, at 22:00 from a change announced
+# between two; Sunday nights at 02:30 on a service of each area through both DST nights,
+# with a change announced after T (which does not exist as of T).
+RECURRING = [
+    ("W-PATCH", "adgang_infra", "FREQ=MONTHLY;BYDAY=+3TH", "2024-02-15T18:00:00", "120",
+     "2024-03-01T09:00:00+01:00"),
+    ("W-PATCH", "adgang_infra", "FREQ=MONTHLY;BYDAY=+3TH", "2024-06-20T22:00:00", "90",
+     "2024-06-25T12:00:00+02:00"),
+    ("W-NIGHT", "sdy_app", "FREQ=WEEKLY;BYDAY=SU", "2024-03-03T02:30:00", "45",
+     "2024-02-20T10:00:00Z"),
+    ("W-NIGHT", "sp_m2", "FREQ=WEEKLY;BYDAY=SU", "2024-03-03T02:30:00", "45",
+     "2024-02-20T10:00:00Z"),
+    ("W-NIGHT", "sp_m2", "FREQ=WEEKLY;BYDAY=SU", "2024-11-24T04:00:00", "30",
+     "2024-11-20T00:00:00Z"),
+]  # fmt: skip
+RECURRING_COLUMNS = (
+    "window_id", "service_id", "rrule", "starts_local", "duration_minutes", "announced_at",
+    "description",
+)  # fmt: skip
 TARGETS = ["99.00", "99.50", "99.80", "99.90", "99.95", "100.00"]
 UNTARGETED, TARGETED_FROM = "sdy_infra", "2024-05-01"
 
@@ -104,6 +124,9 @@ def random_scenario(seed: int, as_of: datetime = AS_OF) -> Scenario:
         calls=_calls(rng, at),
         # From a stream of their own: the data above stays as it was without them.
         **_declarations(random.Random(f"{seed}-declarations"), ids),
+        recurring_windows=[
+            dict(zip(RECURRING_COLUMNS, [*row, "Recurring"], strict=True)) for row in RECURRING
+        ],
     )
 
 
@@ -119,6 +142,7 @@ def write_scenario(scenario: Scenario, folder: Path, seed: int) -> tuple[Path, P
     _write_csv(reference / "service_hours.csv", scenario.hours)
     _write_csv(reference / "response_targets.csv", scenario.response_targets)
     _write_csv(reference / "contract_terms.csv", scenario.contract_terms)
+    _write_csv(reference / "recurring_windows.csv", scenario.recurring_windows)
     _write_csv(landing / "service_windows" / "windows.csv", scenario.windows)
     with (landing / "incidents" / "register.jsonl").open("w", encoding="utf-8") as out:
         for version in scenario.incidents:
