@@ -77,13 +77,14 @@ def expected_cells(scenario: Scenario) -> dict[tuple[str, date], dict]:
         sid = service["service_id"]
         # The contract's default when the reference data gives none.
         degraded = Fraction(service["degraded_impact"] or 1)
-        conditions = _probe_conditions([c for c in checks if c["service_id"] == sid], degraded)
-        known = [(start, start + MINUTE) for start in _reported_minutes(checks, sid)]
+        fed = _fed(service)
+        conditions = _probe_conditions([c for c in checks if c["service_id"] in fed], degraded)
+        known = [(start, start + MINUTE) for start in _reported_minutes(checks, fed)]
         for incident in incidents:
-            if sid in incident["service_ids"]:
+            if fed & set(incident["service_ids"]):
                 conditions.append(_incident_condition(incident, as_of, degraded))
         hours = [h for h in scenario.hours if h["service_id"] == sid]
-        windows = _planned_windows(scenario, sid)
+        windows = _planned_windows(scenario, fed)
         for month in months:
             start, end = month_bounds(month)
             end = min(end, as_of)  # R6: the month holding T ends at T
@@ -101,12 +102,19 @@ def _before_t(scenario: Scenario) -> tuple[int, list[dict], list[date]]:
     return as_of, checks, _report_months(scenario, checks, as_of)
 
 
-def _planned_windows(scenario: Scenario, service_id: str) -> list[tuple[int, int]]:
-    """R3: the service's windows announced at or before their start."""
+def _fed(service: dict) -> set[str]:
+    """The ids the feeds name a report row by: its own, and the service it is measured as
+    (a service-time class, the README's `measured_as`)."""
+    return {service["service_id"], service.get("measured_as") or service["service_id"]}
+
+
+def _planned_windows(scenario: Scenario, fed: set[str]) -> list[tuple[int, int]]:
+    """R3: the service's windows (on any id it is fed by) announced at or before their
+    start."""
     return [
         (to_us(parse(w["starts_at"])), to_us(parse(w["ends_at"])))
         for w in _windows(scenario)
-        if w["service_id"] == service_id and parse(w["announced_at"]) <= parse(w["starts_at"])
+        if w["service_id"] in fed and parse(w["announced_at"]) <= parse(w["starts_at"])
     ]
 
 
@@ -247,11 +255,9 @@ def _probe_conditions(checks: list[dict], degraded: Fraction) -> list[tuple]:
     return conditions
 
 
-def _reported_minutes(checks: list[dict], service_id: str) -> set[int]:
+def _reported_minutes(checks: list[dict], fed: set[str]) -> set[int]:
     return {
-        to_us(parse(c["checked_at"])) // MINUTE * MINUTE
-        for c in checks
-        if c["service_id"] == service_id
+        to_us(parse(c["checked_at"])) // MINUTE * MINUTE for c in checks if c["service_id"] in fed
     }
 
 
@@ -454,12 +460,15 @@ def expected_operations(scenario: Scenario) -> dict[tuple[str, date], dict]:
         if deployed < as_of and change["environment"] == "production" and key in cells:
             cells[key]["changes"].add(change["change_id"])
     for window in _windows(scenario):
-        key = (areas[window["service_id"]], month_of(to_us(parse(window["starts_at"]))))
-        if to_us(parse(window["announced_at"])) <= as_of and key in cells:
-            planned = parse(window["announced_at"]) <= parse(window["starts_at"])
-            cells[key]["service_windows" if planned else "late_service_windows"].add(
-                window["window_id"]
-            )
+        month = month_of(to_us(parse(window["starts_at"])))
+        # A window on a measured service counts in the area of each row measured as it.
+        for area in {s["area"] for s in scenario.services if window["service_id"] in _fed(s)}:
+            key = (area, month)
+            if to_us(parse(window["announced_at"])) <= as_of and key in cells:
+                planned = parse(window["announced_at"]) <= parse(window["starts_at"])
+                cells[key]["service_windows" if planned else "late_service_windows"].add(
+                    window["window_id"]
+                )
     return {key: {name: len(ids) for name, ids in cell.items()} for key, cell in cells.items()}
 
 
@@ -523,7 +532,7 @@ def _report(scenario, month, services, cells, operations, calls, incidents) -> d
         area["satisfactory"] &= row[-1].get("sla_met") is not False
         for incident in incidents:
             began, ended = _incident_span(incident, as_of)
-            if sid in incident["service_ids"] and began < end and ended > start:
+            if _fed(service) & set(incident["service_ids"]) and began < end and ended > start:
                 area["incidents"].add(incident["incident_id"])
     for name, area in report.items():
         area.update(operations[(name, month)])
@@ -603,7 +612,7 @@ def expected_response_times(scenario: Scenario) -> dict[tuple[str, date], dict]:
     for service in scenario.services:
         sid = service["service_id"]
         hours = [h for h in scenario.hours if h["service_id"] == sid]
-        windows = _planned_windows(scenario, sid)
+        windows = _planned_windows(scenario, _fed(service))
         for month in months:
             target = _in_force(scenario.response_targets, sid, month)
             if target is None:
@@ -613,7 +622,7 @@ def expected_response_times(scenario: Scenario) -> dict[tuple[str, date], dict]:
             counted = [
                 c
                 for c in checks
-                if c["service_id"] == sid
+                if c["service_id"] in _fed(service)
                 and _agreed(to_us(parse(c["checked_at"])) // MINUTE * MINUTE, served, windows)
             ]
             found[(sid, month)] = _response_figures(counted, target)

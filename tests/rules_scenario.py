@@ -7,16 +7,18 @@ on a month's first day or in its middle, response-time targets and contract term
 some, service hours on four (one across both DST changes of 2024, one bounded inside their
 night hour, one through the nights with hours that overlap them and run to 24:00, two
 closed on holidays), planned, late and shared windows, recurring windows declared in the
-reference data (RECURRING), incident versions (cancelled, open at T, recorded after T,
-red with an impact given, yellow with and without one), and one to six probes per
-service that disagree, with checks landed twice in a minute, written with random UTC
-offsets, from the first local minute of February 2024 to after T (November 2024), in
-CSV, CSV.gz and Parquet. Every row keeps the contract: nothing is rejected.
+reference data (RECURRING), a system reported as two service-time classes, incident
+versions (cancelled, open at T, recorded after T, red with an impact given, yellow with
+and without one), and one to six probes per service that disagree, with checks landed
+twice in a minute, written with random UTC offsets, from the first local minute of
+February 2024 to after T (November 2024), in CSV, CSV.gz and Parquet. Every row keeps the
+contract: nothing is rejected.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import json
 import random
@@ -102,7 +104,7 @@ def random_scenario(seed: int, as_of: datetime = AS_OF) -> Scenario:
     at = to_us(as_of)
     services = _services(rng)
     ids = [s["service_id"] for s in services]
-    return Scenario(
+    scenario = Scenario(
         as_of=as_of,
         services=services,
         targets=[row for sid in ids for row in _targets(rng, sid)],
@@ -128,6 +130,70 @@ def random_scenario(seed: int, as_of: datetime = AS_OF) -> Scenario:
             dict(zip(RECURRING_COLUMNS, [*row, "Recurring"], strict=True)) for row in RECURRING
         ],
     )
+    return _with_classes(scenario, random.Random(f"{seed}-classes"), at)
+
+
+def _with_classes(scenario: Scenario, rng: random.Random, as_of: int) -> Scenario:
+    """A system the feeds name `nemlog`, reported as two service-time classes (the
+    README's `measured_as`): weekdays 08:00-16:30 closed on public holidays, and the
+    weekend. Checks name the system; an incident names the system, another a class and a
+    service; a window the system, a late one a class."""
+    classes = [
+        {**scenario.services[0], "service_id": sid, "label": label, "system": "NemLog-in",
+         "sort_order": str(order), "degraded_impact": impact, "measured_as": "nemlog"}
+        for sid, label, order, impact in (
+            ("nemlog_weekdays", "NemLog-in - hverdage 08:00-16:30", 9, "0.5"),
+            ("nemlog_weekend", "NemLog-in - weekend", 10, ""),
+        )
+    ]  # fmt: skip
+    hours = [
+        *({"service_id": "nemlog_weekdays", "iso_weekday": str(day), "start_local": "08:00",
+           "end_local": "16:30", "closed_on": "public"} for day in range(1, 6)),
+        *({"service_id": "nemlog_weekend", "iso_weekday": str(day), "start_local": "00:00",
+           "end_local": "00:00", "closed_on": ""} for day in (6, 7)),
+    ]  # fmt: skip
+    targets = [
+        {"service_id": sid, "target_pct": target, "valid_from": "2020-01-01", "valid_to": ""}
+        for sid, target in (("nemlog_weekdays", "98.50"), ("nemlog_weekend", "99.00"))
+    ]
+    incidents = [
+        _incident("INC-NL1", ["nemlog"], "red", "2024-03-12T10:00:00Z", "2024-03-12T11:30:00Z"),
+        {**_incident("INC-NL2", ["nemlog_weekend", "ko_app"], "yellow", "2024-04-13T08:00:00Z",
+                     "2024-04-14T20:00:00Z"), "impact": 0.5},
+    ]  # fmt: skip
+    windows = [
+        _window("W-NL1", "nemlog", "2024-05-04T06:00:00Z", "2024-05-04T10:00:00Z",
+                "2024-05-01T00:00:00Z"),
+        _window("W-NL2", "nemlog_weekdays", "2024-06-11T09:00:00Z", "2024-06-11T10:00:00Z",
+                "2024-06-11T09:30:00Z"),
+    ]  # fmt: skip
+    return dataclasses.replace(
+        scenario,
+        services=scenario.services + classes,
+        targets=scenario.targets + targets,
+        hours=scenario.hours + hours,
+        incidents=scenario.incidents + incidents,
+        windows=scenario.windows + windows,
+        # Probes check the system: a class's own checks would be voted apart from the
+        # system's, and two votes for one row stop the build (README, service-time classes).
+        checks=scenario.checks + _checks(rng, ["nemlog"], as_of),
+    )
+
+
+def _incident(incident_id: str, services: list[str], severity: str, start: str, end: str):
+    return {
+        "incident_id": incident_id, "recorded_at": start, "service_ids": services,
+        "severity": severity, "started_at": start, "ended_at": end, "status": "resolved",
+        "service_code": "SF1600", "title": incident_id, "description": "Classes",
+        "cause": None, "resolution": None,
+    }  # fmt: skip
+
+
+def _window(window_id: str, service_id: str, start: str, end: str, announced: str) -> dict:
+    return {
+        "window_id": window_id, "service_id": service_id, "starts_at": start, "ends_at": end,
+        "announced_at": announced, "description": "Classes",
+    }  # fmt: skip
 
 
 def write_scenario(scenario: Scenario, folder: Path, seed: int) -> tuple[Path, Path]:
@@ -175,6 +241,7 @@ def _services(rng: random.Random) -> list[dict]:
         # Each area's rows numbered from 1, as a reference folder may number them.
         numbered[service["area"]] = numbered.get(service["area"], 0) + 1
         service["sort_order"] = str(numbered[service["area"]])
+        service["measured_as"] = ""
         impact = rng.choice(["1.0", "0.5", "0.25", "0.8"])
         # Every other 1.0 left out: the contract's default.
         service["degraded_impact"] = "" if impact == "1.0" and n % 2 == 0 else impact
