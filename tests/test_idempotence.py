@@ -52,9 +52,13 @@ def test_a_run_killed_in_the_middle_of_a_load_then_rerun_gives_the_same_marts(
 ):
     quarter_landing, uninterrupted_warehouse = uninterrupted
     warehouse = tmp_path / "warehouse.duckdb"
+    # The killed run cannot remove its temporary folders: they stay in the test's own.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("DRIFTSSTATUS_")},
         **pipeline_env(quarter_landing, warehouse, as_of=AS_OF),
+        "TMPDIR": str(scratch),
     }
     # Whatever the run started is gone before the rerun opens the warehouse.
     with running(
