@@ -42,3 +42,30 @@ def test_ops_a_behaviour_flag_without_a_source_is_named_after_the_module_dbt_nam
     assert done.returncode == 0, done.stderr
     # Neither the module without a file nor `python -c` has a module to name.
     assert done.stdout.splitlines() == ["True", "flags_maker Unknown", "flags_maker Unknown"]
+
+
+# A query result read as dbt reads it, with dbt's type tester and with the project's.
+AGATE_TYPES = """
+from dbt_common.clients import agate_helper
+from dagster_project.infra import agate_types
+rows = [(1, "2024-01-01", "x", None, "null", "1.5"), (2, "2024-01-02", "", "", "", None)]
+names = ["n", "day", "text", "empty", "word", "number"]
+def read():
+    table = agate_helper.table_from_rows(rows, names, text_only_columns=["word"])
+    return [type(t).__name__ for t in table.column_types], [list(r) for r in table.rows]
+dbts = read()
+agate_types.install()
+print(read() == dbts, dbts[0])
+print(agate_helper.build_type_tester(["word"], ()) is agate_helper.build_type_tester(("word",), []))
+"""
+
+
+def test_ops_query_results_are_typed_as_dbt_types_them_with_one_tester_per_text_columns():
+    done = subprocess.run(
+        [sys.executable, "-c", AGATE_TYPES], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "True ['Integer', 'Date', 'Text', 'Number', 'Text', 'Number']",
+        "True",
+    ]

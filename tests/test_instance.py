@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import dagster as dg
@@ -20,6 +22,9 @@ from dagster._core.utils import make_new_run_id
 
 from dagster_project.defs.partitions import monthly
 from dagster_project.infra.instance import (
+    SHIPPED_CONFIG,
+    SQLITE_DATABASES,
+    instance_config,
     instance_env,
     persistent_instance,
     prune_run_history,
@@ -134,6 +139,45 @@ def test_ops_finished_runs_past_the_retention_are_pruned_and_unfinished_ones_kep
         assert [r.dagster_run.run_id for r in instance.get_run_records()] == [running_now]
         assert all(instance.get_run_by_id(run_id) is None for run_id in finished)
     assert (tmp_path / "dagster" / "dagster.yaml").is_file()
+
+
+def _schema(database: Path) -> list[tuple]:
+    """A SQLite database's tables and indexes as created, and its alembic revision."""
+    with closing(sqlite3.connect(database)) as connection:
+        created = connection.execute(
+            "select type, name, sql from sqlite_master where name not like 'sqlite_%' order by 2"
+        ).fetchall()
+        return created + connection.execute("select * from alembic_version").fetchall()
+
+
+def test_ops_a_new_home_starts_from_a_copy_of_an_empty_storage_and_keeps_what_it_has(
+    tmp_path: Path,
+):
+    """A new SQLite home's databases are copies of a template made once per Dagster version
+    (infra/storage_template.py): the schema Dagster itself creates, and a database a home
+    already has is never replaced."""
+    settings = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "a" / "warehouse.duckdb")})
+    with persistent_instance(settings) as instance:
+        run_id = _tiny.execute_in_process(instance=instance).run_id
+    # Dagster's own creation, in a home written from the same configuration.
+    own = tmp_path / "own"
+    own.mkdir()
+    config = instance_config(settings, own)
+    (own / "dagster.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    with dg.DagsterInstance.from_config(str(own)) as instance:
+        instance.get_run_records(limit=1)
+        instance.all_instigator_state()
+    home = settings.dagster_home
+    for storage, name in SQLITE_DATABASES.items():
+        relative = Path(yaml.safe_load(SHIPPED_CONFIG.read_text())[storage]["config"]["base_dir"])
+        assert _schema(home / relative / name) == _schema(own / relative / name), storage
+    # A home missing one database gets that one; the run it recorded stays.
+    (home / "schedules" / "schedules.db").unlink()
+    with persistent_instance(settings) as instance:
+        assert [r.dagster_run.run_id for r in instance.get_run_records()] == [run_id]
+        assert instance.all_instigator_state() == []
+    assert (home / "schedules" / "schedules.db").is_file()
+    assert not [p.name for p in home.rglob(".*")]  # no copy left half-way
 
 
 _days = dg.DailyPartitionsDefinition(start_date="2024-01-01")

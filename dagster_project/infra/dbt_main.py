@@ -28,8 +28,9 @@ for its module as dbt does, without reading any source.
 And dbt makes every event it fires into log lines, debug events too, before its logs'
 levels drop them: here only for a log that keeps them (infra/dbt_events.py). Its Jinja
 templates are compiled once, not in every process (infra/jinja_code.py,
-infra/code_cache.py), and its threads take the longest chain of nodes first
-(infra/critical_path.py)."""
+infra/code_cache.py), its threads take the longest chain of nodes first
+(infra/critical_path.py), and a query result's agate types are tested by one type tester
+per set of text columns, not a new one per result (infra/agate_types.py)."""
 
 import inspect
 import pprint
@@ -44,7 +45,14 @@ from dbt.parser.manifest import ManifestLoader
 from dbt.parser.partial import PartialParsing
 from dbt_common import behavior_flags
 
-from dagster_project.infra import code_cache, critical_path, dbt_events, jinja_code, schema_cache
+from dagster_project.infra import (
+    agate_types,
+    code_cache,
+    critical_path,
+    dbt_events,
+    jinja_code,
+    schema_cache,
+)
 from dagster_project.infra.dbt_patch import replace_methods
 from dagster_project.infra.fast_exit import exit_now
 from dagster_project.settings import SEED_PATH_VARIABLE
@@ -122,6 +130,7 @@ def install() -> None:
 
 def main() -> NoReturn:
     install()
+    agate_types.install()
     dbt_events.install()
     jinja_code.install()
     schema_cache.install()

@@ -17,11 +17,17 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
+from dagster_project.infra.storage_template import seed_storage
 from dagster_project.settings import REPO_ROOT, Settings, environment
 
 SHIPPED_CONFIG = REPO_ROOT / "deploy" / "dagster.yaml"
 POSTGRES_URL_VARIABLE = "DRIFTSSTATUS_DAGSTER_POSTGRES_URL"
-SQLITE_STORAGES = ("run_storage", "event_log_storage", "schedule_storage")
+# The SQLite storages, and each one's database file in its base_dir (Dagster's names).
+SQLITE_DATABASES = {
+    "run_storage": "runs.db",
+    "event_log_storage": "index.db",
+    "schedule_storage": "schedules.db",
+}
 HEADER = (
     "# Written by driftsstatus from deploy/dagster.yaml and the settings, before every use:\n"
     "# edit that file (or the settings), not this copy.\n"
@@ -29,17 +35,19 @@ HEADER = (
 FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
 
 
-def instance_config(settings: Settings) -> dict:
-    """The shipped instance configuration with the settings' storage and retention."""
+def instance_config(settings: Settings, home: Path | None = None) -> dict:
+    """The shipped instance configuration with the settings' storage and retention, its
+    SQLite files in `home` (default: the settings' DAGSTER_HOME)."""
     config = yaml.safe_load(SHIPPED_CONFIG.read_text(encoding="utf-8"))
     if settings.dagster_postgres_url:
-        for storage in SQLITE_STORAGES:
+        for storage in SQLITE_DATABASES:
             del config[storage]
         config["storage"] = {"postgres": {"postgres_url": {"env": POSTGRES_URL_VARIABLE}}}
     else:
-        for storage in SQLITE_STORAGES:
+        for storage in SQLITE_DATABASES:
             folder = config[storage]["config"]["base_dir"]
-            config[storage]["config"]["base_dir"] = str((settings.dagster_home / folder).absolute())
+            base = (home or settings.dagster_home) / folder
+            config[storage]["config"]["base_dir"] = str(base.absolute())
     days = settings.run_retention_days
     config["retention"]["schedule"]["purge_after_days"] = days
     sensor = config["retention"]["sensor"]["purge_after_days"]
@@ -48,16 +56,29 @@ def instance_config(settings: Settings) -> dict:
 
 
 def prepare_home(settings: Settings) -> Path:
-    """DAGSTER_HOME with its dagster.yaml as the settings say; rewritten only on a change."""
+    """DAGSTER_HOME with its dagster.yaml as the settings say (rewritten only on a change),
+    and a new SQLite home's empty storage (infra/storage_template.py)."""
     home = settings.dagster_home
+    _write_config(settings, home)
+    if not settings.dagster_postgres_url:
+        config = yaml.safe_load(SHIPPED_CONFIG.read_text(encoding="utf-8"))
+        files = [
+            Path(config[storage]["config"]["base_dir"]) / name
+            for storage, name in SQLITE_DATABASES.items()
+        ]
+        seed_storage(home, files, lambda folder: _write_config(settings, folder))
+    return home
+
+
+def _write_config(settings: Settings, home: Path) -> None:
+    """`home`/dagster.yaml as the settings say, its SQLite files in `home`."""
     home.mkdir(parents=True, exist_ok=True)
-    text = HEADER + yaml.safe_dump(instance_config(settings), sort_keys=False)
+    text = HEADER + yaml.safe_dump(instance_config(settings, home), sort_keys=False)
     target = home / "dagster.yaml"
     if not target.exists() or target.read_text(encoding="utf-8") != text:
         partial = target.with_suffix(".yaml.partial")
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, target)  # a UI or daemon reading it never sees half a file
-    return home
 
 
 def instance_env(settings: Settings) -> dict[str, str]:
