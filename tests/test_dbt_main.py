@@ -57,6 +57,10 @@ dbts = read()
 agate_types.install()
 print(read() == dbts, dbts[0])
 print(agate_helper.build_type_tester(["word"], ()) is agate_helper.build_type_tester(("word",), []))
+import warnings
+with warnings.catch_warnings(record=True) as caught:
+    agate_helper.table_from_rows(rows, names, text_only_columns=["an_optional_column"])
+print(len(caught))
 """
 
 
@@ -68,4 +72,5 @@ def test_ops_query_results_are_typed_as_dbt_types_them_with_one_tester_per_text_
     assert done.stdout.splitlines() == [
         "True ['Integer', 'Date', 'Text', 'Number', 'Text', 'Number']",
         "True",
+        "0",  # no warning of an optional column the file leaves out
     ]
