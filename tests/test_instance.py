@@ -21,6 +21,7 @@ import yaml
 from dagster._core.utils import make_new_run_id
 
 from dagster_project.defs.partitions import monthly
+from dagster_project.infra import storage_template
 from dagster_project.infra.instance import (
     SHIPPED_CONFIG,
     SQLITE_DATABASES,
@@ -178,6 +179,23 @@ def test_ops_a_new_home_starts_from_a_copy_of_an_empty_storage_and_keeps_what_it
         assert instance.all_instigator_state() == []
     assert (home / "schedules" / "schedules.db").is_file()
     assert not [p.name for p in home.rglob(".*")]  # no copy left half-way
+
+
+def test_ops_a_template_missing_a_database_leaves_that_one_to_dagster(tmp_path, monkeypatch):
+    monkeypatch.setattr(storage_template, "TEMPLATES", tmp_path / "templates")
+    first = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "a" / "warehouse.duckdb")})
+    with persistent_instance(first):
+        pass
+    [template] = (tmp_path / "templates").iterdir()
+    (template / "history" / "runs.db").unlink()
+    settings = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "b" / "warehouse.duckdb")})
+    with persistent_instance(settings) as instance:
+        run_id = _tiny.execute_in_process(instance=instance).run_id
+        assert [r.dagster_run.run_id for r in instance.get_run_records()] == [run_id]
+    home = settings.dagster_home
+    assert _schema(home / "history" / "runs.db") == _schema(
+        first.dagster_home / "history" / "runs.db"
+    )
 
 
 _days = dg.DailyPartitionsDefinition(start_date="2024-01-01")

@@ -38,19 +38,19 @@ def seed_storage(home: Path, database_files: list[Path], make_home: Callable[[Pa
         return
     template = _template(database_files, make_home)
     for relative in database_files:
-        target = home / relative
-        if target.exists():
-            continue
+        target, source = home / relative, template / relative
+        if target.exists() or not source.exists():
+            continue  # the home's own, or (a template damaged since) one Dagster creates
         target.parent.mkdir(parents=True, exist_ok=True)
         # A name of its own (two processes may copy at once), made with the umask's mode.
         partial = target.with_name(f".{target.name}.{secrets.token_hex(8)}")
-        shutil.copyfile(template / relative, partial)
         try:
+            shutil.copyfile(source, partial)
             os.link(partial, target)  # fails where another process made it meanwhile
         except FileExistsError:
             pass
         finally:
-            partial.unlink()
+            partial.unlink(missing_ok=True)
 
 
 def _template(database_files: list[Path], make_home: Callable[[Path], None]) -> Path:
