@@ -181,6 +181,17 @@ def test_ops_a_new_home_starts_from_a_copy_of_an_empty_storage_and_keeps_what_it
     assert not [p.name for p in home.rglob(".*")]  # no copy left half-way
 
 
+def test_ops_a_home_where_no_template_can_be_written_is_made_by_dagster(tmp_path, monkeypatch):
+    """A read-only installation (here: the templates' folder under a file, which root
+    cannot write either) still runs: Dagster creates the new home's storage itself."""
+    (tmp_path / "a_file").write_text("", encoding="utf-8")
+    monkeypatch.setattr(storage_template, "TEMPLATES", tmp_path / "a_file" / "templates")
+    settings = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "warehouse.duckdb")})
+    with persistent_instance(settings) as instance:
+        run_id = _tiny.execute_in_process(instance=instance).run_id
+        assert [r.dagster_run.run_id for r in instance.get_run_records()] == [run_id]
+
+
 def test_ops_a_template_missing_a_database_leaves_that_one_to_dagster(tmp_path, monkeypatch):
     monkeypatch.setattr(storage_template, "TEMPLATES", tmp_path / "templates")
     first = load_settings({"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "a" / "warehouse.duckdb")})

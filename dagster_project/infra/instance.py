@@ -59,26 +59,27 @@ def prepare_home(settings: Settings) -> Path:
     """DAGSTER_HOME with its dagster.yaml as the settings say (rewritten only on a change),
     and a new SQLite home's empty storage (infra/storage_template.py)."""
     home = settings.dagster_home
-    _write_config(settings, home)
+    config = _write_config(settings, home)
     if not settings.dagster_postgres_url:
-        config = yaml.safe_load(SHIPPED_CONFIG.read_text(encoding="utf-8"))
         files = [
-            Path(config[storage]["config"]["base_dir"]) / name
+            Path(config[storage]["config"]["base_dir"]).relative_to(home.absolute()) / name
             for storage, name in SQLITE_DATABASES.items()
         ]
         seed_storage(home, files, lambda folder: _write_config(settings, folder))
     return home
 
 
-def _write_config(settings: Settings, home: Path) -> None:
-    """`home`/dagster.yaml as the settings say, its SQLite files in `home`."""
+def _write_config(settings: Settings, home: Path) -> dict:
+    """`home`/dagster.yaml as the settings say, its SQLite files in `home`; the config."""
     home.mkdir(parents=True, exist_ok=True)
-    text = HEADER + yaml.safe_dump(instance_config(settings, home), sort_keys=False)
+    config = instance_config(settings, home)
+    text = HEADER + yaml.safe_dump(config, sort_keys=False)
     target = home / "dagster.yaml"
     if not target.exists() or target.read_text(encoding="utf-8") != text:
         partial = target.with_suffix(".yaml.partial")
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, target)  # a UI or daemon reading it never sees half a file
+    return config
 
 
 def instance_env(settings: Settings) -> dict[str, str]:

@@ -59,18 +59,23 @@ def _template(database_files: list[Path], make_home: Callable[[Path], None]) -> 
     template = TEMPLATES / f"{dg.__version__}-{layout}"
     if all((template / relative).exists() for relative in database_files):
         return template
-    TEMPLATES.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(dir=TEMPLATES, prefix=".partial-"))
-    make_home(scratch)
-    with dg.DagsterInstance.from_config(str(scratch)) as instance:
-        instance.get_run_records(limit=1)  # creates the run storage
-        instance.all_instigator_state()  # and the schedule storage
-    for relative in database_files:
-        # Everything in the database file itself: a copy of it alone is whole.
-        with closing(sqlite3.connect(scratch / relative)) as connection:
-            connection.execute("pragma wal_checkpoint(truncate)")
     try:
+        TEMPLATES.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(dir=TEMPLATES, prefix=".partial-"))
+    except OSError:  # a read-only installation: Dagster creates every new home's storage
+        return template
+    try:
+        make_home(scratch)
+        with dg.DagsterInstance.from_config(str(scratch)) as instance:
+            instance.get_run_records(limit=1)  # creates the run storage
+            instance.all_instigator_state()  # and the schedule storage
+        for relative in database_files:
+            # Everything in the database file itself: a copy of it alone is whole.
+            with closing(sqlite3.connect(scratch / relative)) as connection:
+                connection.execute("pragma wal_checkpoint(truncate)")
         os.rename(scratch, template)
-    except OSError:  # another process made it meanwhile: theirs is the same
-        shutil.rmtree(scratch, ignore_errors=True)
+    except OSError:  # another process made it meanwhile (theirs is the same), or it failed
+        pass
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)  # gone once renamed
     return template
