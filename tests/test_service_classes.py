@@ -39,19 +39,21 @@ WEEKDAYS_SECONDS = 21 * int(8.5 * 3600)  # 642,600
 WEEKEND_SECONDS = 8 * 86400  # 691,200
 
 
-def _down_minutes(start: str, minutes: int) -> list[str]:
+def _checks(start: str, minutes: int, feed: str = "nemlog", probe: str = "p1",
+            status: str = "down") -> list[str]:  # fmt: skip
     first = datetime.fromisoformat(start)
     return [
         f"{(first + timedelta(minutes=m, seconds=5)).isoformat().replace('+00:00', 'Z')},"
-        "nemlog,p1,down,"
+        f"{feed},{probe},{status},"
         for m in range(minutes)
     ]
 
 
-def _classes_run(folder: Path) -> dict:
+def _classes_run(folder: Path, class_checks: tuple[str, ...] = ()) -> dict:
     landing = shutil.copytree(LANDING_SMALL, folder / "landing")
-    checks = _down_minutes("2024-02-13T10:00:00+00:00", 30)
-    checks += _down_minutes("2024-02-17T20:00:00+00:00", 15)
+    checks = _checks("2024-02-13T10:00:00+00:00", 30)
+    checks += _checks("2024-02-17T20:00:00+00:00", 15)
+    checks += class_checks
     (landing / "probe_checks" / "nemlog.csv").write_text(
         "checked_at,service_id,probe_id,status,response_ms\n" + "\n".join(checks) + "\n",
         encoding="utf-8",
@@ -84,6 +86,40 @@ def _classes_run(folder: Path) -> dict:
 @pytest.fixture(scope="module")
 def classes_run(built_once) -> Path:
     return Path(built_once("classes", _classes_run)["warehouse"])
+
+
+# During the weekday outage (p1 down under `nemlog` from 10:00 to 10:30), probes naming the
+# weekday class itself: p2 and p3 up from 10:00 to 10:10, then p1 down and p2 up from 10:10
+# to 10:15 (p1 is then one probe under both ids: down, and one of two is no majority).
+BOTH_IDS_CHECKS = (
+    *_checks("2024-02-13T10:00:00+00:00", 10, "nemlog_weekdays", "p2", "up"),
+    *_checks("2024-02-13T10:00:00+00:00", 10, "nemlog_weekdays", "p3", "up"),
+    *_checks("2024-02-13T10:10:00+00:00", 5, "nemlog_weekdays", "p1", "down"),
+    *_checks("2024-02-13T10:10:00+00:00", 5, "nemlog_weekdays", "p2", "up"),
+)
+
+
+def test_r2_r4_probes_naming_the_system_and_a_class_vote_once_for_the_class(
+    built_once,
+):
+    warehouse = Path(
+        built_once("classes_both_ids", lambda f: _classes_run(f, BOTH_IDS_CHECKS))["warehouse"]
+    )
+    rows = query(
+        warehouse,
+        "select service_id, downtime_seconds, red_seconds from marts.fct_monthly_availability "
+        "where service_id like 'nemlog%' and month = date '2024-02-01' order by service_id",
+    )
+    # Weekdays: down only from 10:15 to 10:30, where p1 is the one probe reporting. The
+    # weekend class hears the system's id alone: its 15 minutes on Saturday, as before.
+    assert rows == [("nemlog_weekdays", 900, 900), ("nemlog_weekend", 900, 900)]
+    runs = query(
+        warehouse,
+        "select status, start_at, end_at from intermediate.int_probe_status_intervals "
+        "where service_id = 'nemlog_weekdays' order by start_at",
+    )
+    tuesday = [(status, f"{start:%H:%M}", f"{end:%H:%M}") for status, start, end in runs]
+    assert tuesday[:2] == [("up", "10:00", "10:15"), ("down", "10:15", "10:30")]
 
 
 def test_r5_services_without_degraded_impact_weigh_a_degraded_minute_as_a_down_one(

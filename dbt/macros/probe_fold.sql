@@ -244,8 +244,8 @@
 {%- endmacro %}
 
 {#- The vote kept (int_probe_status_blocks on DuckDB) as the hour fold is: each month's
-    blocks carry the fingerprint of the hours they were voted from (their raw_inputs) and
-    of the vote's code, so a build votes again only the months it folded again, and a
+    blocks carry the fingerprint of the hours they were voted from (their raw_inputs), of
+    the report rows they are voted for and of the vote's code, so a build votes again only the months it folded again, and a
     publication as of an earlier T votes only the month holding T. -#}
 {#- SQL: whether `minute` (minutes since the epoch) is the first minute of a Copenhagen
     month. With the vote's `plan`, one of its months' starts and ends (a list of
@@ -279,7 +279,8 @@
 {#- Each month of the hour fold with the fingerprint of its vote; none where the hours
     are not kept by month (a unit test, hours without fingerprints). The code is the
     model's and the vote's as rendered (dbt/macros/probe_vote.sql), so a change to
-    either votes every month again. -#}
+    either votes every month again; so does a change to the report rows and the ids
+    they are measured as (R2: whose probes vote for which row). -#}
 {% macro probe_vote_months() -%}
     {%- if not execute or model.resource_type == 'unit_test' -%}
         {{ return(none) }}
@@ -296,13 +297,18 @@
             strftime({{ local_midnight('month') }}, '%Y-%m-%d %H:%M:%S+00') as start_at,
             strftime({{ local_midnight('month + interval 1 month') }}, '%Y-%m-%d %H:%M:%S+00')
                 as end_at,
-            md5(concat_ws('|', raw_inputs, '{{ local_md5(model.raw_code ~ vote_runs()) }}'))
-                as fingerprint
+            md5(concat_ws('|', raw_inputs, feeds.report_rows,
+                '{{ local_md5(model.raw_code ~ vote_runs()) }}')) as fingerprint
         from (
             select raw_inputs, {{ local_month('min(hour_start)') }} as month
             from {{ hours }}
             group by raw_inputs
         ) as folded
+        cross join (
+            select string_agg(concat_ws('>', service_id, measured_service_id), ','
+                order by service_id) as report_rows
+            from {{ ref('stg_reference__services') }}
+        ) as feeds
         order by month
     {%- endset -%}
     {{ return(kept_months(fingerprints)) }}

@@ -30,8 +30,8 @@
     inner join {{ ref('int_report_hours') }} as hours
         on checks.hour_index = hours.hour_index
     -- The checks of a service id measure every report row measured as it (R2 classes).
-    inner join {{ ref('stg_reference__services') }} as services
-        on {{ feed_concerns('checks.service_id') }}
+    inner join {{ services_by_feed() }} as services
+        on checks.service_id = services.feed_service_id
     inner join {{ ref('int_response_targets') }} as targets
         on
             services.service_id = targets.service_id

@@ -78,5 +78,5 @@ select distinct
     per_service.recorded_at,
     per_service.version_number
 from per_service
-inner join {{ ref('stg_reference__services') }} as services
-    on {{ feed_concerns('per_service.service_id') }}
+inner join {{ services_by_feed() }} as services
+    on per_service.service_id = services.feed_service_id

@@ -22,27 +22,13 @@ blocks as {{ materialized() }} (
 ),
 
 -- Runs of blocks of one status where one ends at the next (dbt/macros/probe_vote.sql).
-{{ run_bounds('blocks') }},
+{{ run_bounds('blocks') }}
 
 -- Each run ends at the first run end after its start.
-measured_runs as (
-    select
-        service_id,
-        status,
-        {{ instant_from_seconds('start_minute * 60') }} as start_at,
-        {{ instant_from_seconds('end_minute * 60') }} as end_at,
-        cast(end_minute - start_minute as bigint) as minutes
-    from ({{ runs_with_their_ends() }}) as runs_with_ends
-)
-
--- Probes that check a service id check every report row measured as it (its
--- service-time classes, R2); probes that check a class, that class.
 select
-    services.service_id,
-    measured_runs.status,
-    measured_runs.start_at,
-    measured_runs.end_at,
-    measured_runs.minutes
-from measured_runs
-inner join {{ ref('stg_reference__services') }} as services
-    on {{ feed_concerns('measured_runs.service_id') }}
+    service_id,
+    status,
+    {{ instant_from_seconds('start_minute * 60') }} as start_at,
+    {{ instant_from_seconds('end_minute * 60') }} as end_at,
+    cast(end_minute - start_minute as bigint) as minutes
+from ({{ runs_with_their_ends() }}) as runs_with_ends

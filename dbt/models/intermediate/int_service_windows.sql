@@ -37,5 +37,5 @@ select distinct
     windows.announced_at <= windows.starts_at as is_planned,
     {{ local_month('windows.starts_at') }} as month
 from windows
-inner join {{ ref('stg_reference__services') }} as services
-    on {{ feed_concerns('windows.service_id') }}
+inner join {{ services_by_feed() }} as services
+    on windows.service_id = services.feed_service_id
