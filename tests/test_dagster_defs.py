@@ -133,7 +133,6 @@ INTERMEDIATE = {
     "intermediate/int_probe_status_blocks",
     "intermediate/int_probe_status_intervals",
     "intermediate/int_recurring_window_occurrences",
-    "intermediate/int_report_hours",
     "intermediate/int_report_months",
     "intermediate/int_response_targets",
     "intermediate/int_response_times",

@@ -13,23 +13,29 @@
         on {{ on }} and {{ point_at }} >= {{ alias }}.start_at
 {%- endmacro %}
 
-{#- Spark has no asof join: a range join, each interval listed under every UTC day it
-    touches, so that a point meets only the intervals of its own day (linear, where
-    the range condition alone would compare every pair of a key). -#}
+{#- Spark has no asof join: the join by UTC day below. -#}
 {% macro spark__interval_join(join_type, relation, alias, on, point_at) -%}
+    {{ return(interval_join_by_day(join_type, relation, alias, on, point_at)) }}
+{%- endmacro %}
+
+{#- interval_join as a hash join on the UTC day: each interval listed under every UTC
+    day it touches, so that a point meets only the intervals of its own day (linear,
+    where the range condition alone would compare every pair of a key), and the
+    holding interval is the one joined (no `end_at` condition left to the caller).
+    Spark's interval join; on DuckDB too where the points are many and the intervals
+    few: DuckDB's asof join sorts every point (int_response_times' checks: 39
+    core-seconds for a month of 17.8 million at 200 services). -#}
+{% macro interval_join_by_day(join_type, relation, alias, on, point_at) -%}
     {{ join_type }} join (
         select
             *,
-            explode(sequence(
-                unix_micros(start_at) div 86400000000,
-                (unix_micros(end_at) - 1) div 86400000000
-            )) as utc_day
+            {{ utc_unit_series('start_at', 'end_at', 86400000000) }} as utc_day
         from {{ relation }}
         where start_at < end_at
     ) as {{ alias }}
         on
             {{ on }}
-            and {{ alias }}.utc_day = unix_micros({{ point_at }}) div 86400000000
+            and {{ alias }}.utc_day = {{ idiv(instant_us(point_at), 86400000000) }}
             and {{ point_at }} >= {{ alias }}.start_at
             and {{ point_at }} < {{ alias }}.end_at
 {%- endmacro %}

@@ -147,22 +147,29 @@
 {#- One row per UTC hour (its index since 1970) that [start_at, end_at) touches, as a
     set-returning expression of the select list. -#}
 {% macro hour_series(start_at, end_at) -%}
-    {{ return(adapter.dispatch('hour_series')(start_at, end_at)) }}
+    {{ return(utc_unit_series(start_at, end_at, 3600000000)) }}
 {%- endmacro %}
 
-{% macro default__hour_series(start_at, end_at) -%}
+{#- One row per UTC unit of `unit_us` microseconds (an hour, a day: its index since 1970)
+    that [start_at, end_at) touches, none for an empty span, as a set-returning
+    expression of the select list. -#}
+{% macro utc_unit_series(start_at, end_at, unit_us) -%}
+    {{ return(adapter.dispatch('utc_unit_series')(start_at, end_at, unit_us)) }}
+{%- endmacro %}
+
+{% macro default__utc_unit_series(start_at, end_at, unit_us) -%}
     unnest(range(
-        epoch_us({{ start_at }}) // 3600000000,
-        (epoch_us({{ end_at }}) + 3599999999) // 3600000000
+        epoch_us({{ start_at }}) // {{ unit_us }},
+        (epoch_us({{ end_at }}) + {{ unit_us - 1 }}) // {{ unit_us }}
     ))
 {%- endmacro %}
 
 {#- Spark's sequence includes its end, and counts down past an empty span. -#}
-{% macro spark__hour_series(start_at, end_at) -%}
+{% macro spark__utc_unit_series(start_at, end_at, unit_us) -%}
     explode(case
         when {{ end_at }} > {{ start_at }} then sequence(
-            unix_micros({{ start_at }}) div 3600000000,
-            (unix_micros({{ end_at }}) + 3599999999) div 3600000000 - 1
+            unix_micros({{ start_at }}) div {{ unit_us }},
+            (unix_micros({{ end_at }}) + {{ unit_us - 1 }}) div {{ unit_us }} - 1
         )
         else array()
     end)
