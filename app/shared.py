@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dagster_project.lock_record import current_writer
 from dagster_project.report import Report, build_report, danish, render, report_months
 from dagster_project.report.details import (
     Explanation,
@@ -89,13 +90,20 @@ def _status(path: Path, record: Path, versions: tuple[int, int]) -> RunStatus:
 
 
 def show_run_status() -> None:
-    """Above every page: when its figures were computed, from data until when, and a run
-    that failed since (the page then shows the figures of the last good run)."""
+    """Above every page: when its figures were computed, from data until when, a run
+    that failed since (the page then shows the figures of the last good run), and a run
+    writing the warehouse now (read on every page view: it is not cached)."""
     path, record = settings().serving_copy, failed_run_record_of(settings().warehouse)
     if not path.exists():
         return
     versions = (path.stat().st_mtime_ns, record.stat().st_mtime_ns if record.exists() else 0)
     status = _status(path, record, versions)
+    if writer := current_writer(settings().warehouse):
+        st.info(
+            f"En kørsel er i gang siden {danish.moment(writer.since)}. Siden viser tallene "
+            "fra den seneste færdige kørsel, til den nye er færdig.",
+            icon=":material/sync:",
+        )
     if status.failed_since:
         shown = (
             f"fra kørslen {danish.moment(status.made_at)}"

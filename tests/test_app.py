@@ -7,8 +7,11 @@ every figure on a page must come from the serving copy (the pipeline's file is n
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +19,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dagster_project.infra.lock import warehouse_lock
+from dagster_project.lock_record import lock_file_of, recorded
 from dagster_project.report import build_report, danish, render
 from dagster_project.report.model import NO_INCIDENTS, VERDICT_MET, VERDICT_MISSED
 from dagster_project.report.run_status import MADE_TABLE, record_failed_run, run_status
@@ -177,6 +182,35 @@ def test_ops_a_run_that_failed_since_is_said_above_the_last_good_figures(
         f"Seneste kørsel fejlede {danish.moment(failed_at)}: {reason}. "
         f"Siden viser tallene fra kørslen {danish.moment(made_at)}."
     ]
+
+
+def test_ops_a_run_writing_the_warehouse_now_is_said_above_the_figures_it_will_replace(
+    served, tmp_path, monkeypatch
+):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(serving_copy_of(served), serving_copy_of(warehouse))
+    with warehouse_lock(warehouse, timeout=5, what="driftsstatus run"):
+        writer = recorded(lock_file_of(warehouse))
+        at = _app(warehouse, monkeypatch).run()
+    assert not at.exception and writer is not None
+    assert [i.value for i in at.info] == [
+        f"En kørsel er i gang siden {danish.moment(writer.since)}. Siden viser tallene fra "
+        "den seneste færdige kørsel, til den nye er færdig."
+    ]
+    # Let go of: nothing is said. A record left by a writer killed before it could empty
+    # the file names a process that is gone: nothing is said either.
+    assert not _app(warehouse, monkeypatch).run().info
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    record = {
+        "pid": int(gone.stdout),
+        "command": "driftsstatus run",
+        "since": "2026-12-07 06:00:00 UTC",
+    }
+    lock_file_of(warehouse).write_text(json.dumps(record), encoding="utf-8")
+    at = _app(warehouse, monkeypatch).run()
+    assert not at.exception and not at.info
 
 
 def test_month_selector_offers_months_with_data_latest_first(page):

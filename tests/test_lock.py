@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from dagster_project.infra.lock import lock_file_of, warehouse_lock
+from dagster_project.infra.lock import warehouse_lock
+from dagster_project.lock_record import lock_file_of
 from tests.helpers import REPO_ROOT, driftsstatus, pipeline_env
 from tests.processes import running
 

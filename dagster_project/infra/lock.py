@@ -9,7 +9,6 @@ time into that file so that a waiting process can say whom it waits for.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import re
 import sys
@@ -17,10 +16,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from dagster_project.lock_record import lock_file_of, recorded, write
 
 FIRST_DELAY = 0.5  # seconds before the second attempt; doubles after every attempt
 MAX_DELAY = 10.0
@@ -34,10 +34,6 @@ _held: set[Path] = set()
 
 class WarehouseLocked(Exception):
     """Another process kept the warehouse locked until the timeout; the message names it."""
-
-
-def lock_file_of(warehouse: Path) -> Path:
-    return warehouse.with_name(warehouse.name + ".lock")
 
 
 @contextmanager
@@ -66,7 +62,7 @@ def warehouse_lock(
     try:
         wait.until(lambda: _try_flock(fd, lock_file))
         try:
-            _write_holder(fd, what)
+            write(fd, what)
             # Our own writers are queued now; a tool outside them may still hold the file.
             wait.until(lambda: _duckdb_holder(key))
             _held.add(key)
@@ -115,20 +111,9 @@ def _try_flock(fd: int, lock_file: Path) -> str | None:
     return None
 
 
-def _write_holder(fd: int, what: str) -> None:
-    since = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    record = json.dumps({"pid": os.getpid(), "command": what, "since": since})
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, record.encode("utf-8"), 0)
-
-
 def _holder_in(lock_file: Path) -> str:
-    try:
-        record = json.loads(lock_file.read_text(encoding="utf-8"))
-        return f"PID {record['pid']} ({record['command']}, since {record['since']})"
-    except (OSError, ValueError, KeyError):
-        # The holder has taken the lock but not written its name yet.
-        return "another process"
+    # None: the holder has taken the lock but not written its name yet.
+    return str(recorded(lock_file) or "another process")
 
 
 def _duckdb_holder(warehouse: Path) -> str | None:
