@@ -25,16 +25,14 @@ with
 -- concerns (R2: a system's probes check every service-time class measured as it).
 feed_hours as {{ not_materialized() }} (
     select
-        services.service_id,
-        services.measured_service_id != services.service_id as is_class,
+        hours.report_service_id as service_id,
+        hours.is_class,
         hours.probe_id,
         {{ idiv(instant_us('hours.hour_start'), 3600000000) }} as hour_index,
         hours.known_mask as known,
         hours.down_mask as down,
         hours.bad_mask as bad
-    from {{ ref('int_probe_hours') }} as hours
-    inner join {{ services_by_feed() }} as services
-        on hours.service_id = services.feed_service_id
+    from {{ with_report_rows(ref('int_probe_hours')) }} as hours
     where
         {{ instant_in_build_window('hours.hour_start') }}
         and {{ in_folded_months(plan, 'hours.hour_start') }}
