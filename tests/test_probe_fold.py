@@ -91,10 +91,14 @@ def test_r4_a_kept_months_key_is_tested_again_once_its_rows_changed(small_site):
             "intermediate.int_probe_hours order by hour_start, service_id, probe_id limit 1"
         )
     env = pipeline_env(landing, warehouse, as_of=SMALL_AS_OF)
+    served = serving_copy_of(warehouse).stat().st_mtime_ns
     for _ in range(2):
         failed = driftsstatus("run", "--months", "2024-03..2024-03", env=env, check=False)
         assert failed.returncode == 1
         assert f"FAILED check intermediate/int_probe_hours:{hours_key}" in failed.stdout
+    # The key test held back no model (infra/test_gates.py), but its failure failed the
+    # build: the app still reads the last good run's copy.
+    assert serving_copy_of(warehouse).stat().st_mtime_ns == served
 
 
 def test_r14_a_publish_never_reuses_the_fold_of_changed_checks(small_site):

@@ -29,7 +29,8 @@ And dbt makes every event it fires into log lines, debug events too, before its 
 levels drop them: here only for a log that keeps them (infra/dbt_events.py). Its Jinja
 templates are compiled once, not in every process (infra/jinja_code.py,
 infra/code_cache.py), its threads take the longest chain of nodes first
-(infra/critical_path.py), and a query result's agate types are tested by one type tester
+(infra/critical_path.py), a test of a derived table holds back no model
+(infra/test_gates.py), and a query result's agate types are tested by one type tester
 per set of text columns, not a new one per result (infra/agate_types.py)."""
 
 import inspect
@@ -52,6 +53,7 @@ from dagster_project.infra import (
     dbt_events,
     jinja_code,
     schema_cache,
+    test_gates,
 )
 from dagster_project.infra.dbt_patch import replace_methods
 from dagster_project.infra.fast_exit import exit_now
@@ -135,6 +137,7 @@ def main() -> NoReturn:
     jinja_code.install()
     schema_cache.install()
     critical_path.install()
+    test_gates.install()
     try:
         cli()  # click: always exits
     except SystemExit as done:
