@@ -8,7 +8,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from datetime import date
+import struct
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -312,6 +313,61 @@ def test_contract_a_damaged_parquet_file_is_rejected_whole_and_the_rest_loads(tm
     )
     assert reason.startswith("not a readable Parquet file (")
     assert con.execute("select count(*) from raw.probe_checks").fetchone() == (200_001,)
+    _accounted(con, PROBES)
+
+
+def _misstating_parquet(path: Path) -> None:
+    """21 probe checks of ko_app in two row groups, the first of which says in the footer
+    that its last instant is 2023-12-10 10:09:30 while its last row is a check of
+    2024-01-15 10:00:30 (a broken writer's statistics: the footer patched in place)."""
+    december = datetime(2023, 12, 10, 10, 0, 30, tzinfo=UTC)
+    hidden = datetime(2024, 1, 15, 10, 0, 30, tzinfo=UTC)
+    instants = [december + timedelta(minutes=i) for i in range(10)] + [hidden]
+    instants += [december + timedelta(days=10, minutes=i) for i in range(10)]
+    table = pa.table(
+        {
+            "checked_at": pa.array(instants, pa.timestamp("us", tz="UTC")),
+            "service_id": ["ko_app"] * 21,
+            "probe_id": ["p1"] * 21,
+            "status": ["up"] * 10 + ["down"] + ["up"] * 10,
+            "response_ms": pa.array([12] * 21, pa.int32()),
+        }
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, row_group_size=11, use_dictionary=False, compression="none")
+    data = bytearray(path.read_bytes())
+    footer = len(data) - 8 - struct.unpack("<i", data[-8:-4])[0]
+    true, stated = (struct.pack("<q", int(t.timestamp() * 1e6)) for t in (hidden, instants[9]))
+    assert data.count(true, footer) > 0
+    data[footer:] = data[footer:].replace(true, stated)
+    path.write_bytes(bytes(data))
+
+
+def test_contract_a_parquet_file_whose_statistics_misstate_its_instants_loses_no_row(
+    tmp_path, con, today
+):
+    """DuckDB skips row groups by their statistics: read as landed, January's check is in
+    no January window. It is kept written again with true statistics, so a month's read
+    of the raw store (as the hour fold reads it) finds it, and the file dates January."""
+    file = tmp_path / "probe_checks" / "misstated.parquet"
+    _misstating_parquet(file)
+    january = "checked_at >= timestamptz '2024-01-01 00:00:00+00'"
+    with duckdb.connect() as scratch:
+        assert scratch.execute(
+            f"select count(*) from read_parquet('{file}') where {january}"
+        ).fetchone() == (0,)
+    assert landed_span(tmp_path, tmp_path / "not-built.duckdb", today) == (
+        date(2023, 12, 1),
+        date(2024, 1, 1),
+    )
+    load_source(con, tmp_path, PROBES)
+    assert con.execute(
+        f"select _file, _line, status from raw.probe_checks where {january}"
+    ).fetchall() == [("probe_checks/misstated.parquet", 11, "down")]
+    assert con.execute("select count(*), max(checked_at) from raw.probe_checks").fetchone() == (
+        21,
+        datetime(2024, 1, 15, 10, 0, 30, tzinfo=UTC),
+    )
     _accounted(con, PROBES)
 
 

@@ -17,6 +17,7 @@ import duckdb
 
 from dagster_project.landing.checks import TimeLimits, instant_of, sql_string
 from dagster_project.landing.loader import file_hash, is_loadable, landed_files
+from dagster_project.landing.parquet_stats import statistics_hold
 from dagster_project.landing.reading import FileRejected, stage_instants
 from dagster_project.landing.sources import SOURCES, SOURCES_BY_NAME, Source
 from dagster_project.timeline import LOCAL_ZONE
@@ -115,7 +116,7 @@ def _new_bounds(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> l
     try:
         native = stage_instants(con, source, path)
         span = (
-            _native_span(con, source, native)
+            _native_span(con, source, path, native)
             or con.execute(_span_sql(source, "staged", native=native)).fetchone()
         )
     except (duckdb.Error, FileRejected):
@@ -124,12 +125,15 @@ def _new_bounds(con: duckdb.DuckDBPyConnection, source: Source, path: Path) -> l
 
 
 def _native_span(
-    con: duckdb.DuckDBPyConnection, source: Source, native: frozenset[str]
+    con: duckdb.DuckDBPyConnection, source: Source, path: Path, native: frozenset[str]
 ) -> tuple[datetime, datetime] | None:
     """The span from the plain least and greatest instants of natively typed (Parquet)
     time columns, which the file's statistics answer without reading its rows, when
-    every one of them can be placed; else None (the rows are read)."""
+    every one of them can be placed and the statistics hold (parquet_stats.py); else
+    None (the rows are read)."""
     if not native.issuperset(source.time_columns):
+        return None
+    if not statistics_hold(path, source.time_columns):
         return None
     limits = TimeLimits.now()
     columns = {c.name: c for c in source.columns}

@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.landing.checks import sql_string, typed, value_of
+from dagster_project.landing.parquet_stats import statistics_hold
 from dagster_project.landing.reading import parquet_fields, parquet_reader
 from dagster_project.landing.sources import Source
 from dagster_project.settings import raw_store_of, serving_copy_of
@@ -64,8 +65,22 @@ def copy_of(
 
 
 def keep(con: duckdb.DuckDBPyConnection, source: Source, path: Path, sha: str) -> Path:
-    """Copy the landed Parquet file into the store (once per content)."""
-    return _write_once(copy_of(con, source, sha), lambda aside: shutil.copyfile(path, aside))
+    """Copy the landed Parquet file into the store (once per content). A file whose
+    statistics misstate its instants (landing/parquet_stats.py) is kept written again by
+    DuckDB instead, its rows in their order (a row's line is still its row number), so
+    that no reader of the copy skips a row group that holds rows it wants."""
+
+    def write(aside: str) -> None:
+        if statistics_hold(path, source.time_columns):
+            shutil.copyfile(path, aside)
+        else:
+            con.execute(
+                f"copy (select * exclude (file_row_number) from {parquet_reader(path)} "
+                f"order by file_row_number) to {sql_string(aside)} "
+                "(format parquet, compression zstd)"
+            )
+
+    return _write_once(copy_of(con, source, sha), write)
 
 
 def keep_records(con: duckdb.DuckDBPyConnection, source: Source, sha: str) -> None:
