@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
+BATCH_ROWS = 1 << 20
+
 
 def statistics_hold(path: Path, columns: Iterable[str]) -> bool:
     """Whether, in every row group, the statistics of each of these columns stored as
@@ -48,18 +50,24 @@ def _statistics_hold(path: str, _size: int, _mtime_ns: int, columns: tuple[str, 
             and claimed.has_min_max  # nothing stated, nothing to skip a row group by
         ]
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            return all(pool.map(lambda claim: _bounded(path, *claim), claims))
+            bounded = pool.map(lambda claim: _bounded(path, metadata, *claim), claims)
+            return all(bounded)
     except (OSError, pa.ArrowException):
         return False
 
 
-def _bounded(path: str, group: int, column: str, least: int, greatest: int) -> bool:
-    """Whether the column's values in the row group lie in [least, greatest]."""
+def _bounded(path: str, metadata, group: int, column: str, least: int, greatest: int) -> bool:
+    """Whether the column's values in the row group lie in [least, greatest]: read a
+    million values at a time (a row group may hold any number), with the footer parsed
+    once for all row groups (a file may have thousands)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    values = pq.ParquetFile(path).read_row_group(group, columns=[column]).column(0)
-    found = pc.min_max(values.cast(pa.int64()))
-    low, high = found["min"].as_py(), found["max"].as_py()
-    return low is None or (least <= low and high <= greatest)
+    file = pq.ParquetFile(path, metadata=metadata)
+    for batch in file.iter_batches(batch_size=BATCH_ROWS, row_groups=[group], columns=[column]):
+        found = pc.min_max(batch.column(0).cast(pa.int64()))
+        low, high = found["min"].as_py(), found["max"].as_py()
+        if low is not None and (low < least or high > greatest):
+            return False
+    return True
