@@ -371,6 +371,33 @@ def test_contract_a_parquet_file_whose_statistics_misstate_its_instants_loses_no
     _accounted(con, PROBES)
 
 
+def test_contract_instants_judged_from_proved_statistics_are_still_each_checked(
+    tmp_path, con, today
+):
+    """A new Parquet file's instants are judged from its statistics once the store's check
+    has proved them exact (landing/witness.py, parquet_stats.py): an instant after the day
+    in progress, in one file, and a missing one, in another (either alone sends its file
+    to the row by row check), are each a rejected row; the good rows load."""
+    good = "(timestamptz '2024-01-05 10:00:00+00', 'ko_app', 'p1', 'up', 12)"
+    for name, bad in (("late", "timestamptz '2100-01-01 00:00:00+00'"), ("gap", "null")):
+        _parquet(
+            tmp_path / "probe_checks" / f"{name}.parquet",
+            f"select * from (values {good}, ({bad}, 'ko_app', 'p1', 'down', 1)) "
+            "as t(checked_at, service_id, probe_id, status, response_ms)",
+        )
+    summary = load_source(con, tmp_path, PROBES)
+    assert (summary.rows_loaded, summary.rows_rejected) == (2, 2)
+    assert _rejects(con) == [
+        ("probe_checks/gap.parquet", 2, "checked_at: missing"),
+        (
+            "probe_checks/late.parquet",
+            2,
+            f"checked_at: after the day in progress ({today:%Y-%m-%d}) in '2100-01-01 00:00:00+00'",
+        ),
+    ]
+    _accounted(con, PROBES)
+
+
 def test_contract_quoted_line_breaks_are_one_field_and_lines_stay_right(tmp_path, con):
     changes = SOURCES_BY_NAME["changes"]
     _land(

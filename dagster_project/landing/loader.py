@@ -351,10 +351,18 @@ def _replace_rows(
     # A Parquet file is kept as it is (landing/store.py) and read from the kept copy; a
     # text file of such a source is kept as its typed records once they are checked.
     parquet = landed.path.name.lower().endswith(".parquet")
-    path = store.keep(con, landed.source, landed.path, landed.sha) if parquet else landed.path
+    path, exact = (
+        store.keep(con, landed.source, landed.path, landed.sha) if parquet else (landed.path, False)
+    )
     native = stage_file(con, landed.source, path)
     _delete_rows_of(con, landed.source, landed.name, landed.bounds)
-    clean = witness.clean_file(con, landed.source, services, native, limits) if parquet else None
+    # The instants whose statistics the copy states exactly: the witnesses read them there.
+    stated = native & frozenset(landed.source.time_columns) if exact else frozenset()
+    clean = (
+        witness.clean_file(con, landed.source, services, native, limits, stated)
+        if parquet
+        else None
+    )
     _check_rows(con, landed, services, limits, native, parquet)
     rejected = 0 if clean else _insert_rejects(con, landed)
     loaded = _insert_good_rows(con, landed, native, parquet, clean.as_is if clean else frozenset())

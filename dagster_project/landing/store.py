@@ -64,11 +64,16 @@ def copy_of(
     return (store or store_dir(con)) / source.name / f"{sha}.parquet"
 
 
-def keep(con: duckdb.DuckDBPyConnection, source: Source, path: Path, sha: str) -> Path:
+def keep(con: duckdb.DuckDBPyConnection, source: Source, path: Path, sha: str) -> tuple[Path, bool]:
     """Copy the landed Parquet file into the store (once per content). A file whose
     statistics misstate its instants (landing/parquet_stats.py) is kept written again by
     DuckDB instead, its rows in their order (a row's line is still its row number), so
-    that no reader of the copy skips a row group that holds rows it wants."""
+    that no reader of the copy skips a row group that holds rows it wants. Returns the
+    copy and whether its instants' statistics are known to be exact: written now (the
+    file's, proved, or DuckDB's own), not a copy kept before."""
+    copy = copy_of(con, source, sha)
+    if copy.exists():
+        return copy, False
 
     def write(aside: str) -> None:
         if statistics_hold(path, source.time_columns):
@@ -80,7 +85,8 @@ def keep(con: duckdb.DuckDBPyConnection, source: Source, path: Path, sha: str) -
                 "(format parquet, compression zstd)"
             )
 
-    return _write_once(copy_of(con, source, sha), write)
+    _write_once(copy, write)
+    return copy, True
 
 
 def keep_records(con: duckdb.DuckDBPyConnection, source: Source, sha: str) -> None:

@@ -16,7 +16,10 @@ file is checked row by row as before.
 
 The witnesses come from one scan that reads every column (so a damaged page fails
 here and the file is rejected): 0.10 s a month of 17 million checks, where one group
-per combination of the text columns took 0.155 s.
+per combination of the text columns took 0.155 s. An instant column whose statistics
+the store's check has just proved exact (parquet_stats.py, having read its every value)
+is left out of it: DuckDB answers its extremes and gaps from the statistics (0.11 s to
+0.065 s a month).
 """
 
 from __future__ import annotations
@@ -61,20 +64,33 @@ def clean_file(
     services: list[str],
     native: frozenset[str],
     limits: TimeLimits,
+    stated: frozenset[str] = frozenset(),
 ) -> CleanFile | None:
-    """The file staged in `staged` when none of its rows fails a check, else None."""
+    """The file staged in `staged` when none of its rows fails a check, else None.
+    `stated`: native columns whose Parquet statistics are exact (parquet_stats.py, which
+    read their every value): their extremes and gaps are taken from the statistics."""
     if not applies(source, native):
         return None
     text = [c.name for c in source.columns if c.name not in native]
     natives = [c.name for c in source.columns if c.name in native]
     at = source.time_columns[0]
-    # One scan: each text column's distinct values, each native column's extremes.
-    seen = ", ".join(
-        [f"list(distinct {n}) as {n}__values" for n in text]
-        + [f"min({n}) as {n}__least, max({n}) as {n}__greatest" for n in natives]
-        + [f"count({n}) < count(*) as {n}__gap" for n in [*text, *natives]]
+
+    def extremes(columns: list[str]) -> list[str]:
+        return [
+            f"min({n}) as {n}__least, max({n}) as {n}__greatest, count({n}) < count(*) as {n}__gap"
+            for n in columns
+        ]
+
+    # One scan: each text column's distinct values, each native column's extremes; those
+    # of a stated column DuckDB answers from the statistics, without reading it.
+    scanned = ", ".join(
+        [f"list(distinct {n}) as {n}__values, count({n}) < count(*) as {n}__gap" for n in text]
+        + extremes([n for n in natives if n not in stated])
         + ["count(*) as _rows"]
     )
+    seen = [f"(select {scanned} from staged)"]
+    if from_statistics := extremes([n for n in natives if n in stated]):
+        seen.append(f"(select {', '.join(from_statistics)} from staged)")
 
     def witnesses(values: dict[str, str], condition: str = "true") -> str:
         """SQL: witness rows with `values` (SQL over `_seen` by column); every other text
@@ -108,7 +124,7 @@ def clean_file(
     )
     # Outside the try: a file that cannot be read fails here, in a transaction that
     # takes no more statements (the loader rejects the file).
-    con.execute(f"create or replace temp table _seen as select {seen} from staged")
+    con.execute(f"create or replace temp table _seen as select * from {', '.join(seen)}")
     try:
         con.execute(f"create or replace temp table _witnesses as {witness_rows}")
         (failing,) = con.execute(
