@@ -6,8 +6,9 @@ that bad data is not carried on. That is what the tests of the data as landed ar
 the project's own derived tables (intermediate and marts: their keys, intervals and
 ranges) check the project's SQL instead, and on the chain that decides a build's time,
 the fold, the vote, the runs and the models after them, each held the next model back
-while the build's other thread had nothing to do (about 1 s of a full build at 200
-services, most of it the fold's key test).
+(about 1 s of tests on that chain at 200 services, most of it the fold's key test).
+Beside the models they still share the two cores with them: a full build is about 0.3 s
+shorter (benchmarks/HISTORY.md, fifteenth session).
 
 Here a test whose config says `meta: {holds_back: false}` (dbt_project.yml: every test of
 the intermediate and marts folders), or whose severity is `warn` (a warning stops
