@@ -120,13 +120,28 @@ def test_ops_freshness_verdicts_are_dbt_source_freshness_verdicts(dbt_freshness)
 
 def test_ops_thresholds_are_read_from_the_dbt_sources(dbt_freshness):
     rules = {r.source: r for r in thresholds(dbt_freshness[1] / "manifest.json")}
-    assert {s: (r.loaded_at_field, r.label(r.warn_after)) for s, r in rules.items()} == {
-        "raw.changes": ("deployed_at", "14 days"),
-        "raw.incidents": ("recorded_at", "56 days"),
-        "raw.probe_checks": ("checked_at", "1 hour"),
-        "raw.service_calls": ("period_start", "1 day"),
-        "raw.service_windows": ("announced_at", "91 days"),
+    assert {
+        s: (r.loaded_at_field, r.label(r.warn_after), r.exists_as_of) for s, r in rules.items()
+    } == {
+        "raw.changes": ("deployed_at", "14 days", "deployed_at < ?"),
+        "raw.incidents": ("recorded_at", "56 days", "recorded_at <= ?"),
+        "raw.probe_checks": ("checked_at", "1 hour", "checked_at < ?"),
+        "raw.service_calls": ("period_start", "1 day", "period_start < ?"),
+        "raw.service_windows": ("announced_at", "91 days", "announced_at <= ?"),
     }
+
+
+def test_r6_a_raw_table_without_its_as_of_cut_is_refused(dbt_freshness, tmp_path):
+    manifest = json.loads((dbt_freshness[1] / "manifest.json").read_text())
+    node = manifest["sources"]["source.driftsstatus.raw.changes"]
+    node["config"]["meta"]["exists_as_of"] = "deployed_at > T"
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError) as refused:
+        thresholds(tmp_path / "manifest.json")
+    assert str(refused.value) == (
+        "raw.changes: meta.exists_as_of must read '<column> < T' or '<column> <= T', "
+        "not 'deployed_at > T'"
+    )
 
 
 def test_r6_freshness_is_judged_at_the_as_of_instant_without_later_rows(dbt_freshness, tmp_path):
@@ -134,11 +149,12 @@ def test_r6_freshness_is_judged_at_the_as_of_instant_without_later_rows(dbt_fres
     warehouse = _warehouse(
         tmp_path / "warehouse.duckdb",
         {
-            # 30 minutes old at T; the check after T had not arrived as of T.
-            "probe_checks": [at - timedelta(minutes=30), at + timedelta(minutes=5)],
-            # Exactly the threshold is not past it (dbt: stale when strictly older).
-            "service_calls": [at - timedelta(days=1)],
-            "changes": [at - timedelta(days=14, seconds=1)],
+            # 30 minutes old at T; the checks at and after T do not exist as of T.
+            "probe_checks": [at - timedelta(minutes=30), at, at + timedelta(minutes=5)],
+            # Exactly the threshold is not past it (dbt: stale when strictly older). The
+            # hour counted from T on and the change deployed at T do not exist as of T.
+            "service_calls": [at - timedelta(days=1), at],
+            "changes": [at - timedelta(days=14, seconds=1), at],
             "service_windows": [at - timedelta(days=91, minutes=1), at + timedelta(days=1)],
             # No incident version at all.
         },
@@ -164,6 +180,28 @@ def test_r6_freshness_is_judged_at_the_as_of_instant_without_later_rows(dbt_fres
         ("raw.service_calls", "2024-03-18 23:00:00", 86400.0, "pass"),
         ("raw.service_windows", "2023-12-19 22:59:00", 91 * 86400 + 60.0, "warn"),
     ]
+
+
+def test_r6_freshness_as_of_t_counts_a_row_stamped_at_t_as_the_staging_views_do(
+    dbt_freshness, tmp_path
+):
+    """A row stamped exactly at T: an incident version recorded or a window announced at
+    T exists as of T; a check made, an hour of calls counted or a change deployed at T
+    does not (R6, as the staging views filter)."""
+    at = AS_OF.astimezone(UTC)
+    warehouse = _warehouse(
+        tmp_path / "warehouse.duckdb", {source: [at] for source in
+        ("probe_checks", "service_calls", "incidents", "service_windows", "changes")},
+    )  # fmt: skip
+    with duckdb.connect(str(warehouse)) as con:
+        verdicts = check_sources(con, dbt_freshness[1] / "manifest.json", AS_OF)
+    assert {v.source: (v.max_loaded_at, v.status) for v in verdicts} == {
+        "raw.changes": (None, "warn"),
+        "raw.incidents": (at, "pass"),
+        "raw.probe_checks": (None, "warn"),
+        "raw.service_calls": (None, "warn"),
+        "raw.service_windows": (at, "pass"),
+    }
 
 
 def test_ops_freshness_reads_from_the_last_verdict_on_and_sees_rows_gone_since(

@@ -10,8 +10,10 @@ tests/test_freshness.py checks that both give the same verdicts on one warehouse
 verdicts go to `audit.source_freshness`, which the serving copy carries to the app's
 Datakvalitet page, and a stale feed is a warning in the run summary.
 
-"Now" (R6): with an as-of instant the feeds are judged at it, and rows stamped after
-it do not count (as of T they had not arrived); without one, at the wall clock, with
+"Now" (R6): with an as-of instant the feeds are judged at it, over the rows that exist
+as of it, as each table's `meta.exists_as_of` says ("checked_at < T": a check made at T
+does not count; "recorded_at <= T": a version recorded at T does), the words the staging
+views filter by (dbt/macros/exists_as_of.sql); without one, at the wall clock, with
 every row, as dbt does.
 """
 
@@ -39,6 +41,8 @@ class Threshold:
     loaded_at_field: str
     warn_after: tuple[int, str] | None  # (count, period), e.g. (1, 'hour')
     error_after: tuple[int, str] | None
+    # R6's cut as SQL with T as a parameter, e.g. 'checked_at < ?'.
+    exists_as_of: str = ""
     filter: str | None = None
 
     @staticmethod
@@ -95,16 +99,29 @@ def thresholds(manifest: Path) -> list[Threshold]:
         freshness = node.get("freshness") or {}
         limits = [_limit(freshness.get(name)) for name in ("warn_after", "error_after")]
         if node.get("loaded_at_field") and any(limits):
+            source = f"{node['schema']}.{node['identifier']}"
             out.append(
                 Threshold(
-                    source=f"{node['schema']}.{node['identifier']}",
+                    source=source,
                     loaded_at_field=node["loaded_at_field"],
                     warn_after=limits[0],
                     error_after=limits[1],
+                    exists_as_of=_cut(source, node["config"]["meta"].get("exists_as_of")),
                     filter=freshness.get("filter"),
                 )
             )
     return out
+
+
+def _cut(source: str, words: str | None) -> str:
+    """'checked_at < T' as SQL with T a parameter, checked as the dbt macro checks it."""
+    parts = (words or "").split()
+    if len(parts) != 3 or parts[1] not in ("<", "<=") or parts[2] != "T":
+        raise ValueError(
+            f"{source}: meta.exists_as_of must read '<column> < T' or '<column> <= T', "
+            f"not {words!r}"
+        )
+    return f"{parts[0]} {parts[1]} ?"
 
 
 def judge(
@@ -118,7 +135,7 @@ def judge(
         conditions = [rule.filter] if rule.filter else []
         params = []
         if as_of is not None:
-            conditions.append(f"{rule.loaded_at_field} <= ?")
+            conditions.append(rule.exists_as_of)
             params.append(now)
         newest = None
         # Among rows from an instant on, the scan reads only the newest row groups (a

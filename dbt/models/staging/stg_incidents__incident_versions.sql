@@ -17,4 +17,4 @@ select
     _file as source_file,
     _line as source_line
 from {{ source('raw', 'incidents') }}
-where recorded_at <= {{ as_of_ts() }}
+where {{ exists_as_of('incidents') }}

@@ -7,4 +7,4 @@ select
     response_ms,
     {{ minute_start_of('checked_at') }} as minute_start
 from {{ source('raw', 'probe_checks') }}
-where checked_at < {{ as_of_ts() }}
+where {{ exists_as_of('probe_checks') }}

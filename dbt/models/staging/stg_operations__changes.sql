@@ -7,4 +7,4 @@ select
     deployed_at,
     summary
 from {{ source('raw', 'changes') }}
-where deployed_at < {{ as_of_ts() }}
+where {{ exists_as_of('changes') }}

@@ -9,4 +9,4 @@ select distinct
     calls,
     failed_calls
 from {{ source('raw', 'service_calls') }}
-where period_start < {{ as_of_ts() }}
+where {{ exists_as_of('service_calls') }}

@@ -9,4 +9,4 @@ select distinct
     announced_at,
     description
 from {{ source('raw', 'service_windows') }}
-where announced_at <= {{ as_of_ts() }}
+where {{ exists_as_of('service_windows') }}

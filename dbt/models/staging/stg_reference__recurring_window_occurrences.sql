@@ -8,4 +8,4 @@ select
     ends_at,
     description
 from {{ source('raw', 'recurring_window_occurrences') }}
-where announced_at <= {{ as_of_ts() }}
+where {{ exists_as_of('recurring_window_occurrences') }}
