@@ -29,13 +29,13 @@ where false
     {{ return(rejected_versions_query(rejected_rows, versions)) }}
 {%- endmacro %}
 
-{#- A line whose incident id can be read, recorded at or before T or at an instant that
-    cannot be read (lines rejected as unreadable name no incident), at or after the
-    version in force, if any. -#}
+{#- A line whose incident id can be read, recorded at or before T (the incidents' cut,
+    dbt/macros/exists_as_of.sql) or at an instant that cannot be read (lines rejected as
+    unreadable name no incident), at or after the version in force, if any. -#}
 {% macro rejected_versions_query(rejected_rows, versions) -%}
 with
 
-rejected as (
+rejected_lines as (
     select
         file,
         line_number,
@@ -45,6 +45,13 @@ rejected as (
             as recorded_at
     from {{ rejected_rows }}
     where source = 'incidents' and coalesce(json_valid(raw_line), false)
+),
+
+-- Those that would exist as of T (R6), as a landed version would.
+rejected as (
+    select *
+    from rejected_lines
+    where coalesce({{ exists_as_of('incidents') }}, true)
 ),
 
 in_force as (
@@ -66,7 +73,6 @@ left join in_force
     on rejected.incident_id = in_force.incident_id
 where
     rejected.incident_id is not null
-    and coalesce(rejected.recorded_at <= {{ as_of_ts() }}, true)
     and (
         in_force.incident_id is null
         or coalesce(rejected.recorded_at >= in_force.recorded_at, true)
