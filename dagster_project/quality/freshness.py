@@ -41,8 +41,7 @@ class Threshold:
     loaded_at_field: str
     warn_after: tuple[int, str] | None  # (count, period), e.g. (1, 'hour')
     error_after: tuple[int, str] | None
-    # R6's cut as SQL with T as a parameter, e.g. 'checked_at < ?'.
-    exists_as_of: str = ""
+    exists_as_of: str  # R6's cut as SQL with T as a parameter, e.g. 'checked_at < ?'
     filter: str | None = None
 
     @staticmethod
