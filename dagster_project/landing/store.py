@@ -72,8 +72,6 @@ def keep(con: duckdb.DuckDBPyConnection, source: Source, path: Path, sha: str) -
     copy and whether its instants' statistics are known to be exact: written now (the
     file's, proved, or DuckDB's own), not a copy kept before."""
     copy = copy_of(con, source, sha)
-    if copy.exists():
-        return copy, False
 
     def write(aside: str) -> None:
         if statistics_hold(path, source.time_columns):
@@ -85,8 +83,7 @@ def keep(con: duckdb.DuckDBPyConnection, source: Source, path: Path, sha: str) -
                 "(format parquet, compression zstd)"
             )
 
-    _write_once(copy, write)
-    return copy, True
+    return copy, _write_once(copy, write)
 
 
 def keep_records(con: duckdb.DuckDBPyConnection, source: Source, sha: str) -> None:
@@ -108,10 +105,11 @@ def keep_records(con: duckdb.DuckDBPyConnection, source: Source, sha: str) -> No
     )
 
 
-def _write_once(target: Path, write: Callable[[str], object]) -> Path:
-    """Write the copy unless it exists: aside, then renamed, so it is whole or absent."""
+def _write_once(target: Path, write: Callable[[str], object]) -> bool:
+    """Write the copy unless it exists: aside, then renamed, so it is whole or absent.
+    Whether it was written now."""
     if target.exists():
-        return target
+        return False
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
     os.close(handle)
@@ -122,7 +120,7 @@ def _write_once(target: Path, write: Callable[[str], object]) -> Path:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return target
+    return True
 
 
 def record_types(
