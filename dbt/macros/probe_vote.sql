@@ -1,9 +1,9 @@
-{#- R4's majority vote, in the hours of a service that are not one 60-minute up block
+{#- R4's majority vote, in the hours of a service that are not up throughout
     (int_probe_status_blocks): the CTE `runs`, one row per run of one vote within an
     hour (service_id, hour_index, run_code d/g/u or '.' for unknown minutes,
-    run_offset: its first minute in the hour, run_minutes), from the model's CTEs
-    `probe_hours` (per probe and hour, the masks known, down, bad) and `hours`
-    (is_whole_up, probes). Followed by a comma: more CTEs come after it. -#}
+    run_offset: its first minute in the hour, run_minutes), from the model's CTE
+    `vote_hours` (per probe and hour voted, the masks known, down, bad, and the hour's
+    number of probes). Followed by a comma: more CTEs come after it. -#}
 {% macro vote_runs() -%}
     {{ return(adapter.dispatch('vote_runs')()) }}
 {%- endmacro %}
@@ -18,19 +18,6 @@
     the table took 1.1 s of a full build, 1.7 s with the vote written out minute by
     minute as a string (a list of probe masks filtered 180 times an hour). -#}
 {% macro default__vote_runs() -%}
--- The probes' masks of the hours that are not one up block, with their probe count.
-vote_hours as (
-    select
-        probe_hours.*,
-        hours.probes
-    from probe_hours
-    inner join hours
-        on
-            probe_hours.service_id = hours.service_id
-            and probe_hours.hour_index = hours.hour_index
-    where not hours.is_whole_up
-),
-
 -- Of one or two probes: the minutes where all the probes reporting said down, said
 -- down or degraded, and where any reported.
 pair_votes as (
@@ -198,20 +185,15 @@ runs as (
 {% macro spark__vote_runs() -%}
 vote_minutes as (
     select
-        probe_hours.service_id,
-        probe_hours.hour_index,
+        vote_hours.service_id,
+        vote_hours.hour_index,
         minutes.minute,
-        sum((probe_hours.known >> minutes.minute) & 1) as reporting,
-        2 * sum((probe_hours.down >> minutes.minute) & 1) as down_twice,
-        2 * sum((probe_hours.bad >> minutes.minute) & 1) as bad_twice
-    from probe_hours
-    left semi join hours
-        on
-            probe_hours.service_id = hours.service_id
-            and probe_hours.hour_index = hours.hour_index
-            and not hours.is_whole_up
+        sum((vote_hours.known >> minutes.minute) & 1) as reporting,
+        2 * sum((vote_hours.down >> minutes.minute) & 1) as down_twice,
+        2 * sum((vote_hours.bad >> minutes.minute) & 1) as bad_twice
+    from vote_hours
     cross join (select explode(sequence(0, 59)) as minute) as minutes
-    group by probe_hours.service_id, probe_hours.hour_index, minutes.minute
+    group by vote_hours.service_id, vote_hours.hour_index, minutes.minute
 ),
 
 minute_votes as (
@@ -326,4 +308,21 @@ run_ends as (
             row_number() over (partition by service_id, status order by end_minute) as run
         from run_ends
     ) as ends using (service_id, status, run)
+{%- endmacro %}
+
+{#- SQL: bit `position` (0-63) of a mask, and a shift by `amount` bits, in the mask's own
+    type (mask_type): DuckDB shifts a UBIGINT by a BIGINT in HUGEINT, twice the width to
+    fold, store and vote on. -#}
+{% macro mask_bit(position) -%}
+    cast(1 as {{ mask_type() }}) << {{ mask_shift(position) }}
+{%- endmacro %}
+
+{% macro mask_shift(amount) -%}
+    cast({{ amount }} as {{ mask_type() }})
+{%- endmacro %}
+
+{#- SQL: the hours of a day, 0 to 23, as the relation hours_of_day (hour_of_day). -#}
+{% macro hours_of_day() -%}
+    (values {% for hour in range(24) %}({{ hour }}){{ ', ' if not loop.last }}{% endfor %})
+        as hours_of_day (hour_of_day)
 {%- endmacro %}

@@ -26,10 +26,9 @@ checks as (
         -- Integer maths on the instant itself (minute_start is the same minute as a
         -- timestamp): calendar functions on a TIMESTAMPTZ are far slower.
         {{ idiv(instant_us('checked_at'), 60000000) }} as minute_index,
-        -- The shift in the mask's own type: DuckDB shifts a UBIGINT by a BIGINT in
-        -- HUGEINT, twice the width to fold, store and vote on (10 % of the fold).
-        cast(1 as {{ mask_type() }})
-        << cast(minute_index % 60 as {{ mask_type() }}) as minute_bit
+        -- The bit in the mask's own type (mask_bit): a shift in HUGEINT is 10 % of
+        -- the fold.
+        {{ mask_bit('minute_index % 60') }} as minute_bit
     from {{ ref('stg_monitoring__probe_checks') }}
     -- Only the months being built (all without a window). On the stored instant,
     -- so the scan skips other months' row groups; months begin on whole minutes.
