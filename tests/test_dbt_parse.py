@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dagster_project.infra.dbt_cli import DBT_PROJECT
-from dagster_project.infra.dbt_command import DBT_EXECUTABLE, PROJECT_PARSE
+from dagster_project.infra.dbt_command import DBT_EXECUTABLE, PROJECT_MANIFEST, PROJECT_PARSE
 from dagster_project.sample.scale import write_scaled_sample
 from dagster_project.settings import load_settings
 
@@ -105,3 +105,24 @@ def test_ops_a_dbt_log_writes_every_event_of_its_level_and_none_below(tmp_path):
     # The file log keeps its own level (debug by default) whatever standard output's is.
     file_log = (tmp_path / "debug" / "dbt.log").read_text(encoding="utf-8")
     assert '"level": "debug"' in file_log
+
+
+def test_ops_a_plain_dbt_command_in_the_project_leaves_the_projects_parse_alone(tmp_path):
+    """README's `dbt build` while developing writes dbt's artifacts into dbt/target/: a
+    parse driftsstatus-dbt cannot reuse (its connection settings name the warehouse's
+    path). Were the project's parse there, every new warehouse and every publication
+    would parse the whole project again."""
+    project = tmp_path / "dbt"
+    shutil.copytree(DBT_PROJECT.project_dir, project, ignore=shutil.ignore_patterns("target"))
+    plain_dbt = Path(DBT_EXECUTABLE).with_name("dbt")
+    subprocess.run(
+        [plain_dbt, "parse", "--profiles-dir", "."],
+        cwd=project,
+        env=os.environ | {"DRIFTSSTATUS_WAREHOUSE": str(tmp_path / "warehouse.duckdb")},
+        capture_output=True,
+        check=True,
+    )
+    written = {p.relative_to(project) for p in (project / "target").rglob("*") if p.is_file()}
+    assert Path("target/partial_parse.msgpack") in written  # where plain dbt keeps its parse
+    kept = {p.relative_to(DBT_PROJECT.project_dir) for p in (PROJECT_PARSE, PROJECT_MANIFEST)}
+    assert not kept & written

@@ -19,6 +19,7 @@ from dagster_project.infra.dbt_command import (
     DBT_EXECUTABLE,
     GLOBAL_FLAGS,
     PROJECT_PARSE,
+    PROJECT_TARGET,
     manifest_is_stale,
     start_from_saved_parse,
     warehouse_target_path,
@@ -36,7 +37,11 @@ sys.modules.setdefault("dbt", None)  # type: ignore[arg-type]
 from dagster_dbt import DbtCliResource, DbtProject  # noqa: E402
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation  # noqa: E402
 
-DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+DBT_PROJECT = DbtProject(
+    project_dir=DBT_PROJECT_DIR,
+    profiles_dir=DBT_PROJECT_DIR,
+    target_path=PROJECT_TARGET.relative_to(DBT_PROJECT_DIR),
+)
 
 
 class DbtCli(DbtCliResource):
@@ -99,9 +104,8 @@ def prepare_manifest() -> None:
     the definitions at the same time, and neither may read half a file."""
     if not manifest_is_stale():
         return
-    target = DBT_PROJECT.manifest_path.parent
-    target.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target, prefix=".parse-") as scratch:
+    PROJECT_TARGET.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=PROJECT_TARGET, prefix=".parse-") as scratch:
         # With the default settings' dbt environment, as a run would have it: a parse
         # with other values of the variables dbt_project.yml reads is never reused.
         dbt = dbt_cli(load_settings({}).dbt_env())

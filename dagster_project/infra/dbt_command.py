@@ -22,9 +22,14 @@ DBT_EXECUTABLE = str(Path(sys.executable).with_name("driftsstatus-dbt"))
 # of it is in the run's log.
 GLOBAL_FLAGS = ("--log-level-file", "none")
 TARGET_DIR = DBT_PROJECT_DIR / "target"
-# The project's parse, kept by prepare_manifest: where a new target folder starts from.
-PROJECT_PARSE = TARGET_DIR / "partial_parse.msgpack"
-PROJECT_MANIFEST = TARGET_DIR / "manifest.json"
+# The project's manifest and parse, kept by prepare_manifest: the asset graph, and where
+# a new target folder starts from. In a folder of their own: a plain `dbt` command in
+# dbt/ (README, Developing dbt models) writes its own into target/, a parse that
+# driftsstatus-dbt cannot reuse (its connection settings hash the warehouse's path), so
+# every new warehouse and every publication then parsed the whole project (1.5 s).
+PROJECT_TARGET = TARGET_DIR / "project"
+PROJECT_PARSE = PROJECT_TARGET / "partial_parse.msgpack"
+PROJECT_MANIFEST = PROJECT_TARGET / "manifest.json"
 DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
 DBT_MAIN = Path(__file__).with_name("dbt_main.py")  # driftsstatus-dbt's code
 
