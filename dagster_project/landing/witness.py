@@ -75,16 +75,16 @@ def clean_file(
     natives = [c.name for c in source.columns if c.name in native]
     at = source.time_columns[0]
 
+    def gap(n: str) -> str:
+        return f"count({n}) < count(*) as {n}__gap"
+
     def extremes(columns: list[str]) -> list[str]:
-        return [
-            f"min({n}) as {n}__least, max({n}) as {n}__greatest, count({n}) < count(*) as {n}__gap"
-            for n in columns
-        ]
+        return [f"min({n}) as {n}__least, max({n}) as {n}__greatest, {gap(n)}" for n in columns]
 
     # One scan: each text column's distinct values, each native column's extremes; those
     # of a stated column DuckDB answers from the statistics, without reading it.
     scanned = ", ".join(
-        [f"list(distinct {n}) as {n}__values, count({n}) < count(*) as {n}__gap" for n in text]
+        [f"list(distinct {n}) as {n}__values, {gap(n)}" for n in text]
         + extremes([n for n in natives if n not in stated])
         + ["count(*) as _rows"]
     )
