@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from dagster_project.infra import dbt_command
 from dagster_project.infra.dbt_cli import DBT_PROJECT
 from dagster_project.infra.dbt_command import DBT_EXECUTABLE, PROJECT_MANIFEST, PROJECT_PARSE
 from dagster_project.sample.scale import write_scaled_sample
@@ -126,3 +127,22 @@ def test_ops_a_plain_dbt_command_in_the_project_leaves_the_projects_parse_alone(
     assert Path("target/partial_parse.msgpack") in written  # where plain dbt keeps its parse
     kept = {p.relative_to(DBT_PROJECT.project_dir) for p in (PROJECT_PARSE, PROJECT_MANIFEST)}
     assert not kept & written
+
+
+def test_ops_a_changed_profile_makes_the_projects_parse_stale(tmp_path, monkeypatch):
+    """A saved parse is reused only with the connection settings it was made with: after
+    a change to profiles.yml the project's parse is made again, or every new warehouse
+    parses the whole project."""
+    project = tmp_path / "dbt"
+    shutil.copytree(DBT_PROJECT.project_dir, project, ignore=shutil.ignore_patterns("target"))
+    kept = project / "target" / "project"
+    kept.mkdir(parents=True)
+    monkeypatch.setattr(dbt_command, "DBT_PROJECT_DIR", project)
+    monkeypatch.setattr(dbt_command, "PROJECT_MANIFEST", kept / "manifest.json")
+    monkeypatch.setattr(dbt_command, "PROJECT_PARSE", kept / "partial_parse.msgpack")
+    for made in (dbt_command.PROJECT_MANIFEST, dbt_command.PROJECT_PARSE):
+        made.write_bytes(b"{}")
+    assert not dbt_command.manifest_is_stale()
+    later = dbt_command.PROJECT_MANIFEST.stat().st_mtime + 1
+    os.utime(project / "profiles.yml", (later, later))
+    assert dbt_command.manifest_is_stale()

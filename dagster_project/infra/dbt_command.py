@@ -30,7 +30,9 @@ TARGET_DIR = DBT_PROJECT_DIR / "target"
 PROJECT_TARGET = TARGET_DIR / "project"
 PROJECT_PARSE = PROJECT_TARGET / "partial_parse.msgpack"
 PROJECT_MANIFEST = PROJECT_TARGET / "manifest.json"
-DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
+# What a parse is made from: the project's files, and the profile (a saved parse is reused
+# only with the same connection settings, infra/dbt_main.py).
+DBT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 DBT_MAIN = Path(__file__).with_name("dbt_main.py")  # driftsstatus-dbt's code
 
 
