@@ -224,13 +224,17 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A kept model's pre-hook, given its current `months`: the rows of months no longer
-    current (made from other inputs, as of another T, by other code, or from T on) go;
-    the months to make are among them. Without months, every row goes. -#}
-{% macro kept_months_pre_hook(months) -%}
+{#- A kept model's pre-hook, given the macro of its current months (`current_months`:
+    probe_fold_months, probe_vote_months): the rows of months no longer current (made
+    from other inputs, as of another T, by other code, or from T on) go; the months to
+    make are among them. Without months, every row goes. The months are asked for only
+    where the table exists (their queries read the hours: 0.1 s after the fold of a
+    first build). -#}
+{% macro kept_months_pre_hook(current_months) -%}
     {%- if not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
+    {%- set months = current_months() -%}
     {%- if not months or not raw_inputs_kept() -%}
         delete from {{ this }}
     {%- else -%}
