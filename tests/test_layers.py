@@ -44,7 +44,7 @@ def test_ops_the_app_and_the_exports_read_only_marts_audit_and_published_tables(
 
 def test_ops_only_staging_models_read_seeds_and_sources(small_run):
     # The pipeline's run has just written the manifest of this project.
-    manifest = json.loads((REPO_ROOT / "dbt" / "target" / "manifest.json").read_text())
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
     readers = {
         node["name"]: node["fqn"][1]
         for node in manifest["nodes"].values()
@@ -94,7 +94,7 @@ def test_r3_r12_fct_service_windows_holds_each_window_per_service(small_run):
 
 def _required_mart_columns() -> set[tuple[str, str]]:
     """(mart, column) for every column the marts' contracts declare NOT NULL."""
-    manifest = json.loads((REPO_ROOT / "dbt" / "target" / "manifest.json").read_text())
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
     return {
         (node["name"], column["name"])
         for node in manifest["nodes"].values()
