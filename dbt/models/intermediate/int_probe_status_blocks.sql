@@ -44,7 +44,7 @@ feed_hours as {{ not_materialized() }} (
 -- Per report row, probe and hour. A class hears its system's id and its own, so one
 -- probe may report for it under both: one probe still, its worst check per minute
 -- (R4), so its masks are or-ed. A row measured as itself hears one id: no grouping.
--- Read by `days` and by `vote_rows`, each time from the table: held between them it
+-- Read by `service_days` and by `vote_rows`, each time from the table: held between them it
 -- would be written out whole (1.4 s to 1.1-1.2 s at 200 services x 2 probes, 18 s to
 -- 14 s at 1,000 x 3, where it spilled to disk).
 probe_hours as {{ not_materialized() }} (
@@ -80,6 +80,7 @@ service_days as {{ materialized() }} (
     select
         service_id,
         {{ idiv('hour_index', 24) }} as day_index,
+        -- 2^60 - 1: every minute of the hour.
         coalesce(
             bit_or({{ mask_bit('hour_index % 24') }}) filter (where known = 1152921504606846975),
             0
