@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -280,7 +281,8 @@ def _gx_workers() -> list[int]:
 
 def test_ops_the_started_gx_worker_validates_as_this_process_does_and_is_gone_after(tmp_path, con):
     """`driftsstatus run` starts a GX worker before it imports Dagster: the suites run
-    there, with the outcomes, counts and line examples they have in this process."""
+    there, with the outcomes, counts and line examples they have in this process, at a
+    priority below this process's (its import takes only the time the run leaves)."""
     _load_big_file(tmp_path, con, (10, 4500))
     here = validate_file(con, "probe_checks", "probe_checks/big.csv")
     assert _gx_workers() == []
@@ -288,6 +290,8 @@ def test_ops_the_started_gx_worker_validates_as_this_process_does_and_is_gone_af
         [worker] = _gx_workers()
         there = validate_file(con, "probe_checks", "probe_checks/big.csv")
         assert _gx_workers() == [worker]
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, worker) == min(ours + 15, 19)
     assert _gx_workers() == []
     assert there.expectations == here.expectations
     [between] = there.failed
