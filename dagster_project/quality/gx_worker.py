@@ -35,7 +35,7 @@ _LEFT_OUT = ("pyspark", "sqlalchemy")
 # (distribution tests, the KL divergence and its chart): 0.8-1.2 s. Imported in full
 # the moment one of them is used.
 _DEFERRED = ("scipy.stats", "altair")
-# The worker's priority below the run's (os.nice: 0 is the run's, 19 the lowest).
+# How far below the run's priority GX is imported (a nice value: 19 is the lowest).
 _NICENESS = 15
 
 _worker: _Worker | None = None
@@ -108,10 +108,6 @@ class _Worker:
 
 def _serve() -> None:
     """The worker: set GX up, then answer each request until its stdin closes."""
-    # GX is needed only once the load ends: its import takes what the run leaves idle,
-    # not a core from Dagster's start and the landing files' dating (0.15-0.25 s sooner
-    # to the load).
-    os.nice(_NICENESS)
     requests, answers = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
     from dagster_project.infra import collector
 
@@ -122,13 +118,7 @@ def _serve() -> None:
         sys.modules.setdefault(name, _Deferred(name))
     # Nothing else may write into the answers' pipe.
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-    try:
-        from dagster_project.quality import gx_run
-
-        gx_run.set_up_gx()
-        broken = None
-    except Exception:  # each request is answered with it
-        broken = traceback.format_exc()
+    broken = _set_up_gx_at_a_lower_priority()
     collector.resume()
     while True:
         try:
@@ -150,6 +140,30 @@ class _Deferred(types.ModuleType):
         if sys.modules.get(self.__name__) is self:
             del sys.modules[self.__name__]
         return getattr(importlib.import_module(self.__name__), name)
+
+
+def _set_up_gx_at_a_lower_priority() -> str | None:
+    """GX imported and set up on a thread of lower priority (a thread's nice value is its
+    own on Linux), where it takes the time the run leaves idle, not a core from Dagster's
+    start and the landing files' dating; the requests are then answered at the run's
+    priority, which an unprivileged process could not take back once it had lowered its
+    own. The traceback of a set-up that failed (each request is answered with it)."""
+    failed: list[str | None] = [None]
+
+    def set_up() -> None:
+        if sys.platform == "linux":  # elsewhere a thread's id may name another process
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICENESS)
+        try:
+            from dagster_project.quality import gx_run
+
+            gx_run.set_up_gx()
+        except Exception:
+            failed[0] = traceback.format_exc()
+
+    importer = threading.Thread(target=set_up, name="gx-set-up")
+    importer.start()
+    importer.join()
+    return failed[0]
 
 
 def _answer(request: tuple) -> tuple[bool, Any]:
