@@ -13,7 +13,7 @@ import dagster as dg
 import pytest
 
 from dagster_project.defs.resources import resources_for
-from dagster_project.infra.dbt_cli import DBT_PROJECT
+from dagster_project.infra.dbt_command import PROJECT_MANIFEST
 from dagster_project.landing.sources import SOURCES
 from dagster_project.settings import load_settings
 from tests.helpers import REPO_ROOT, copy_warehouse
@@ -53,7 +53,7 @@ def test_ops_the_definitions_load_without_importing_dbt_core():
     )
     assert result.returncode == 0, result.stderr
     # Every data test of dbt's manifest is a check, with the landing sources' two each.
-    manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+    manifest = json.loads(PROJECT_MANIFEST.read_text(encoding="utf-8"))
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     checks = len(tests) + 2 * len(SOURCES)
     assert result.stdout.splitlines() == [str(checks), "[]"]

@@ -108,13 +108,19 @@ def test_ops_a_dbt_log_writes_every_event_of_its_level_and_none_below(tmp_path):
     assert '"level": "debug"' in file_log
 
 
+def _project_copy(tmp_path: Path) -> Path:
+    """The dbt project copied into `tmp_path`, without what its runs wrote (target/)."""
+    project = tmp_path / "dbt"
+    shutil.copytree(DBT_PROJECT.project_dir, project, ignore=shutil.ignore_patterns("target"))
+    return project
+
+
 def test_ops_a_plain_dbt_command_in_the_project_leaves_the_projects_parse_alone(tmp_path):
     """README's `dbt build` while developing writes dbt's artifacts into dbt/target/: a
     parse driftsstatus-dbt cannot reuse (its connection settings name the warehouse's
     path). Were the project's parse there, every new warehouse and every publication
     would parse the whole project again."""
-    project = tmp_path / "dbt"
-    shutil.copytree(DBT_PROJECT.project_dir, project, ignore=shutil.ignore_patterns("target"))
+    project = _project_copy(tmp_path)
     plain_dbt = Path(DBT_EXECUTABLE).with_name("dbt")
     subprocess.run(
         [plain_dbt, "parse", "--profiles-dir", "."],
@@ -133,8 +139,7 @@ def test_ops_a_changed_profile_makes_the_projects_parse_stale(tmp_path, monkeypa
     """A saved parse is reused only with the connection settings it was made with: after
     a change to profiles.yml the project's parse is made again, or every new warehouse
     parses the whole project."""
-    project = tmp_path / "dbt"
-    shutil.copytree(DBT_PROJECT.project_dir, project, ignore=shutil.ignore_patterns("target"))
+    project = _project_copy(tmp_path)
     kept = project / "target" / "project"
     kept.mkdir(parents=True)
     monkeypatch.setattr(dbt_command, "DBT_PROJECT_DIR", project)

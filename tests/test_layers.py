@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.infra.dbt_cli import DBT_PROJECT, dbt_cli
-from dagster_project.infra.dbt_command import run_dbt
+from dagster_project.infra.dbt_cli import dbt_cli
+from dagster_project.infra.dbt_command import PROJECT_MANIFEST, run_dbt
 from dagster_project.settings import REPO_ROOT, load_settings
 from tests.helpers import copy_warehouse, query
 
@@ -44,7 +44,7 @@ def test_ops_the_app_and_the_exports_read_only_marts_audit_and_published_tables(
 
 def test_ops_only_staging_models_read_seeds_and_sources(small_run):
     # The pipeline's run has just written the manifest of this project.
-    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    manifest = json.loads(PROJECT_MANIFEST.read_text())
     readers = {
         node["name"]: node["fqn"][1]
         for node in manifest["nodes"].values()
@@ -70,7 +70,7 @@ def test_ops_every_dbt_warning_has_the_danish_label_the_app_shows():
     """The Datakvalitet page names a data test not passed by the label its dbt config
     gives (`meta: {label: ...}`, recorded by dbt/macros/data_test_results.sql), its name
     without one: every warning, which the readers see after a good run, has one."""
-    manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+    manifest = json.loads(PROJECT_MANIFEST.read_text(encoding="utf-8"))
     warnings = [
         node
         for node in manifest["nodes"].values()
@@ -94,7 +94,7 @@ def test_r3_r12_fct_service_windows_holds_each_window_per_service(small_run):
 
 def _required_mart_columns() -> set[tuple[str, str]]:
     """(mart, column) for every column the marts' contracts declare NOT NULL."""
-    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    manifest = json.loads(PROJECT_MANIFEST.read_text())
     return {
         (node["name"], column["name"])
         for node in manifest["nodes"].values()

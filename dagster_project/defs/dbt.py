@@ -10,6 +10,7 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.partitions import dbt_window_vars, monthly
 from dagster_project.infra.dbt_cli import DBT_PROJECT, DbtCli
+from dagster_project.infra.dbt_command import PROJECT_MANIFEST
 from dagster_project.infra.reference_build import (
     FINGERPRINT_VARIABLE,
     LEAVE_OUT,
@@ -33,7 +34,7 @@ class LayerTranslator(DagsterDbtTranslator):
 # few models that are not monthly are cheap to rebuild with any run, and the reference
 # data is left out while it is unchanged.
 @dbt_assets(
-    manifest=DBT_PROJECT.manifest_path,
+    manifest=PROJECT_MANIFEST,
     project=DBT_PROJECT,
     partitions_def=monthly,
     # A backfill of many months is one dbt build over the range, not one per month.

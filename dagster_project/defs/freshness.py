@@ -8,7 +8,8 @@ is a warning (the run summary lists the asset's `warnings`), never a stop.
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.infra.dbt_cli import DBT_PROJECT, DbtCli
+from dagster_project.infra.dbt_cli import DbtCli
+from dagster_project.infra.dbt_command import PROJECT_MANIFEST
 from dagster_project.landing.sources import SOURCES
 from dagster_project.quality.freshness import check_sources
 
@@ -25,7 +26,7 @@ def source_freshness(duckdb: DuckDBResource, dbt: DbtCli) -> dg.MaterializeResul
     """Each source's newest row against its freshness threshold, at the run's as-of
     instant (R6) or else now, into audit.source_freshness."""
     with duckdb.get_connection() as con:
-        verdicts = check_sources(con, DBT_PROJECT.manifest_path, dbt.as_of())
+        verdicts = check_sources(con, PROJECT_MANIFEST, dbt.as_of())
     stale = [v.message() for v in verdicts if v.is_stale]
     return dg.MaterializeResult(
         metadata={

@@ -18,6 +18,7 @@ from packaging import version
 from dagster_project.infra.dbt_command import (
     DBT_EXECUTABLE,
     GLOBAL_FLAGS,
+    PROJECT_MANIFEST,
     PROJECT_PARSE,
     PROJECT_TARGET,
     manifest_is_stale,
@@ -111,4 +112,4 @@ def prepare_manifest() -> None:
         dbt = dbt_cli(load_settings({}).dbt_env())
         dbt.cli(["parse", "--quiet"], target_path=Path(scratch)).wait()
         os.replace(Path(scratch) / PROJECT_PARSE.name, PROJECT_PARSE)
-        os.replace(Path(scratch) / "manifest.json", DBT_PROJECT.manifest_path)
+        os.replace(Path(scratch) / "manifest.json", PROJECT_MANIFEST)

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.infra.dbt_cli import DBT_PROJECT
+from dagster_project.infra.dbt_command import PROJECT_MANIFEST
 from dagster_project.landing.checks import sql_string
 
 
 def raw_sources() -> list[str]:
     """The tables dbt reads from the raw schema, as its sources declare them."""
-    manifest = DBT_PROJECT.manifest_path.read_text(encoding="utf-8")
+    manifest = PROJECT_MANIFEST.read_text(encoding="utf-8")
     sources = json.loads(manifest)["sources"].values()
     return sorted(s["name"] for s in sources if s["source_name"] == "raw")
 
